@@ -1,0 +1,5 @@
+"""callfwd: call forwarding for US toll-free SMS senders, as code."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

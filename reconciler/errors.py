@@ -1,0 +1,74 @@
+"""The exceptions callfwd raises to its callers.
+
+    CallfwdError                 one clear line for the user, exit 1
+    ├── ConfigError              callfwd.yaml, accounts, missing environment variables
+    ├── ApiError                 the settings API answered with a JSON:API error
+    │   ├── AuthError            401 / 403
+    │   ├── NotFoundError        404
+    │   ├── PreconditionFailed   412 (If-Match did not match)
+    │   ├── RateLimited          429 after the retry budget
+    │   └── ServerError          5xx after the retry budget
+    ├── TransportError           the API could not be reached or the answer was cut
+    ├── PlanFileError            a saved plan that cannot be read or no longer applies
+    └── UnsafePlanError          a plan above the mass-change thresholds
+
+Messages never contain an API key: the client never puts one in, and
+``reconciler.secrets`` scrubs anything it is told is secret.
+"""
+
+from __future__ import annotations
+
+
+class CallfwdError(Exception):
+    """Base of every error that is the user's to fix; printed as one line."""
+
+
+class ConfigError(CallfwdError):
+    pass
+
+
+class ApiError(CallfwdError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+class AuthError(ApiError):
+    pass
+
+
+class NotFoundError(ApiError):
+    pass
+
+
+class PreconditionFailed(ApiError):
+    pass
+
+
+class RateLimited(ApiError):
+    pass
+
+
+class ServerError(ApiError):
+    pass
+
+
+class TransportError(CallfwdError):
+    pass
+
+
+class PlanFileError(CallfwdError):
+    pass
+
+
+class UnsafePlanError(CallfwdError):
+    pass

@@ -1,0 +1,221 @@
+"""The call-forwarding number rules, written once.
+
+Both the manifest validator and the local settings server call these
+functions, so a number the validator accepts is a number the server accepts
+and the other way round.
+
+Rules (from the vendor's help article):
+- only US toll-free numbers can forward calls; short codes and numbers outside
+  the US cannot;
+- the forwarding number must be a US number.
+
+Nothing here raises on bad input: every check returns a ``NumberResult`` whose
+``problem`` is ``None`` when the number is acceptable.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+import phonenumbers
+from phonenumbers import PhoneNumberType, geocoder
+
+# Area codes of the North American toll-free plan (as of 2026).
+TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
+
+# Characters people write in phone numbers; anything else (fullwidth or
+# other-script digits, zero-width or direction marks, letters) is refused
+# before phonenumbers sees it, because phonenumbers would silently fold them.
+_ALLOWED = frozenset("0123456789+-.() /")
+_SHORT_CODE = re.compile(r"\d{5,6}")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+class Problem(str, Enum):
+    """What is wrong with a number; each maps to a stable diagnostic code."""
+
+    HIDDEN_CHARACTER = "hidden-character"
+    LETTERS = "letters"
+    EXTENSION = "extension"
+    NOT_A_NUMBER = "not-a-number"
+    SHORT_CODE = "short-code"
+    OUTSIDE_US = "outside-us"
+    NOT_TOLL_FREE = "not-toll-free"
+    PREMIUM_RATE = "premium-rate"
+    LOOP = "loop"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberResult:
+    """The outcome of a check: the E.164 form, or a problem and a message."""
+
+    e164: str | None
+    problem: Problem | None = None
+    message: str = ""
+    region: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _bad(problem: Problem, message: str, region: str | None = None) -> NumberResult:
+    return NumberResult(None, problem, message, region)
+
+
+def _describe_char(ch: str) -> str:
+    name = unicodedata.name(ch, "UNNAMED CHARACTER")
+    return f"U+{ord(ch):04X} {name}"
+
+
+def _check_characters(raw: str) -> NumberResult | None:
+    for ch in raw:
+        if ch in _ALLOWED:
+            continue
+        if ch.isascii() and ch.isalpha():
+            continue  # letters get their own message after parsing
+        return _bad(
+            Problem.HIDDEN_CHARACTER,
+            f"contains {_describe_char(ch)}; write the number with plain ASCII digits",
+        )
+    return None
+
+
+def _parse(raw: str) -> phonenumbers.PhoneNumber | NumberResult:
+    """Parse as phonenumbers does, reading numbers without a country code as NANP."""
+    if (bad := _check_characters(raw)) is not None:
+        return bad
+    if not raw.strip():
+        return _bad(Problem.NOT_A_NUMBER, "is empty; write a phone number such as +18335550100")
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException as exc:
+        return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a phone number ({exc._msg})")
+    if number.extension:
+        return _bad(
+            Problem.EXTENSION,
+            f"{raw!r} has an extension ({number.extension}); calls can only be forwarded "
+            "to a number without an extension",
+        )
+    if _LETTER.search(raw):
+        return _bad(
+            Problem.LETTERS,
+            f"{raw!r} contains letters; write the number with digits only",
+        )
+    return number
+
+
+def e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _region_label(number: phonenumbers.PhoneNumber) -> tuple[str | None, str]:
+    region = phonenumbers.region_code_for_number(number)
+    name = geocoder.country_name_for_number(number, "en") or region or "unknown region"
+    return region, f"{name} ({region})" if region else name
+
+
+def is_short_code(raw: str) -> bool:
+    return bool(_SHORT_CODE.fullmatch(raw.strip()))
+
+
+def check_sender(raw: str) -> NumberResult:
+    """A sender that may forward calls: a valid NANP toll-free number."""
+    if is_short_code(raw):
+        return _bad(
+            Problem.SHORT_CODE,
+            f"{raw.strip()} is a short code; call forwarding is not available for short codes",
+        )
+    parsed = _parse(raw)
+    if isinstance(parsed, NumberResult):
+        return parsed
+    if parsed.country_code != 1:
+        region, label = _region_label(parsed)
+        return _bad(
+            Problem.OUTSIDE_US,
+            f"{e164(parsed)} is a number in {label}; call forwarding is not available "
+            "for numbers outside the US",
+            region,
+        )
+    if not phonenumbers.is_valid_number(parsed):
+        return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid North American number")
+    if phonenumbers.number_type(parsed) == PhoneNumberType.TOLL_FREE:
+        return NumberResult(e164(parsed), region="US")
+    region, label = _region_label(parsed)
+    if region != "US":
+        return _bad(
+            Problem.OUTSIDE_US,
+            f"{e164(parsed)} is a number in {label}; call forwarding is not available "
+            "for numbers outside the US",
+            region,
+        )
+    kind = (
+        "premium-rate number"
+        if phonenumbers.number_type(parsed) == PhoneNumberType.PREMIUM_RATE
+        else "US long code"
+    )
+    return _bad(
+        Problem.NOT_TOLL_FREE,
+        f"{e164(parsed)} is a {kind}; only toll-free senders "
+        f"({', '.join(TOLL_FREE_AREA_CODES)}) can forward calls",
+        region,
+    )
+
+
+def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
+    """A forwarding number: a valid US number that is not the sender itself.
+
+    ``sender`` is the sender's E.164 form, when known, to catch a loop.
+    """
+    if is_short_code(raw):
+        return _bad(
+            Problem.SHORT_CODE,
+            f"{raw.strip()} is a short code; calls can only be forwarded to a US phone number",
+        )
+    parsed = _parse(raw)
+    if isinstance(parsed, NumberResult):
+        return parsed
+    if parsed.country_code != 1 or not phonenumbers.is_valid_number(parsed):
+        if parsed.country_code == 1:
+            return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid US phone number")
+        region, label = _region_label(parsed)
+        return _bad(
+            Problem.OUTSIDE_US,
+            f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
+            region,
+        )
+    kind = phonenumbers.number_type(parsed)
+    if kind == PhoneNumberType.PREMIUM_RATE:
+        return _bad(
+            Problem.PREMIUM_RATE,
+            f"{e164(parsed)} is a premium-rate number; calls cannot be forwarded to it",
+            "US",
+        )
+    if kind != PhoneNumberType.TOLL_FREE:
+        region, label = _region_label(parsed)
+        if region != "US":
+            return _bad(
+                Problem.OUTSIDE_US,
+                f"{e164(parsed)} is a number in {label}; the forwarding number must be "
+                "a US number",
+                region,
+            )
+    normal = e164(parsed)
+    if sender is not None and normal == sender:
+        return _bad(
+            Problem.LOOP,
+            f"{normal} is the sender itself; forwarding a number to itself would loop",
+            "US",
+        )
+    return NumberResult(normal, region="US")
+
+
+def normalise(raw: str) -> str | None:
+    """E.164 form of any common way of writing a NANP number, or None."""
+    parsed = _parse(raw)
+    if isinstance(parsed, NumberResult):
+        return None
+    return e164(parsed)
