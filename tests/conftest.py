@@ -1,0 +1,42 @@
+"""Guard rails for every test: loopback only, nothing written outside tmp."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+_real_connect = socket.socket.connect
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host.split("%")[0]).is_loopback
+        except ValueError:
+            return False
+    return True  # unix sockets and the like
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def guarded(self: socket.socket, address: object) -> object:
+        if not _is_loopback(address):
+            raise AssertionError(f"test tried to reach a non-loopback address: {address!r}")
+        return _real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_home_writes(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("CALLFWD_API_URL", "CALLFWD_API_KEY", "GITHUB_ACTIONS", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(var, raising=False)
