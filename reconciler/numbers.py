@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import phonenumbers
 from phonenumbers import PhoneNumberType, geocoder
@@ -34,7 +34,7 @@ _SHORT_CODE = re.compile(r"\d{5,6}")
 _LETTER = re.compile(r"[A-Za-z]")
 
 
-class Problem(str, Enum):
+class Problem(StrEnum):
     """What is wrong with a number; each maps to a stable diagnostic code."""
 
     HIDDEN_CHARACTER = "hidden-character"
