@@ -48,6 +48,7 @@ def diff_account(
     changes: list[Change] = []
     problems: list[Diagnostic] = []
     unchanged = 0
+    with_forwarding = 0
     declared: set[str] = set()
     for f in desired:
         declared.add(f.sender)
@@ -56,6 +57,7 @@ def diff_account(
         if target is None:
             problems.append(_unmatched(account, f, candidates))
             continue
+        with_forwarding += target.forwarding_number is not None
         action = _decide(target.forwarding_number, f.forward_to)
         if action is None:
             unchanged += 1
@@ -78,6 +80,7 @@ def diff_account(
         if not s.can_forward or s.number in declared:
             continue
         if prune and s.forwarding_number is not None:
+            with_forwarding += 1
             changes.append(
                 Change(
                     Action.DELETE, account, s.number, s.id, s.forwarding_number, None, None, s.etag
@@ -103,6 +106,7 @@ def diff_account(
         summary=summary,
         prune=prune,
         managed=len(declared),
+        managed_forwardings=with_forwarding,
         senders=snapshot,
         warnings=tuple(warnings),
     )

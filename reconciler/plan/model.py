@@ -89,6 +89,7 @@ class AccountPlan:
     summary: Summary
     prune: bool = False
     managed: int = 0  # declared senders of this account
+    managed_forwardings: int = 0  # live forwardings on managed senders (thresholds use it)
     senders: tuple[SenderSnapshot, ...] = ()
     warnings: tuple[str, ...] = ()
 

@@ -1,0 +1,258 @@
+"""Execute a Plan: the only code in callfwd that writes to a settings API.
+
+Order of work:
+1. Thresholds: refuse a plan that updates or deletes more than a set share of
+   an account's managed forwardings, unless ``allow_mass_changes`` (octoDNS's
+   ``raise_if_unsafe``).
+2. Preflight, for every account before any write anywhere: the key belongs to
+   the plan's account and its user may configure call forwarding.
+3. Writes: each change is one PATCH of ``forwarding_number``. With an ETag the
+   PATCH carries ``If-Match``; a 412 means the sender changed since the plan:
+   re-read, and if it already holds the desired value (a retried PATCH whose
+   first answer was lost) the change counts as applied, else it is stale and
+   left alone. Without an ETag the sender is re-read just before the write and
+   a value other than the plan's ``before`` is stale.
+4. Verify: re-read touched senders and report any that do not hold ``after``.
+
+Every change ends applied, failed (with the reason), stale or skipped. A change
+is applied only when the server confirmed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from reconciler.errors import ApiError, CallfwdError, PreconditionFailed, UnsafePlanError
+from reconciler.plan.model import AccountPlan, Action, Change, Plan
+from reconciler.planner import gather_bounded, open_client, preflight
+
+if TYPE_CHECKING:
+    from reconciler.api.client import SettingsClient
+    from reconciler.config import AccountTarget
+
+log = logging.getLogger(__name__)
+
+WRITE_CONCURRENCY = 8  # in flight per account; the client's pacer keeps within rate limits
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    STALE = "stale"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    change: Change
+    outcome: Outcome
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    fail_fast: bool = False
+    verify: bool = True
+    allow_mass_changes: bool = False
+    concurrency: int = WRITE_CONCURRENCY
+
+
+@dataclass
+class ApplyReport:
+    results: list[ChangeResult] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)  # from verify
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and all(r.outcome is Outcome.APPLIED for r in self.results)
+
+
+# ---------------------------------------------------------------- thresholds
+
+
+def threshold_refusals(plan: Plan, targets: Mapping[str, AccountTarget]) -> list[str]:
+    """Accounts whose plan changes more than the safe share of their managed forwardings."""
+    out = []
+    for acct in plan.accounts:
+        t = targets.get(acct.account)
+        if t is None or not acct.changes:
+            continue
+        limits = t.thresholds
+        existing = acct.managed_forwardings
+        if existing < limits.min_existing:
+            continue
+        for action in (Action.UPDATE, Action.DELETE):
+            n = sum(1 for c in acct.changes if c.action is action)
+            share = limits.update_share if action is Action.UPDATE else limits.delete_share
+            if n / existing > share:
+                out.append(
+                    f"account {acct.account}: the plan would {action.value} {n} of "
+                    f"{existing} managed forwardings ({n / existing:.0%}), above the "
+                    f"{share:.0%} safety threshold; review the plan and rerun with "
+                    "--allow-mass-changes if it is meant"
+                )
+    return out
+
+
+# ---------------------------------------------------------------- writes
+
+
+async def _write_one(client: SettingsClient, change: Change) -> ChangeResult:
+    etag = change.etag
+    if etag is None:
+        # No ETags from this API: read just before writing and compare to the plan.
+        live = await client.get_sender(change.sender_id)
+        if live.forwarding_number != change.before:
+            return _stale(change, live.forwarding_number)
+        etag = live.etag
+    try:
+        confirmed = await client.set_forwarding(change.sender_id, change.after, if_match=etag)
+    except PreconditionFailed:
+        live = await client.get_sender(change.sender_id)
+        if live.forwarding_number == change.after:
+            return ChangeResult(change, Outcome.APPLIED, "already held the desired value")
+        return _stale(change, live.forwarding_number)
+    if confirmed.forwarding_number != change.after:
+        return ChangeResult(
+            change,
+            Outcome.FAILED,
+            f"the server answered {confirmed.forwarding_number or 'no forwarding'} "
+            f"instead of {change.after or 'no forwarding'}",
+        )
+    return ChangeResult(change, Outcome.APPLIED)
+
+
+def _stale(change: Change, now: str | None) -> ChangeResult:
+    return ChangeResult(
+        change,
+        Outcome.STALE,
+        f"changed since the plan (planned from {change.before or 'no forwarding'}, "
+        f"now {now or 'no forwarding'}); left as it is, plan again",
+    )
+
+
+async def _apply_account(
+    client: SettingsClient,
+    acct: AccountPlan,
+    options: ApplyOptions,
+    report: ApplyReport,
+    on_result: Callable[[ChangeResult], None],
+    stop: asyncio.Event,
+) -> None:
+    sem = asyncio.Semaphore(options.concurrency)
+
+    async def run(change: Change) -> None:
+        async with sem:
+            if stop.is_set():
+                result = ChangeResult(change, Outcome.SKIPPED, "skipped after an earlier failure")
+            else:
+                try:
+                    result = await _write_one(client, change)
+                except (ApiError, CallfwdError) as exc:
+                    result = ChangeResult(change, Outcome.FAILED, str(exc))
+                if result.outcome is not Outcome.APPLIED and options.fail_fast:
+                    stop.set()
+        report.results.append(result)
+        on_result(result)
+
+    await asyncio.gather(*(run(c) for c in acct.changes))
+    if options.verify:
+        await _verify(client, acct, report)
+
+
+async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport) -> None:
+    applied = [
+        r.change
+        for r in report.results
+        if r.outcome is Outcome.APPLIED and r.change.account == acct.account
+    ]
+    if not applied:
+        return
+    pages = -(-len(acct.senders) // 20)
+    if pages < len(applied):
+        live = {s.id: s.forwarding_number for s in await client.list_senders()}
+        now = {c.sender_id: live.get(c.sender_id) for c in applied}
+    else:
+        now = {
+            c.sender_id: (await client.get_sender(c.sender_id)).forwarding_number for c in applied
+        }
+    for c in applied:
+        if now[c.sender_id] != c.after:
+            report.mismatches.append(
+                f"account {c.account}: {c.sender} holds {now[c.sender_id] or 'no forwarding'} "
+                f"after apply, expected {c.after or 'no forwarding'}"
+            )
+
+
+# ---------------------------------------------------------------- entry
+
+
+async def apply_async(
+    plan: Plan,
+    targets: Mapping[str, AccountTarget],
+    options: ApplyOptions = ApplyOptions(),
+    on_result: Callable[[ChangeResult], None] = lambda r: None,
+) -> ApplyReport:
+    if not options.allow_mass_changes and (refusals := threshold_refusals(plan, targets)):
+        raise UnsafePlanError("\n".join(refusals))
+    work = [a for a in plan.accounts if a.changes]
+    missing = sorted(a.account for a in work if a.account not in targets)
+    if missing:
+        raise CallfwdError(f"no API settings for account(s) {', '.join(missing)} in this plan")
+
+    clients = {a.account: open_client(targets[a.account]) for a in work}
+    try:
+        checks = await gather_bounded(
+            [lambda c=clients[a.account], n=a.account: preflight(c, n) for a in work]
+        )
+        problems: list[str] = []
+        for a, res in zip(work, checks, strict=True):
+            if isinstance(res, BaseException):
+                if not isinstance(res, CallfwdError):
+                    raise res
+                problems.append(str(res))
+            else:
+                problems += [f"account {a.account}: {w}" for w in res.warnings]
+        if problems:
+            raise CallfwdError(
+                "refusing to apply, nothing was changed:\n  " + "\n  ".join(problems)
+            )
+
+        report = ApplyReport()
+        stop = asyncio.Event()
+        outcomes = await gather_bounded(
+            [
+                lambda a=a: _apply_account(clients[a.account], a, options, report, on_result, stop)
+                for a in work
+            ]
+        )
+        for a, res in zip(work, outcomes, strict=True):
+            if isinstance(res, BaseException):
+                if not isinstance(res, CallfwdError):
+                    raise res
+                report.mismatches.append(f"account {a.account}: verify failed: {res}")
+        return report
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+
+
+def apply_plan(
+    plan: Plan,
+    targets: Mapping[str, AccountTarget],
+    options: ApplyOptions = ApplyOptions(),
+    on_result: Callable[[ChangeResult], None] = lambda r: None,
+) -> ApplyReport:
+    return asyncio.run(apply_async(plan, targets, options, on_result))
+
+
+def results_in_plan_order(plan: Plan, report: ApplyReport) -> Sequence[ChangeResult]:
+    order = {c.key: i for i, c in enumerate(plan.changes)}
+    return sorted(report.results, key=lambda r: order.get(r.change.key, len(order)))
