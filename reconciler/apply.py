@@ -181,9 +181,8 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
         live = {s.id: s.forwarding_number for s in await client.list_senders()}
         now = {c.sender_id: live.get(c.sender_id) for c in applied}
     else:
-        now = {
-            c.sender_id: (await client.get_sender(c.sender_id)).forwarding_number for c in applied
-        }
+        got = await asyncio.gather(*(client.get_sender(c.sender_id) for c in applied))
+        now = {s.id: s.forwarding_number for s in got}
     for c in applied:
         if now[c.sender_id] != c.after:
             report.mismatches.append(
