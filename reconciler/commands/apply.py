@@ -1,0 +1,234 @@
+"""``callfwd apply``: make exactly the calls a plan shows, after confirmation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from reconciler.commands import common
+
+if TYPE_CHECKING:
+    from reconciler.apply import ApplyReport, ChangeResult
+    from reconciler.plan.model import Plan
+
+_PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
+
+
+@click.command("apply")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False),
+    help="Apply exactly this saved plan (from `plan --out`).",
+)
+@click.option("--account", "accounts", multiple=True, help="Apply only this account (repeatable).")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first change that does not apply.")
+@click.option("--no-verify", is_flag=True, help="Skip re-reading touched senders afterwards.")
+@click.option("--allow-mass-changes", is_flag=True, help="Apply even above the safety thresholds.")
+@click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False),
+    help="Append one JSON line per change to this file.",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
+def command(
+    paths: tuple[str, ...],
+    plan_file: str | None,
+    accounts: tuple[str, ...],
+    auto_approve: bool,
+    fmt: str,
+    fail_fast: bool,
+    no_verify: bool,
+    allow_mass_changes: bool,
+    audit_log: str | None,
+    config_path: str | None,
+) -> int:
+    """Apply the manifests (or a saved plan) to the live settings API.
+
+    Each create, update and delete is one PATCH; unchanged senders get no call.
+    Without --plan it plans first and asks before changing anything.
+    """
+    from reconciler.apply import ApplyOptions, apply_plan
+    from reconciler.cli import EXIT_FAILURE, EXIT_OK
+    from reconciler.plan import render
+
+    if plan_file:
+        plan = _load_saved_plan(plan_file, paths, accounts, config_path)
+    else:
+        plan = common.make_plan_or_report(paths, accounts, config_path)
+    if plan is None:
+        return EXIT_FAILURE
+    text = fmt == "text"
+    if text:
+        click.echo(render.render_text(plan, colour=common.colour_for(stdout=True)), nl=False)
+    if not plan.has_changes:
+        if not text:
+            click.echo(_json_report(plan, None), nl=False)
+        return EXIT_OK
+    if not auto_approve and not _confirmed(plan):
+        return EXIT_FAILURE
+
+    from reconciler.config import load_config
+
+    targets = common.resolve_targets(
+        load_config(config_path), [a.account for a in plan.accounts if a.changes]
+    )
+    options = ApplyOptions(
+        fail_fast=fail_fast, verify=not no_verify, allow_mass_changes=allow_mass_changes
+    )
+    with _Progress(len(plan.changes), lines=text) as progress, _audit(audit_log) as audit:
+
+        def on_result(result: ChangeResult) -> None:
+            audit(result)
+            progress(result)
+
+        report = apply_plan(plan, targets, options, on_result)
+    if text:
+        _print_summary(report)
+    else:
+        click.echo(_json_report(plan, report), nl=False)
+    return EXIT_OK if report.ok else EXIT_FAILURE
+
+
+def _load_saved_plan(
+    plan_file: str, paths: tuple[str, ...], accounts: tuple[str, ...], config_path: str | None
+) -> Plan | None:
+    from dataclasses import replace
+
+    from reconciler.errors import PlanFileError
+    from reconciler.plan import planfile
+    from reconciler.plan.diff import manifest_digest
+
+    try:
+        with open(plan_file, encoding="utf-8") as fh:
+            plan = planfile.loads(fh.read(), name=plan_file)
+    except OSError as exc:
+        raise PlanFileError(f"{plan_file}: cannot read the plan ({exc.strerror})") from exc
+    loaded = common.load_desired(paths, config_path)
+    if loaded is None:
+        return None
+    _config, forwardings = loaded
+    names = {a.account for a in plan.accounts}
+    digest = manifest_digest(
+        (f for f in forwardings if f.account in names), {a.account: a.prune for a in plan.accounts}
+    )
+    if digest != plan.manifest_digest:
+        raise PlanFileError(
+            f"{plan_file}: the manifests changed since this plan was made; "
+            "plan again and review the new plan"
+        )
+    if accounts:
+        unknown = sorted(set(accounts) - names)
+        if unknown:
+            raise click.UsageError(f"--account {', '.join(unknown)}: not in {plan_file}")
+        plan = replace(plan, accounts=tuple(a for a in plan.accounts if a.account in accounts))
+    return plan
+
+
+def _confirmed(plan: Plan) -> bool:
+    n = len(plan.changes)
+    if not sys.stdin.isatty():
+        common.note(
+            f"Refusing to apply {n} changes without confirmation: no terminal to ask on. "
+            "Review the plan, then rerun with --auto-approve (or apply a saved plan)."
+        )
+        return False
+    if click.confirm(f"Apply these {n} changes?", default=False, err=True):
+        return True
+    common.note("Nothing was changed.")
+    return False
+
+
+class _Progress:
+    """A bar on a terminal for more than a few changes; else one line per change."""
+
+    def __init__(self, total: int, *, lines: bool) -> None:
+        self._bar = None
+        self._lines = lines
+        if sys.stderr.isatty() and total > _PROGRESS_AFTER:
+            self._bar = click.progressbar(length=total, label="Applying", file=sys.stderr)
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+    def __call__(self, result: ChangeResult) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+        elif self._lines:
+            c = result.change
+            detail = f": {result.detail}" if result.detail else ""
+            click.echo(
+                f"{result.outcome.value:<7} {c.action.symbol} {c.account} {c.sender}{detail}"
+            )
+        else:
+            c = result.change
+            click.echo(f"{result.outcome.value} {c.account} {c.sender}", err=True)
+
+
+class _audit:
+    def __init__(self, path: str | None) -> None:
+        self._log = None
+        if path:
+            from reconciler.audit import AuditLog
+
+            self._log = AuditLog(path)
+
+    def __enter__(self) -> _audit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._log is not None:
+            self._log.close()
+
+    def __call__(self, result: ChangeResult) -> None:
+        if self._log is not None:
+            self._log.record(result)
+
+
+def _print_summary(report: ApplyReport) -> None:
+    from reconciler.apply import Outcome
+
+    for m in report.mismatches:
+        click.echo(f"verify: {m}", err=True)
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome)
+    click.echo(f"Apply: {counts}.")
+    if not report.ok:
+        common.note("Not everything applied. Fix what is reported above and run apply again.")
+
+
+def _json_report(plan: Plan, report: ApplyReport | None) -> str:
+    from reconciler.apply import Outcome, results_in_plan_order
+
+    results = [] if report is None else results_in_plan_order(plan, report)
+    doc = {
+        "format_version": 1,
+        "results": [
+            {
+                "action": r.change.action.value,
+                "account": r.change.account,
+                "sender": r.change.sender,
+                "before": r.change.before,
+                "after": r.change.after,
+                "result": r.outcome.value,
+                "detail": r.detail,
+            }
+            for r in results
+        ],
+        "verify_mismatches": [] if report is None else report.mismatches,
+        "summary": {o.value: (0 if report is None else report.count(o)) for o in Outcome},
+    }
+    return json.dumps(doc, indent=2) + "\n"

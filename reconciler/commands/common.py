@@ -1,0 +1,114 @@
+"""What plan, apply and import share: config, validation, accounts, files."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from reconciler.config import AccountTarget, Config
+    from reconciler.plan.model import Plan
+    from reconciler.state import Forwarding
+
+
+def colour_for(*, stdout: bool) -> bool:
+    from reconciler.output import use_colour
+
+    return use_colour(stdout=stdout)
+
+
+def note(message: str) -> None:
+    """A line for the person at the terminal; stderr, so stdout stays machine-readable."""
+    click.echo(message, err=True)
+
+
+def load_desired(
+    paths: Sequence[str], config_path: str | None
+) -> tuple[Config, list[Forwarding]] | None:
+    """Validate the manifests; print diagnostics and return None if they are invalid."""
+    from reconciler.config import load_config
+    from reconciler.render.diagnostics import render_text
+    from reconciler.validate import validate
+
+    config = load_config(config_path)
+    result = validate(list(paths) or list(config.manifests), config=config)
+    if result.diagnostics:
+        click.echo(render_text(result, colour=colour_for(stdout=False)), err=True, nl=False)
+    if not result.ok:
+        note("Fix the manifest errors above, then plan again.")
+        return None
+    return config, list(result.forwardings)
+
+
+def select_accounts(forwardings: Sequence[Forwarding], only: Sequence[str]) -> list[str]:
+    declared = sorted({f.account for f in forwardings})
+    if not only:
+        return declared
+    unknown = sorted(set(only) - set(declared))
+    if unknown:
+        raise click.UsageError(
+            f"--account {', '.join(unknown)}: no manifest names this account "
+            f"(manifests name: {', '.join(declared) or 'none'})"
+        )
+    return sorted(set(only))
+
+
+def make_plan_or_report(
+    paths: Sequence[str], accounts: Sequence[str], config_path: str | None
+) -> Plan | None:
+    """Validate, resolve accounts and plan; print every problem and return None on failure."""
+    from reconciler.config import resolve_accounts
+    from reconciler.planner import make_plan
+    from reconciler.render.diagnostics import render_diagnostics_text
+
+    loaded = load_desired(paths, config_path)
+    if loaded is None:
+        return None
+    config, forwardings = loaded
+    names = select_accounts(forwardings, accounts)
+    targets = resolve_accounts(config, names)
+    result = make_plan({f for f in forwardings if f.account in targets}, targets)
+    if result.diagnostics:
+        click.echo(
+            render_diagnostics_text(result.diagnostics, colour=colour_for(stdout=False)),
+            err=True,
+            nl=False,
+        )
+    for err in result.errors:
+        click.echo(f"error: {err}", err=True)
+    return result.plan if result.ok else None
+
+
+def resolve_targets(config: Config, names: Sequence[str]) -> dict[str, AccountTarget]:
+    from reconciler.config import resolve_accounts
+
+    return resolve_accounts(config, names)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write a whole file or nothing: a temp file in the same folder, then rename."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def github_output(name: str, value: str) -> None:
+    """Set a step output under GitHub Actions (``$GITHUB_OUTPUT``); nothing elsewhere."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{name}={value}\n")
