@@ -1,0 +1,60 @@
+"""Saved plans: round trip, refusal of damaged or foreign files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reconciler.diagnostics import Position
+from reconciler.errors import PlanFileError
+from reconciler.plan import planfile
+from reconciler.plan.model import AccountPlan, Action, Change, Plan, SenderSnapshot, Summary
+
+
+def sample() -> Plan:
+    change = Change(
+        Action.UPDATE,
+        "acme-us",
+        "+18335550100",
+        "s1",
+        "+12125550100",
+        "+12125550199",
+        Position("m.yaml", 3, 13),
+        'W/"1"',
+    )
+    acct = AccountPlan(
+        "acme-us",
+        (change,),
+        Summary(update=1),
+        managed=1,
+        managed_forwardings=1,
+        senders=(SenderSnapshot("s1", "+18335550100", "US", "+12125550100", 'W/"1"'),),
+    )
+    return Plan((acct,), "sha256:abc", "0.1.0")
+
+
+def test_round_trip_is_exact_and_deterministic() -> None:
+    text = planfile.dumps(sample())
+    assert planfile.loads(text) == sample()
+    assert planfile.dumps(planfile.loads(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("not json", "invalid JSON"),
+        ("[]", "not a callfwd plan"),
+        (json.dumps({"kind": "callfwd-plan", "format_version": 99}), "format 99"),
+    ],
+)
+def test_foreign_or_future_files_are_refused(text: str, fragment: str) -> None:
+    with pytest.raises(PlanFileError, match=fragment):
+        planfile.loads(text)
+
+
+def test_damaged_plan_names_the_field() -> None:
+    doc = json.loads(planfile.dumps(sample()))
+    doc["accounts"][0]["changes"][0]["action"] = "explode"
+    with pytest.raises(PlanFileError, match=r"accounts\.0\.changes\.0\.action"):
+        planfile.loads(json.dumps(doc))
