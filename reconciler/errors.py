@@ -5,7 +5,8 @@
     ├── ApiError                 the settings API answered with a JSON:API error
     │   ├── AuthError            401 / 403
     │   ├── NotFoundError        404
-    │   ├── PreconditionFailed   412 (If-Match did not match)
+    │   ├── PreconditionFailed   412 (If-Match did not match; ``after_retry`` when an
+    │   │                        earlier attempt of the same PATCH may have been applied)
     │   ├── RateLimited          429 after the retry budget
     │   └── ServerError          5xx after the retry budget
     ├── TransportError           the API could not be reached or the answer was cut
@@ -51,7 +52,9 @@ class NotFoundError(ApiError):
 
 
 class PreconditionFailed(ApiError):
-    pass
+    # True when an earlier attempt of the same write may have reached the server
+    # (lost response, 5xx): the 412 may be our own write. Re-read before calling it stale.
+    after_retry: bool = False
 
 
 class RateLimited(ApiError):

@@ -7,6 +7,7 @@ does the same for every log record.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import threading
@@ -29,6 +30,46 @@ def read_key(env_var: str) -> str | None:
         value = value.strip()
         register(value)
     return value or None
+
+
+class Secret:
+    """A key that never shows itself: ``repr`` is ``Secret('***')``, ``str`` is ``***``.
+
+    ``reveal()`` is the one way to the value; only the HTTP client calls it, to build
+    the ``Authorization`` header. Constructing one registers the value for scrubbing.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        register(value)
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{REDACTED}')"
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Secret:
+        return self
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled")  # keeps keys out of files
 
 
 def scrub(text: str) -> str:

@@ -1,0 +1,293 @@
+"""An async client for the settings API (the vendor's JSON:API conventions).
+
+One ``SettingsClient`` talks to one account with one key. Every request goes
+through the account's ``Pacer`` (concurrency and rate limits, see
+``reconciler.api.pacing``) and the ``RetryPolicy`` (see
+``reconciler.api.retry``). Errors come out as the exceptions in
+``reconciler.errors``; the key never appears in them, in logs or in reprs.
+
+    async with SettingsClient(base_url=url, api_key=key) as client:
+        account = await client.get_account()
+        senders = await client.list_senders()
+        sender = await client.set_forwarding(sender.id, "+12125550199", if_match=sender.etag)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import ssl
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from reconciler import __version__
+from reconciler.api.errors import api_error, may_have_reached_server, transport_error
+from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
+from reconciler.api.pacing import Pacer
+from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from reconciler.errors import (
+    ApiError,
+    CallfwdError,
+    ConfigError,
+    NotFoundError,
+    PreconditionFailed,
+    TransportError,
+)
+from reconciler.secrets import Secret
+from reconciler.state import LiveSender
+
+__all__ = ["DEFAULT_REVISION", "Account", "Me", "SettingsClient"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REVISION = "2026-10-15"
+MEDIA_TYPE = "application/vnd.api+json"
+SENDERS = "/api/text-messaging-senders"
+MAX_PAGES = 100_000
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Building a context costs ~50 ms (it loads the CA bundle); one per process
+    # keeps a thousand-account plan from spending a minute on it.
+    return httpx.create_ssl_context()
+
+
+class SettingsClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: Secret | str,
+        revision: str = DEFAULT_REVISION,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        user_agent: str = f"callfwd/{__version__}",
+    ) -> None:
+        base = httpx.URL(base_url)
+        if base.scheme not in ("http", "https") or not base.host:
+            raise ConfigError(f"API URL must be an http(s) URL with a host: {base_url!r}")
+        if base.userinfo:
+            raise ConfigError("API URL must not carry a user name or password")
+        self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        port = f":{base.port}" if base.port else ""
+        self.origin = f"{base.scheme}://{base.host}{port}"
+        self._root = base.copy_with(query=None, fragment=None, path=base.path.rstrip("/"))
+        self.revision = revision
+        self.retry = retry or RetryPolicy()
+        self.pacer = pacer or Pacer()
+        self.calls = 0  # requests sent, retries included
+        self.retries = 0
+        self.throttled = 0  # 429 answers received
+        self._account: Account | None = None
+        self._http = httpx.AsyncClient(
+            headers={
+                "Authorization": f"Klaviyo-API-Key {self._key.reveal()}",
+                "revision": revision,
+                "Accept": MEDIA_TYPE,
+                "User-Agent": user_agent,
+            },
+            timeout=timeout,
+            transport=transport,
+            verify=_ssl_context(),
+            follow_redirects=False,  # never carry the key to another address
+        )
+
+    def __repr__(self) -> str:
+        return f"SettingsClient(base_url={str(self._root)!r}, revision={self.revision!r})"
+
+    async def __aenter__(self) -> SettingsClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- endpoints --------------------------------------------------------------------
+
+    async def get_account(self) -> Account:
+        """The key's account (``GET /api/accounts``); its ``id`` is what manifests name."""
+        _, doc = await self._send("GET", self._url("/api/accounts"))
+        self._account = parse_account(doc, "GET /api/accounts")
+        return self._account
+
+    async def get_me(self) -> Me | None:
+        """The key's user, role and scopes; None when the API does not offer ``/api/me``."""
+        try:
+            _, doc = await self._send("GET", self._url("/api/me"))
+        except NotFoundError:
+            return None
+        return parse_me(doc, "GET /api/me")
+
+    async def list_senders(self, *, page_size: int = 20) -> list[LiveSender]:
+        """Every sender of the account, all pages (``links.next``) in the API's order."""
+        account = (self._account or await self.get_account()).id
+        items = await self._collect(SENDERS, {"page[size]": str(page_size)})
+        where = f"GET {SENDERS}"
+        return [parse_sender(i, account=account, etag=None, where=where) for i in items]
+
+    async def get_sender(self, sender_id: str) -> LiveSender:
+        path = f"{SENDERS}/{quote(sender_id, safe='')}"
+        resp, doc = await self._send("GET", self._url(path))
+        return self._sender_from(resp, doc, f"GET {path}")
+
+    async def set_forwarding(
+        self, sender_id: str, number: str | None, *, if_match: str | None = None
+    ) -> LiveSender:
+        """Set (or, with None, remove) a sender's forwarding number; the sender as confirmed.
+
+        Raises ``PreconditionFailed`` when ``if_match`` no longer matches; its
+        ``after_retry`` is True when an earlier attempt of this call may have
+        been applied (the 412 may then be our own write: re-read to know).
+        """
+        path = f"{SENDERS}/{quote(sender_id, safe='')}"
+        body = {
+            "data": {
+                "type": SENDER_TYPE,
+                "id": sender_id,
+                "attributes": {"forwarding_number": number},
+            }
+        }
+        headers = {"If-Match": if_match} if if_match is not None else None
+        resp, doc = await self._send("PATCH", self._url(path), body=body, headers=headers)
+        return self._sender_from(resp, doc, f"PATCH {path}")
+
+    async def route_call(self, from_: str, to: str) -> dict[str, Any]:
+        """Where a call from ``from_`` to sender ``to`` goes: the route's attributes."""
+        body = {"data": {"type": "call-route", "attributes": {"from": from_, "to": to}}}
+        _, doc = await self._send("POST", self._url("/api/call-routes"), body=body)
+        data = doc.get("data") if isinstance(doc, dict) else None
+        attrs = data.get("attributes") if isinstance(data, dict) else None
+        if not isinstance(attrs, dict):
+            raise ApiError("POST /api/call-routes: unexpected answer from the API")
+        return attrs
+
+    async def audit_events(self, *, page_size: int | None = None) -> list[dict[str, Any]]:
+        """Every audit event (a local-API extension), all pages, as resource objects."""
+        params = {"page[size]": str(page_size)} if page_size else None
+        return await self._collect("/api/audit-events", params)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _url(self, path: str) -> httpx.URL:
+        return self._root.copy_with(path=self._root.path + path)
+
+    def _sender_from(self, resp: httpx.Response, doc: Any, where: str) -> LiveSender:
+        account = self._account.id if self._account else ""
+        data = doc.get("data") if isinstance(doc, dict) else None
+        return parse_sender(data, account=account, etag=resp.headers.get("ETag"), where=where)
+
+    async def _collect(self, path: str, params: Mapping[str, str] | None) -> list[dict[str, Any]]:
+        url: httpx.URL | None = self._url(path)
+        seen: set[str] = set()
+        items: list[dict[str, Any]] = []
+        while url is not None:
+            if str(url) in seen or len(seen) >= MAX_PAGES:
+                raise ApiError(f"GET {path}: the API's pages lead in a circle", code="bad_links")
+            seen.add(str(url))
+            _, doc = await self._send("GET", url, params=params)
+            params = None  # links.next carries every parameter the next page needs
+            data = doc.get("data") if isinstance(doc, dict) else None
+            if not isinstance(data, list):
+                raise ApiError(f"GET {path}: unexpected answer from the API: 'data' is not a list")
+            items.extend(data)
+            url = self._next_url(path, doc)
+        return items
+
+    def _next_url(self, path: str, doc: dict[str, Any]) -> httpx.URL | None:
+        links = doc.get("links")
+        nxt = links.get("next") if isinstance(links, dict) else None
+        if not nxt:
+            return None
+        if not isinstance(nxt, str):
+            raise ApiError(f"GET {path}: unexpected answer from the API: bad links.next")
+        url = self._root.join(nxt)
+        if (url.scheme, url.host, url.port) != (
+            self._root.scheme,
+            self._root.host,
+            self._root.port,
+        ):
+            # Following it would send the key to another server.
+            raise ApiError(f"GET {path}: links.next points to another server; not followed")
+        return url
+
+    async def _send(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[httpx.Response, Any]:
+        """One logical request: paced, retried, its answer parsed or its error raised."""
+        where = f"{method} {url.path}"
+        content = None if body is None else json.dumps(body).encode()
+        req_headers = dict(headers or {})
+        if content is not None:
+            req_headers["Content-Type"] = MEDIA_TYPE
+        started = self.retry.clock()
+        attempts = 0
+        maybe_applied = False
+        while True:
+            attempts += 1
+            resp: httpx.Response | None = None
+            failure: httpx.HTTPError | None = None
+            retry_after: float | None = None
+            ticket = await self.pacer.acquire()
+            self.calls += 1
+            try:
+                resp = await self._http.request(
+                    method, url, params=params, content=content, headers=req_headers
+                )
+            except httpx.TransportError as exc:
+                failure = exc
+            finally:
+                if resp is not None:
+                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                self.pacer.release(
+                    ticket,
+                    status=None if resp is None else resp.status_code,
+                    headers=None if resp is None else resp.headers,
+                    retry_after=retry_after,
+                )
+            error: CallfwdError
+            if resp is None:
+                assert failure is not None
+                error, reason = transport_error(where, self.origin, failure), type(failure).__name__
+            elif resp.is_success:
+                try:
+                    return resp, (json.loads(resp.content) if resp.content else None)
+                except (ValueError, UnicodeDecodeError):
+                    error = TransportError(f"{where}: the answer from {self.origin} is not JSON")
+                    reason = "an unreadable answer"
+                    maybe_applied = True
+            else:
+                error, reason = api_error(where, resp), f"HTTP {resp.status_code}"
+                if resp.status_code == 429:
+                    self.throttled += 1
+                if resp.status_code not in RETRY_STATUSES:
+                    if isinstance(error, PreconditionFailed):
+                        error.after_retry = maybe_applied
+                    raise error
+            status = None if resp is None else resp.status_code
+            maybe_applied = maybe_applied or may_have_reached_server(failure, status)
+            elapsed = self.retry.clock() - started
+            delay = self.retry.delay(attempts=attempts, elapsed=elapsed, retry_after=retry_after)
+            if delay is None:
+                log.debug("giving up on %s %s after %d attempts", method, url.path, attempts)
+                raise error from failure
+            self.retries += 1
+            log.debug(
+                "retrying %s %s after %s in %.2fs (attempt %d of %d)",
+                method, url.path, reason, delay, attempts + 1, self.retry.max_attempts,
+            )  # fmt: skip
+            await self.retry.sleep(delay)

@@ -1,0 +1,115 @@
+"""Translate the API's answers and httpx's failures into callfwd's exceptions.
+
+Messages name the method and URL path and say what happened; they never carry
+headers, and everything passes through ``secrets.scrub`` on the way out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from reconciler.errors import (
+    ApiError,
+    AuthError,
+    NotFoundError,
+    PreconditionFailed,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from reconciler.secrets import scrub
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    401: AuthError,
+    403: AuthError,
+    404: NotFoundError,
+    412: PreconditionFailed,
+    429: RateLimited,
+}
+_MAX_DETAIL = 300
+
+
+def error_class(status: int) -> type[ApiError]:
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else ApiError
+
+
+def _first_error(response: httpx.Response) -> tuple[Mapping[str, Any] | None, int]:
+    try:
+        doc = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None, 0
+    errors = doc.get("errors") if isinstance(doc, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+        return errors[0], len(errors)
+    return None, 0
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def api_error(where: str, response: httpx.Response) -> ApiError:
+    """The exception for an error answer: status, JSON:API ``code`` and ``detail``."""
+    status = response.status_code
+    first, count = _first_error(response)
+    code = detail = title = pointer = None
+    if first is not None:
+        code = _text(first.get("code"))
+        detail = _text(first.get("detail"))
+        title = _text(first.get("title"))
+        source = first.get("source")
+        if isinstance(source, Mapping):
+            pointer = _text(source.get("pointer")) or _text(source.get("parameter"))
+    reason = detail or title or response.reason_phrase or "error"
+    reason = scrub(reason.replace("\n", " "))[:_MAX_DETAIL]
+    parts = [f"{where}: HTTP {status}"]
+    if code:
+        parts.append(f" {scrub(code)}")
+    parts.append(f": {reason}")
+    if pointer:
+        parts.append(f" (at {scrub(pointer)})")
+    if count > 1:
+        parts.append(f" (+{count - 1} more)")
+    cls = error_class(status)
+    return cls(
+        "".join(parts),
+        status=status,
+        code=code,
+        detail=scrub(detail) if detail else None,
+    )
+
+
+_WHAT: tuple[tuple[type[httpx.HTTPError], str], ...] = (
+    (httpx.ConnectTimeout, "timed out connecting to {origin}"),
+    (httpx.ConnectError, "could not connect to {origin}"),
+    (httpx.ReadTimeout, "no answer from {origin} in time"),
+    (httpx.WriteTimeout, "timed out sending the request to {origin}"),
+    (httpx.PoolTimeout, "no free connection to {origin} in time"),
+    (httpx.RemoteProtocolError, "{origin} closed the connection or sent a broken answer"),
+    (httpx.ReadError, "the connection to {origin} failed while reading the answer"),
+    (httpx.WriteError, "the connection to {origin} failed while sending the request"),
+    (httpx.UnsupportedProtocol, "unsupported URL scheme for {origin}"),
+)
+
+
+def transport_error(where: str, origin: str, exc: httpx.HTTPError) -> TransportError:
+    for cls, text in _WHAT:
+        if isinstance(exc, cls):
+            what = text.format(origin=origin)
+            break
+    else:
+        what = f"{type(exc).__name__} talking to {origin}"
+    return TransportError(scrub(f"{where}: {what}"))
+
+
+def may_have_reached_server(exc: httpx.HTTPError | None, status: int | None) -> bool:
+    """Could a failed attempt have been carried out by the server anyway?"""
+    if status is not None:
+        return status != 429 and status >= 500  # a 5xx may come after a commit; a 429 never
+    return not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

@@ -1,0 +1,249 @@
+"""Pace one account's requests so they approach its rate limits without tripping them.
+
+The vendor limits each account with two fixed windows: a burst window (1 s) and
+a steady window (1 min). Answers under the limit carry the steady window's
+state in ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
+(seconds until the window resets); a 429 carries ``Retry-After``. One ``Pacer``
+serves one account (share it between every client of that account) and applies
+four rules before letting a request go:
+
+1. Concurrency: at most ``concurrency`` requests in flight (a semaphore).
+2. Pause: after a 429 nothing is sent for ``Retry-After`` seconds (1 s when the
+   server gives none) — the whole account waits, not just the request that was
+   refused, since the window it hit is the account's.
+3. Steady window: the latest answer says how many requests the window has
+   left. Requests sent after that answer's request and still in flight are
+   counted against it; when nothing is left, new requests wait until the
+   window resets (``RateLimit-Reset`` seconds after that answer, plus a small
+   margin). An answer from an older window never overrides a newer one, and
+   once the reset time passes the budget is unknown (unlimited) again until
+   the next answer.
+4. Burst window: the burst limit is not in the headers the vendor sends, so it
+   is learned. It is taken from a ``w=1`` policy in ``RateLimit-Limit`` or
+   ``RateLimit-Policy`` when a server gives one (IETF draft syntax,
+   ``10;w=1, 150;w=60``), else after the first 429 that is not a steady-window
+   refusal (``Retry-After`` ≤ 1.5 s): the burst limit is then at most the
+   number of requests sent in the second before the refused one that were
+   answered — every request the server accepted in the refused request's
+   fixed window lies in that second. From then on, at most that many requests
+   go out in any ``1 s + margin`` sliding window, which never puts more in any
+   fixed 1-s window. A later burst 429 with fewer answered requests in its
+   second lowers the estimate; one at exactly the paced rate is timing jitter
+   between our clock and the server's, so the margin doubles (20 ms up to
+   250 ms) before the estimate is lowered. Only 429s for requests sent after
+   the last adjustment count, so one overshoot is learned from once.
+
+The cost is bounded and measurable (``PacerStats``): until the burst limit is
+known the first second may overshoot once (one 429, one pause of
+``Retry-After``); after that the rate is ``burst / (1 s + margin)`` within a
+steady window and the steady windows are used to the last request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+BURST_WINDOW = 1.0
+DEFAULT_CONCURRENCY = 8
+_MARGIN_MIN = 0.02
+_MARGIN_MAX = 0.25
+_SAME_WINDOW = 1.5  # seconds: Reset is rounded to whole seconds by most servers
+_POLICY = re.compile(r"(\d+)\s*;\s*w\s*=\s*(\d+(?:\.\d+)?)")
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A permission to send one request; hand it back to ``Pacer.release``."""
+
+    seq: int
+    sent_at: float
+
+
+@dataclass
+class PacerStats:
+    sent: int = 0
+    throttled: int = 0  # 429 answers seen
+    waited: float = 0.0  # seconds requests spent held back (summed over requests)
+    pauses: int = 0  # account-wide pauses after a 429
+
+
+class Pacer:
+    def __init__(
+        self,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.concurrency = concurrency
+        self.burst = burst
+        self.margin = _MARGIN_MIN
+        self.stats = PacerStats()
+        self._clock = clock
+        self._sem = asyncio.Semaphore(concurrency)
+        self._changed = asyncio.Event()
+        self._seq = 0
+        self._inflight: set[int] = set()
+        self._sent: deque[float] = deque()  # send times, for the burst window
+        self._answered: deque[float] = deque()  # send times of requests answered (not 429)
+        self._pause_until = 0.0
+        self._adjusted_at = float("-inf")  # when the burst estimate or margin last changed
+        # Steady window: what the latest answer said, and which request it answered.
+        self._remaining: int | None = None
+        self._reset_at = 0.0
+        self._info_seq = 0
+        self._expired_reset_at = float("-inf")
+
+    # -- the two calls a client makes ------------------------------------------------
+
+    async def acquire(self) -> Ticket:
+        """Wait until a request may go; the caller must ``release`` the ticket."""
+        await self._sem.acquire()
+        try:
+            start = self._clock()
+            while (wait := self.delay(self._clock())) > 0:
+                changed = self._changed
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), timeout=wait)
+        except BaseException:
+            self._sem.release()
+            raise
+        now = self._clock()
+        self._seq += 1
+        ticket = Ticket(self._seq, now)
+        self._inflight.add(ticket.seq)
+        self._sent.append(now)
+        self.stats.sent += 1
+        self.stats.waited += now - start
+        return ticket
+
+    def release(
+        self,
+        ticket: Ticket,
+        *,
+        status: int | None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Report how ``ticket``'s request ended: its status (None: no answer) and headers."""
+        try:
+            self.observe(ticket, status=status, headers=headers, retry_after=retry_after)
+        finally:
+            # Wake every waiter: the budget, pause or burst estimate may have changed.
+            changed, self._changed = self._changed, asyncio.Event()
+            changed.set()
+            self._sem.release()
+
+    # -- the rules, synchronous and clock-driven so they can be tested directly -------
+
+    def delay(self, now: float) -> float:
+        """Seconds a new request must wait at ``now`` (0: it may go)."""
+        if self._pause_until > now:
+            return self._pause_until - now
+        if self._remaining is not None:
+            if now >= self._reset_at:
+                self._expired_reset_at = self._reset_at
+                self._remaining = None
+            elif self._remaining - self._ahead() <= 0:
+                return self._reset_at - now
+        if self.burst is not None:
+            horizon = BURST_WINDOW + self.margin
+            while self._sent and self._sent[0] <= now - horizon:
+                self._sent.popleft()
+            if len(self._sent) >= self.burst:
+                return self._sent[-self.burst] + horizon - now
+        return 0.0
+
+    def observe(
+        self,
+        ticket: Ticket,
+        *,
+        status: int | None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        now = self._clock()
+        self._inflight.discard(ticket.seq)
+        if status == 429:
+            self.stats.throttled += 1
+            self._throttled(ticket, now, retry_after)
+            return
+        if status is None:
+            return
+        self._answered.append(ticket.sent_at)
+        while self._answered and self._answered[0] < now - 2 * BURST_WINDOW - _MARGIN_MAX:
+            self._answered.popleft()
+        if headers is not None:
+            self._read_headers(ticket, now, headers)
+
+    # -- internals --------------------------------------------------------------------
+
+    def _ahead(self) -> int:
+        """Requests in flight that the latest steady-window answer cannot have counted."""
+        return sum(1 for s in self._inflight if s > self._info_seq)
+
+    def _throttled(self, ticket: Ticket, now: float, retry_after: float | None) -> None:
+        pause = 1.0 if retry_after is None else retry_after
+        if now + pause > self._pause_until:
+            self._pause_until = now + pause
+            self.stats.pauses += 1
+        if retry_after is not None and retry_after > _SAME_WINDOW:
+            return  # the steady window (or something else long) refused: not a burst lesson
+        if ticket.sent_at <= self._adjusted_at:
+            return  # sent before the last lesson: the same overshoot
+        since = ticket.sent_at - BURST_WINDOW
+        answered = max(1, sum(1 for t in self._answered if since < t <= ticket.sent_at))
+        self._adjusted_at = now
+        if self.burst is None or answered < self.burst - 1:
+            self.burst = answered
+        elif self.margin < _MARGIN_MAX:
+            self.margin = min(_MARGIN_MAX, self.margin * 2)
+        else:
+            self.burst = max(1, self.burst - 1)
+
+    def _read_headers(self, ticket: Ticket, now: float, headers: Mapping[str, str]) -> None:
+        if self.burst is None:
+            for name in ("RateLimit-Policy", "RateLimit-Limit"):
+                for count, window in _POLICY.findall(headers.get(name, "")):
+                    if float(window) == BURST_WINDOW:
+                        self.burst = max(1, int(count))
+        remaining = _int(headers.get("RateLimit-Remaining"))
+        reset = _float(headers.get("RateLimit-Reset"))
+        if remaining is None or reset is None:
+            return
+        reset_at = now + reset + self.margin
+        if reset_at <= self._expired_reset_at + _SAME_WINDOW:
+            return  # an answer from a window that has already reset
+        if self._remaining is None or reset_at > self._reset_at + _SAME_WINDOW:
+            self._remaining, self._reset_at, self._info_seq = remaining, reset_at, ticket.seq
+        elif reset_at >= self._reset_at - _SAME_WINDOW and (
+            remaining < self._remaining
+            or (remaining == self._remaining and ticket.seq > self._info_seq)
+        ):
+            self._remaining, self._info_seq = remaining, ticket.seq
+            self._reset_at = min(self._reset_at, reset_at)
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    head = value.split(",")[0].strip()
+    return int(head) if head.isdigit() else None
+
+
+def _float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value.split(",")[0].strip())
+    except ValueError:
+        return None
+    return f if 0 <= f < 86400 else None
