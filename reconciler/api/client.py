@@ -78,7 +78,8 @@ class SettingsClient:
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         port = f":{base.port}" if base.port else ""
         self.origin = f"{base.scheme}://{base.host}{port}"
-        self._root = base.copy_with(query=None, fragment=None, path=base.path.rstrip("/"))
+        self._prefix = base.path.rstrip("/")  # an API mounted below the host's root
+        self._root = base.copy_with(query=None, fragment=None, path=self._prefix or "/")
         self.revision = revision
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
@@ -178,7 +179,7 @@ class SettingsClient:
     # -- plumbing ---------------------------------------------------------------------
 
     def _url(self, path: str) -> httpx.URL:
-        return self._root.copy_with(path=self._root.path + path)
+        return self._root.copy_with(path=self._prefix + path)
 
     def _sender_from(self, resp: httpx.Response, doc: Any, where: str) -> LiveSender:
         account = self._account.id if self._account else ""
