@@ -1,0 +1,62 @@
+"""``callfwd validate``: check manifests and report every problem with its place."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+
+def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from reconciler.rules.owners import email_problem
+
+    if (problem := email_problem(value)) is not None:
+        raise click.BadParameter(f"{value!r} {problem}", ctx=ctx, param=param)
+    return value
+
+
+@click.command(name="validate")
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default=None,
+    help="Output format. Default: github when GITHUB_ACTIONS is set, else text.",
+)
+@click.option(
+    "--actor",
+    metavar="EMAIL",
+    callback=_check_actor,
+    help="Fail unless EMAIL is an owner with an allowed role of every manifest (for PR checks).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (default: ./callfwd.yaml when present).",
+)
+def command(
+    paths: tuple[str, ...], fmt: str | None, actor: str | None, config_path: str | None
+) -> int:
+    """Check manifests: structure, numbers, roles, duplicates.
+
+    PATH is a manifest file or a directory (every *.yaml and *.yml below it);
+    the default is the `manifests` list of callfwd.yaml, else manifests/.
+    Exits 0 when valid (warnings allowed), 1 when any error is found.
+    """
+    from reconciler.config import load_config
+    from reconciler.output import use_colour, write
+    from reconciler.render.diagnostics import render
+    from reconciler.validate import validate
+
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    config = load_config(config_path)
+    result = validate(list(paths), actor=actor, config=config)
+    write(render(fmt, result, colour=use_colour()))
+    return 0 if result.ok else 1

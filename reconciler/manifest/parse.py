@@ -1,0 +1,272 @@
+"""From a node tree to the pydantic model, with every error at its line and column.
+
+Pydantic checks the shape (keys, types, version, account slug, known roles);
+this module turns each of its errors into a diagnostic at the right node and
+with a message that says what to do: an unknown key gets a "did you mean", an
+unquoted number is told to be quoted, a YAML 1.1 boolean is named as such.
+
+When the whole manifest does not validate, the rules still run on every
+owner and forwarding entry (through ``owners()`` and ``entries()``, which read
+the plain data defensively), so one run reports every problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.manifest.loader import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    Unreadable,
+    find,
+    to_data,
+)
+from reconciler.manifest.model import ForwardingEntry, Manifest, Owner
+from reconciler.roles import ROLES
+from reconciler.rules import codes
+
+Loc = tuple[str | int, ...]
+
+# Which model sits at a location (list indexes written as "*").
+_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): Manifest,
+    ("owners", "*"): Owner,
+    ("forwarding", "*"): ForwardingEntry,
+}
+_EXPECTED = {
+    "version": "the number 1",
+    "account": "text (the account's slug)",
+    "team": "text",
+    "owners": "a list of owners, each with email and role",
+    "forwarding": "a list of entries, each with sender and forward_to",
+    "email": "a quoted email address",
+    "role": "a role such as manager",
+    "sender": "a quoted phone number",
+    "forward_to": "a quoted phone number, or null for no forwarding",
+}
+_ITEM = {"owners": "each owner", "forwarding": "each forwarding entry"}
+_ITEM_EXPECTED = {
+    "owners": "a mapping with email and role",
+    "forwarding": "a mapping with sender and forward_to",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerView:
+    """One item of ``owners``; a field is None when it is missing or not text."""
+
+    index: int
+    email: str | None
+    role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One item of ``forwarding``; a field is None when it is missing, null or not text."""
+
+    index: int
+    sender: str | None
+    forward_to: str | None
+
+
+@dataclass(slots=True)
+class ParsedManifest:
+    """A manifest that loaded as YAML; ``model`` is set when its shape is right."""
+
+    path: str
+    root: MappingNode
+    model: Manifest | None
+    data: dict[str, Any]
+
+    @property
+    def account(self) -> str | None:
+        return self.model.account if self.model is not None else None
+
+    def _items(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+        items = self.data.get(name)
+        if not isinstance(items, list):
+            return []
+        return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
+
+    def owners(self) -> list[OwnerView]:
+        return [
+            OwnerView(i, _text(o.get("email")), _text(o.get("role")))
+            for i, o in self._items("owners")
+        ]
+
+    def entries(self) -> list[EntryView]:
+        return [
+            EntryView(i, _text(e.get("sender")), _text(e.get("forward_to")))
+            for i, e in self._items("forwarding")
+        ]
+
+    @property
+    def senders(self) -> int:
+        """How many items the forwarding list has, well-formed or not."""
+        items = self.data.get("forwarding")
+        return len(items) if isinstance(items, list) else 0
+
+    def position(self, *loc: str | int) -> Position:
+        """Where the value at ``loc`` is written (or its nearest written ancestor)."""
+        node, _, _ = find(self.root, loc)
+        return Position(self.path, node.line, node.column)
+
+    def key_position(self, *loc: str | int) -> Position:
+        """Where the key of ``loc`` is written (the value's position for list items)."""
+        node, key, reached = find(self.root, loc)
+        target: Node = key if key is not None and reached == len(loc) else node
+        return Position(self.path, target.line, target.column)
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a message, invisible characters escaped, long text cut."""
+    if len(text) > limit:
+        return repr(text[: limit - 1])[:-1] + "…" + repr(text)[-1] + f" ({len(text):,} characters)"
+    return repr(text)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _shape(loc: Loc) -> tuple[str, ...]:
+    return tuple("*" if isinstance(p, int) else p for p in loc)
+
+
+def _name(loc: Loc) -> str:
+    return next((p for p in reversed(loc) if isinstance(p, str)), "manifest")
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if node.value is None:
+        return "empty (null)"
+    if node.kind == "str":
+        return f"the text {shown(node.raw)}"
+    return shown(node.raw)
+
+
+def _kind_word(node: ScalarNode) -> str:
+    if isinstance(node.value, Unreadable):
+        return f"an {'integer' if node.kind == 'int' else node.kind} too large to hold"
+    word = {"int": "integer", "float": "number", "bool": "boolean", "timestamp": "date"}.get(
+        node.kind, node.kind
+    )
+    value = node.value
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    if len(text) > 40:
+        text = text[:39] + "…"
+    return f"the {word} {text}"
+
+
+def _typed_scalar(name: str, node: ScalarNode) -> tuple[str, str] | None:
+    """A plain scalar that YAML typed as something other than text."""
+    if not node.plain or node.kind == "str" or node.value is None:
+        return None
+    raw = node.raw if len(node.raw) <= 40 else node.raw[:39] + "…"
+    quoted = f'{name}: "{raw}"'
+    read = f"the unquoted value {raw} is read as {_kind_word(node)}"
+    if node.kind in ("int", "float"):
+        return codes.UNQUOTED_NUMBER, f"{name}: {read}; quote it: {quoted}"
+    if node.kind == "bool":
+        tail = ", or write null for no forwarding" if name == "forward_to" else ""
+        return (
+            codes.YAML_BOOL,
+            f"{name}: {read} (YAML 1.1 reads yes/no/on/off as booleans); quote it: {quoted}{tail}",
+        )
+    return codes.YAML_OTHER, f"{name}: {read}; quote it: {quoted}"
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    lowered = {c.lower(): c for c in choices}
+    match = lowered.get(word.lower()) or next(
+        iter(difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)), None
+    )
+    if match is not None:
+        return f"did you mean {lowered.get(match, match)!r}?"
+    return "expected one of: " + ", ".join(choices)
+
+
+def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
+    loc: Loc = tuple(err["loc"])
+    kind: str = err["type"]
+    node, key, reached = find(root, loc)
+    name = _name(loc)
+    at = Position(path, node.line, node.column)
+
+    if kind == "missing":
+        model = _MODELS.get(_shape(loc[:-1]))
+        where = "" if not loc[:-1] else f" in this {'owner' if loc[0] == 'owners' else 'entry'}"
+        hint = "; write forward_to: null for no forwarding" if name == "forward_to" else ""
+        if model is Manifest:
+            hint = " (a manifest needs version, account, team, owners and forwarding)"
+        return error(at, codes.MISSING_KEY, f"missing key {name!r}{where}{hint}")
+    if kind == "extra_forbidden":
+        model = _MODELS.get(_shape(loc[:-1]), Manifest)
+        fields = list(model.model_fields)
+        if key is not None:
+            at = Position(path, key.line, key.column)
+        return error(at, codes.UNKNOWN_KEY, f"unknown key {name!r}; {_did_you_mean(name, fields)}")
+    if loc == ("version",):
+        return error(
+            at,
+            codes.BAD_VERSION,
+            f"version must be 1 (the number), not {_describe(node)}; "
+            "this callfwd reads manifest format 1",
+        )
+    if (
+        name == "role"
+        and kind == "literal_error"
+        and isinstance(node, ScalarNode)
+        and node.kind == "str"
+    ):
+        return error(
+            at,
+            codes.UNKNOWN_ROLE,
+            f"unknown role {node.raw!r}; {_did_you_mean(node.raw, ROLES)}",
+        )
+    if name == "account" and kind == "string_pattern_mismatch":
+        return error(
+            at,
+            codes.BAD_ACCOUNT,
+            f"account {shown(node.raw) if isinstance(node, ScalarNode) else ''} is not a slug: "
+            "use lowercase letters, digits and dashes (e.g. acme-us)",
+        )
+    if kind == "string_too_short":
+        return error(at, codes.BAD_VALUE, f"{name} must not be empty")
+    if kind == "string_too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        return error(at, codes.BAD_VALUE, f"{name} is too long (at most {limit} characters)")
+    if isinstance(node, ScalarNode) and (typed := _typed_scalar(name, node)) is not None:
+        return error(at, typed[0], typed[1])
+    if isinstance(loc[-1], int) and reached == len(loc):
+        parent = str(loc[-2])
+        return error(
+            at,
+            codes.WRONG_TYPE,
+            f"{_ITEM.get(parent, 'each item')} must be {_ITEM_EXPECTED.get(parent, 'a mapping')}, "
+            f"not {_describe(node)}",
+        )
+    expected = _EXPECTED.get(name, "another type")
+    return error(at, codes.WRONG_TYPE, f"{name} must be {expected}, not {_describe(node)}")
+
+
+def parse_manifest(path: str, root: MappingNode) -> tuple[ParsedManifest, list[Diagnostic]]:
+    """Validate the shape of one manifest; never raises on bad input."""
+    data = to_data(root)
+    try:
+        model = Manifest.model_validate(data)
+    except ValidationError as exc:
+        diags = {_diagnose(path, root, e) for e in exc.errors(include_url=False)}
+        return ParsedManifest(path, root, None, data), sorted(diags, key=lambda d: d.sort_key)
+    return ParsedManifest(path, root, model, data), []

@@ -1,0 +1,130 @@
+"""Diagnostics as text, JSON or GitHub Actions annotations (pure functions).
+
+Renderers take a report (anything with ``diagnostics`` and ``summary``, such
+as ``reconciler.validate.ValidationResult``) and return the whole output as
+one string ending in a newline; the same report always renders to the same
+bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.output import style
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    files: int
+    senders: int
+    errors: int
+    warnings: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "senders": self.senders,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+class Report(Protocol):
+    @property
+    def diagnostics(self) -> Sequence[Diagnostic]: ...
+
+    @property
+    def summary(self) -> Summary: ...
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(summary: Summary, *, colour: bool = False) -> str:
+    """``ok: 3 files, 6 senders, no problems`` or ``invalid: ..., 2 errors, 1 warning``."""
+    counted = f"{_plural(summary.files, 'file')}, {_plural(summary.senders, 'sender')}"
+    problems = [
+        _plural(n, word)
+        for n, word in ((summary.errors, "error"), (summary.warnings, "warning"))
+        if n
+    ]
+    if summary.errors:
+        head = style("invalid", fg="red", bold=True, enabled=colour)
+    else:
+        head = style("ok", fg="green", bold=True, enabled=colour)
+    return f"{head}: {counted}, {', '.join(problems) or 'no problems'}"
+
+
+def format_line(d: Diagnostic, *, colour: bool = False) -> str:
+    """``path:line:col: error[CODE] message``."""
+    where = style(f"{d.position}:", bold=True, enabled=colour)
+    fg = "red" if d.severity is Severity.ERROR else "yellow"
+    severity = style(d.severity.value, fg=fg, bold=True, enabled=colour)
+    return f"{where} {severity}[{d.code}] {d.message}"
+
+
+def render_diagnostics_text(diagnostics: Sequence[Diagnostic], *, colour: bool = False) -> str:
+    """One line per diagnostic, no summary ("" when there are none)."""
+    return "".join(format_line(d, colour=colour) + "\n" for d in diagnostics)
+
+
+def render_text(report: Report, *, colour: bool = False) -> str:
+    """Every diagnostic on its own line, then the one-line summary."""
+    lines = render_diagnostics_text(report.diagnostics, colour=colour)
+    return lines + summary_line(report.summary, colour=colour) + "\n"
+
+
+def render_json(report: Report, *, colour: bool = False) -> str:
+    """``{"diagnostics": [...], "summary": {files, senders, errors, warnings}}``."""
+    doc = {
+        "diagnostics": [d.as_dict() for d in report.diagnostics],
+        "summary": report.summary.as_dict(),
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message as @actions/core does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value as @actions/core does."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(d: Diagnostic) -> str:
+    """``::error file=…,line=…,col=…,title=CODE::message``."""
+    p = d.position
+    props = ",".join(
+        f"{k}={escape_property(str(v))}"
+        for k, v in (("file", p.path), ("line", p.line), ("col", p.column), ("title", d.code))
+    )
+    return f"::{d.severity.value} {props}::{escape_data(d.message)}"
+
+
+def render_github(report: Report, *, colour: bool = False) -> str:
+    """One annotation per diagnostic, then the full text list.
+
+    GitHub shows at most 10 annotations of each kind per step, so the text
+    list (which the job log shows in full) follows the annotations.
+    """
+    head = "".join(annotation(d) + "\n" for d in report.diagnostics)
+    return head + render_text(report)
+
+
+FORMATS: dict[str, Callable[..., str]] = {
+    "text": render_text,
+    "json": render_json,
+    "github": render_github,
+}
+
+
+def render(fmt: str, report: Report, *, colour: bool = False) -> str:
+    """Render ``report`` in ``fmt`` (a key of ``FORMATS``); colour applies to text only."""
+    return FORMATS[fmt](report, colour=colour and fmt == "text")

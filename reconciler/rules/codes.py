@@ -1,0 +1,216 @@
+"""Every diagnostic code callfwd emits, with a title and an explanation.
+
+Codes are stable: once released, a code keeps its meaning forever (CI
+configurations and people's muscle memory depend on them). New problems get
+new codes. ``docs/rules.md`` documents each one and a test checks that it does.
+
+    CF0xx  the file and its YAML
+    CF1xx  the manifest's structure (keys, types, version, account)
+    CF2xx  sender numbers
+    CF3xx  forward_to numbers
+    CF4xx  owners, roles and the --actor check
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    title: str
+    explanation: str
+
+
+_CODES = (
+    # -- CF0xx: the file and its YAML ---------------------------------------
+    Code("CF001", "cannot read path", "A path given to validate does not exist or cannot be read."),
+    Code("CF002", "no manifests found", "A directory holds no *.yaml or *.yml file."),
+    Code(
+        "CF003",
+        "file too large",
+        "A manifest is over the 4 MiB limit; split it into several files.",
+    ),
+    Code(
+        "CF004",
+        "binary file",
+        "The file contains NUL bytes: it is binary or UTF-16, not UTF-8 YAML.",
+    ),
+    Code("CF005", "not UTF-8", "The file is not valid UTF-8; save it as UTF-8."),
+    Code("CF006", "byte-order mark", "The file starts with a UTF-8 byte-order mark (a warning)."),
+    Code(
+        "CF007", "control character", "The file contains a control character YAML does not allow."
+    ),
+    Code("CF008", "YAML syntax error", "The file is not well-formed YAML."),
+    Code(
+        "CF009",
+        "several documents",
+        "A manifest holds exactly one YAML document; '---' starts another.",
+    ),
+    Code("CF010", "empty manifest", "The file or its document is empty."),
+    Code(
+        "CF011", "not a mapping", "The top level of a manifest must be a mapping of keys to values."
+    ),
+    Code("CF012", "duplicate key", "The same key appears twice in one mapping."),
+    Code(
+        "CF013", "anchor or alias", "YAML anchors (&) and aliases (*) are not allowed in manifests."
+    ),
+    Code("CF014", "merge key", "YAML merge keys (<<) are not allowed in manifests."),
+    Code(
+        "CF015",
+        "YAML tag",
+        "Explicit YAML tags (!!python/..., !custom) are not allowed; only !!str.",
+    ),
+    Code(
+        "CF016",
+        "too deeply nested",
+        "The file nests mappings and lists deeper than a manifest ever needs.",
+    ),
+    Code("CF017", "complex key", "A mapping key must be plain text, not a list or a mapping."),
+    # -- CF1xx: structure ----------------------------------------------------
+    Code("CF101", "unknown key", "A key that the manifest format does not define."),
+    Code("CF102", "missing key", "A required key is missing."),
+    Code(
+        "CF103", "wrong type", "A value has the wrong type (for example a list where text belongs)."
+    ),
+    Code(
+        "CF104",
+        "unquoted number",
+        "YAML reads an unquoted phone number or digits as a number; quote it.",
+    ),
+    Code("CF105", "YAML boolean", "YAML 1.1 reads yes/no/on/off/true/false unquoted as booleans."),
+    Code(
+        "CF106",
+        "YAML date or other typed value",
+        "YAML reads an unquoted date as a date; quote it.",
+    ),
+    Code("CF107", "unsupported version", "The manifest format version must be 1."),
+    Code(
+        "CF108",
+        "invalid account",
+        "The account must be a slug: lowercase letters, digits and dashes.",
+    ),
+    Code("CF109", "invalid value", "A value breaks a length or format constraint of the manifest."),
+    # -- CF2xx: senders ------------------------------------------------------
+    Code("CF201", "sender is a short code", "Call forwarding is not available for short codes."),
+    Code(
+        "CF202",
+        "sender outside the US",
+        "Call forwarding is not available for numbers outside the US.",
+    ),
+    Code(
+        "CF203",
+        "sender not toll-free",
+        "Only toll-free senders (800, 833, 844, 855, 866, 877, 888) forward calls.",
+    ),
+    Code("CF204", "sender not a phone number", "The sender cannot be read as a phone number."),
+    Code(
+        "CF205",
+        "hidden character in sender",
+        "The sender contains a character other than ASCII digits and punctuation.",
+    ),
+    Code(
+        "CF206",
+        "letters in sender",
+        "The sender contains letters (vanity numbers must be written in digits).",
+    ),
+    Code("CF207", "extension in sender", "A sender cannot have an extension."),
+    Code(
+        "CF208",
+        "duplicate sender",
+        "The same sender is declared twice, in one file or across files.",
+    ),
+    # -- CF3xx: forward_to ---------------------------------------------------
+    Code("CF301", "forward_to outside the US", "The forwarding number must be a US number."),
+    Code(
+        "CF302",
+        "premium-rate forward_to",
+        "Calls cannot be forwarded to a premium-rate (900) number.",
+    ),
+    Code(
+        "CF303",
+        "extension in forward_to",
+        "Calls cannot be forwarded to a number with an extension.",
+    ),
+    Code("CF304", "forwarding loop", "A sender cannot forward to itself."),
+    Code("CF305", "forwarding chain", "A sender cannot forward to another declared sender."),
+    Code(
+        "CF306",
+        "forward_to not a phone number",
+        "The forwarding number cannot be read as a US phone number.",
+    ),
+    Code(
+        "CF307",
+        "hidden character in forward_to",
+        "The forwarding number contains a character other than ASCII digits and punctuation.",
+    ),
+    Code("CF308", "letters in forward_to", "The forwarding number contains letters."),
+    Code("CF309", "forward_to is a short code", "Calls cannot be forwarded to a short code."),
+    # -- CF4xx: owners, roles, actor -----------------------------------------
+    Code("CF401", "unknown role", "The role is not one of the vendor's roles."),
+    Code(
+        "CF402",
+        "role may not forward calls",
+        "analyst, content_creator and support may not configure call forwarding.",
+    ),
+    Code(
+        "CF403",
+        "no allowed owner",
+        "Every manifest needs an owner with a role that may configure call forwarding.",
+    ),
+    Code("CF404", "invalid email", "An owner's email is not a plain ASCII email address."),
+    Code(
+        "CF405",
+        "actor is not an owner",
+        "The --actor is not an owner with an allowed role of this manifest.",
+    ),
+    Code(
+        "CF406",
+        "duplicate owner",
+        "The same email is listed twice among a manifest's owners (a warning).",
+    ),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+# Names used in code, so a typo is an AttributeError rather than a wrong code.
+CANNOT_READ, NO_MANIFESTS, TOO_LARGE, BINARY, NOT_UTF8, BOM, CONTROL_CHAR = (
+    "CF001",
+    "CF002",
+    "CF003",
+    "CF004",
+    "CF005",
+    "CF006",
+    "CF007",
+)
+SYNTAX, MULTI_DOC, EMPTY, NOT_MAPPING, DUPLICATE_KEY, ALIAS, MERGE_KEY, TAG = (
+    "CF008",
+    "CF009",
+    "CF010",
+    "CF011",
+    "CF012",
+    "CF013",
+    "CF014",
+    "CF015",
+)
+TOO_DEEP, COMPLEX_KEY = "CF016", "CF017"
+UNKNOWN_KEY, MISSING_KEY, WRONG_TYPE, UNQUOTED_NUMBER, YAML_BOOL, YAML_OTHER = (
+    "CF101",
+    "CF102",
+    "CF103",
+    "CF104",
+    "CF105",
+    "CF106",
+)
+BAD_VERSION, BAD_ACCOUNT, BAD_VALUE = "CF107", "CF108", "CF109"
+DUPLICATE_SENDER = "CF208"
+LOOP, CHAIN = "CF304", "CF305"
+UNKNOWN_ROLE, DISALLOWED_ROLE, NO_ALLOWED_OWNER, BAD_EMAIL, ACTOR, DUPLICATE_OWNER = (
+    "CF401",
+    "CF402",
+    "CF403",
+    "CF404",
+    "CF405",
+    "CF406",
+)

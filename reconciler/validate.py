@@ -1,0 +1,136 @@
+"""``validate``: manifests in, diagnostics and desired forwardings out.
+
+The pipeline for each file: read bytes -> nodes with positions (loader) ->
+model (parse) -> per-manifest rules (numbers, owners); then the rules that
+need the whole run (duplicate senders, chains, --actor). Nothing raises on
+bad input; every problem becomes a Diagnostic, sorted, so that the same
+input always gives the same output.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reconciler.config import Config, load_config
+from reconciler.diagnostics import Diagnostic, Position, Severity, error
+from reconciler.manifest import loader
+from reconciler.manifest.discovery import SourceFile, discover
+from reconciler.manifest.parse import ParsedManifest, parse_manifest
+from reconciler.render.diagnostics import Summary
+from reconciler.rules import codes
+from reconciler.rules.forwarding import (
+    CheckedEntry,
+    check_chains,
+    check_duplicates,
+    check_forwarding,
+)
+from reconciler.rules.owners import check_actor, check_owners
+from reconciler.state import Forwarding
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """Everything one validation run found.
+
+    ``forwardings`` holds one entry per declared sender of every manifest that
+    has no error (in E.164, sorted by account then sender); callers that act on
+    it (plan, apply) should still refuse to go on unless ``ok``.
+    """
+
+    diagnostics: list[Diagnostic]
+    forwardings: list[Forwarding]
+    manifests: list[ParsedManifest]
+    files: int
+    senders: int
+    errors: int = field(init=False)
+    warnings: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        errors = sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "warnings", len(self.diagnostics) - errors)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def summary(self) -> Summary:
+        return Summary(self.files, self.senders, self.errors, self.warnings)
+
+
+def _read(src: SourceFile) -> loader.LoadResult:
+    try:
+        st = src.path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return loader.LoadResult(
+                None,
+                [error(Position(src.display, 1, 1), codes.CANNOT_READ, "not a regular file")],
+            )
+        if st.st_size > loader.MAX_BYTES:
+            return loader.load(src.display, b"", size=st.st_size)
+        with src.path.open("rb") as fh:
+            data = fh.read(loader.MAX_BYTES + 1)
+    except OSError as exc:
+        return loader.LoadResult(
+            None,
+            [
+                error(
+                    Position(src.display, 1, 1),
+                    codes.CANNOT_READ,
+                    f"cannot read the file: {exc.strerror or exc}",
+                )
+            ],
+        )
+    return loader.load(src.display, data)
+
+
+def validate(
+    paths: Sequence[str],
+    *,
+    actor: str | None = None,
+    config: Config | None = None,
+) -> ValidationResult:
+    """Validate the manifests under ``paths`` (``config.manifests`` when empty)."""
+    if config is None:
+        config = load_config()
+    sources, diags = discover(paths, config)
+    manifests: list[ParsedManifest] = []
+    checked: dict[str, list[CheckedEntry]] = {}
+    for src in sources:
+        loaded = _read(src)
+        diags.extend(loaded.diagnostics)
+        if loaded.root is None:
+            continue
+        pm, found = parse_manifest(src.display, loaded.root)
+        diags.extend(found)
+        diags.extend(check_owners(pm))
+        entries, found = check_forwarding(pm)
+        diags.extend(found)
+        manifests.append(pm)
+        checked[pm.path] = entries
+    every = [e for entries in checked.values() for e in entries]
+    diags.extend(check_duplicates(every))
+    diags.extend(check_chains(every))
+    if actor is not None:
+        diags.extend(check_actor(manifests, actor))
+
+    diags = sorted(set(diags), key=lambda d: d.sort_key)
+    failed = {d.position.path for d in diags if d.severity is Severity.ERROR}
+    forwardings = [
+        Forwarding(pm.account, e.sender, e.forward_to, e.sender_at)
+        for pm in manifests
+        if pm.path not in failed and pm.account is not None
+        for e in checked[pm.path]
+        if e.sender is not None
+    ]
+    forwardings.sort(key=lambda f: (f.account, f.sender))
+    return ValidationResult(
+        diagnostics=diags,
+        forwardings=forwardings,
+        manifests=manifests,
+        files=len(sources),
+        senders=sum(pm.senders for pm in manifests),
+    )
