@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, geocoder
+from phonenumbers import PhoneNumberType
 
 # Area codes of the North American toll-free plan (as of 2026).
 TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
@@ -113,6 +113,8 @@ def e164(number: phonenumbers.PhoneNumber) -> str:
 
 
 def _region_label(number: phonenumbers.PhoneNumber) -> tuple[str | None, str]:
+    from phonenumbers import geocoder  # imported here: loading its data takes ~0.5 s
+
     region = phonenumbers.region_code_for_number(number)
     name = geocoder.country_name_for_number(number, "en") or region or "unknown region"
     return region, f"{name} ({region})" if region else name
@@ -194,13 +196,12 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
             f"{e164(parsed)} is a premium-rate number; calls cannot be forwarded to it",
             "US",
         )
-    if kind != PhoneNumberType.TOLL_FREE:
-        region, label = _region_label(parsed)
+    if kind != PhoneNumberType.TOLL_FREE and phonenumbers.region_code_for_number(parsed) != "US":
+        region, label = _region_label(parsed)  # only for the message: the geocoder is slow
         if region != "US":
             return _bad(
                 Problem.OUTSIDE_US,
-                f"{e164(parsed)} is a number in {label}; the forwarding number must be "
-                "a US number",
+                f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
                 region,
             )
     normal = e164(parsed)
@@ -219,3 +220,17 @@ def normalise(raw: str) -> str | None:
     if isinstance(parsed, NumberResult):
         return None
     return e164(parsed)
+
+
+def caller_region(raw: str) -> NumberResult:
+    """A caller's number in E.164 with its region code (``US``, ``CA``, ``PR``, ...).
+
+    The local settings API uses it to decide whether a call is forwarded:
+    calls from Canadian area codes are not.
+    """
+    parsed = _parse(raw)
+    if isinstance(parsed, NumberResult):
+        return parsed
+    if not phonenumbers.is_valid_number(parsed):
+        return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid phone number")
+    return NumberResult(e164(parsed), region=phonenumbers.region_code_for_number(parsed))
