@@ -1,0 +1,128 @@
+"""``callfwd serve``: the local settings API (a stand-in for the vendor's service)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+DEFAULT_DB = Path(".callfwd") / "sandbox.db"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _rate_limit(ctx: click.Context, param: click.Parameter, value: str) -> object:
+    from reconciler.sandbox.ratelimit import parse_rate_limit
+
+    try:
+        return parse_rate_limit(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on; 0 picks a free one (the ready line says which).",
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="SQLite database file; created when missing, kept across restarts.",
+)
+@click.option(
+    "--seed",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Replace the database's state with this seed file (accounts, users, senders).",
+)
+@click.option(
+    "--rate-limit",
+    "rate_limit",
+    default="10/150",
+    show_default=True,
+    callback=_rate_limit,
+    metavar="BURST/STEADY|off",
+    help="Per-account limit: requests per second / per minute.",
+)
+@click.option("--admin", is_flag=True, help="Enable the sandbox-only /_sandbox/ endpoints.")
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default="info",
+    show_default=True,
+    help="info logs one line per request on stderr.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No request log (same as --log-level warning).")
+def command(
+    host: str,
+    port: int,
+    db: Path,
+    seed: Path | None,
+    rate_limit: object,
+    admin: bool,
+    log_level: str,
+    quiet: bool,
+) -> None:
+    """Run the local settings API: a stand-in for the vendor's service, not the service itself.
+
+    It serves the text-messaging sender settings API under /api/ with state in a
+    SQLite file. Prints one line on stdout once it accepts connections:
+    "callfwd serve: listening on http://HOST:PORT". Stop it with Ctrl-C or SIGTERM.
+    """
+    from reconciler.sandbox.app import create_app
+    from reconciler.sandbox.ratelimit import Limits
+    from reconciler.sandbox.seed import load_seed
+    from reconciler.sandbox.server import bind, serve, url_of
+    from reconciler.sandbox.store import Store
+
+    started = time.perf_counter()
+    level = logging.WARNING if quiet else getattr(logging, log_level.upper())
+    _configure_logging(level)
+    loaded = load_seed(seed) if seed is not None else None  # a bad seed fails before binding
+    sock = bind(host, port)
+    store = Store(db)
+    try:
+        if loaded is not None:
+            counts = store.replace_all(loaded)
+            click.echo(
+                f"callfwd serve: loaded {seed}: {counts['accounts']} account(s), "
+                f"{counts['users']} user(s), {counts['senders']} sender(s)",
+                err=True,
+            )
+        limits = rate_limit if isinstance(rate_limit, Limits) else None
+        app = create_app(store, rate_limit=limits, admin=admin)
+        url = url_of(sock)
+
+        def ready() -> None:
+            click.echo(
+                f"callfwd serve: database {db}; rate limit {limits or 'off'}; "
+                f"admin endpoints {'on' if admin else 'off'}; "
+                f"ready in {(time.perf_counter() - started) * 1000:.0f} ms",
+                err=True,
+            )
+            click.echo(f"callfwd serve: listening on {url}")
+            sys.stdout.flush()
+
+        serve(app, sock, on_ready=ready)
+    finally:
+        store.close()
+    click.echo("callfwd serve: stopped", err=True)
+
+
+def _configure_logging(level: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    for name in ("callfwd", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level if name == "callfwd" else max(level, logging.WARNING))
+        logger.propagate = False

@@ -1,0 +1,7 @@
+"""The local settings API: a stand-in for the vendor's service, not the service itself.
+
+``callfwd serve`` runs it: a FastAPI app (``app.create_app``) on uvicorn
+(``server.serve``) with its state in SQLite (``store.Store``), loaded from a
+seed file (``seed.load_seed``). Rate limiting (``ratelimit``) and fault
+injection (``faults``) are the parts a client's retry logic is tested against.
+"""

@@ -1,0 +1,458 @@
+"""The /api/ routes: the vendor's published shape plus the documented extensions."""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from starlette.responses import Response
+
+from reconciler import numbers
+from reconciler.sandbox import docmodels as dm
+from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of
+from reconciler.sandbox.bodies import (
+    attributes,
+    check_type,
+    read_document,
+    safe_text,
+    string_attribute,
+)
+from reconciler.sandbox.jsonapi import ApiProblem, JsonApiResponse, document
+from reconciler.sandbox.store import AuditEvent, Sender
+from reconciler.sandbox.urls import base_url
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": dm.ErrorDocument, "description": "Client error (JSON:API error document)."},
+    "5XX": {"model": dm.ErrorDocument, "description": "Server error (JSON:API error document)."},
+}
+SENDERS = "/api/text-messaging-senders"
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+READ_ONLY = {"sender_identifier", "sender_type", "sender_details", "status", "created_at"}
+CANADA_REASON = (
+    "calls from Canadian area codes are not forwarded; the line rings until the caller hangs up"
+)
+OUTCOMES = {
+    400: "invalid",
+    403: "forbidden",
+    404: "not_found",
+    409: "invalid",
+    412: "precondition_failed",
+    413: "invalid",
+    415: "invalid",
+    422: "rejected",
+}
+
+router = APIRouter(responses=ERRORS)
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"c{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        if not _CURSOR.match(cursor):
+            raise ValueError
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not (raw.startswith("c") and raw[1:].isdigit()):
+            raise ValueError
+        return int(raw[1:])
+    except ValueError:
+        raise ApiProblem(
+            400,
+            "invalid",
+            "page[cursor] is not a cursor this API gave out.",
+            parameter="page[cursor]",
+        ) from None
+
+
+def _page_links(
+    base: str, path: str, size: int, cursor: str | None, last: int | None
+) -> dict[str, Any]:
+    first = f"{base}{path}?page%5Bsize%5D={size}"
+    return {
+        "self": first + (f"&page%5Bcursor%5D={cursor}" if cursor else ""),
+        "next": f"{first}&page%5Bcursor%5D={encode_cursor(last)}" if last is not None else None,
+    }
+
+
+def sender_resource(s: Sender, base: str) -> dict[str, Any]:
+    return {
+        "type": "text-messaging-sender",
+        "id": s.id,
+        "attributes": {
+            "sender_identifier": s.identifier,
+            "sender_type": s.type,
+            "sender_details": {"country": s.country},
+            "status": s.status,
+            "forwarding_number": s.forwarding_number,
+            "created_at": s.created_at,
+        },
+        "links": {"self": f"{base}{SENDERS}/{s.id}"},
+        "meta": {"etag": s.etag},
+    }
+
+
+def _sender_404(sender_id: str) -> ApiProblem:
+    return ApiProblem(
+        404, "not_found", f"No text-messaging-sender with id {safe_text(sender_id)!r}."
+    )
+
+
+PageSize = Annotated[
+    int, Query(alias="page[size]", ge=1, le=20, description="Default: 10. Min: 1. Max: 20.")
+]
+PageCursor = Annotated[str | None, Query(alias="page[cursor]", max_length=200)]
+SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]
+
+
+@router.get(
+    SENDERS,
+    response_class=JsonApiResponse,
+    operation_id="get_text_messaging_senders",
+    responses={200: {"model": dm.SenderCollection}},
+    summary="List the account's senders",
+)
+async def list_senders(
+    request: Request, user: Reader, size: PageSize = 10, cursor: PageCursor = None
+) -> Response:
+    after = decode_cursor(cursor)
+    rows = sandbox_of(request).store.list_senders(user.account_id, after, size + 1)
+    base = base_url(request.scope)
+    more = len(rows) > size
+    rows = rows[:size]
+    return document(
+        {
+            "data": [sender_resource(s, base) for s in rows],
+            "links": _page_links(base, SENDERS, size, cursor, rows[-1].pk if more else None),
+        }
+    )
+
+
+@router.get(
+    SENDERS + "/{sender_id}",
+    response_class=JsonApiResponse,
+    operation_id="get_text_messaging_sender",
+    responses={200: {"model": dm.SenderDocument}},
+    summary="Get one sender",
+)
+async def get_sender(request: Request, sender_id: SenderId, user: Reader) -> Response:
+    sender = (
+        sandbox_of(request).store.get_sender(user.account_id, sender_id)
+        if _ID.match(sender_id)
+        else None
+    )
+    if sender is None:
+        raise _sender_404(sender_id)
+    base = base_url(request.scope)
+    return document({"data": sender_resource(sender, base)}, headers={"ETag": sender.etag})
+
+
+def _if_match(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    for tag in header.split(","):
+        t = tag.strip()
+        if t and not t.startswith("W/") and (t == etag or f'"{t}"' == etag):
+            return True
+    return False
+
+
+def _forwarding_allowed(sender: Sender) -> None:
+    if sender.type == "toll_free" and sender.country == "US":
+        return
+    if sender.type == "toll_free":
+        message = (
+            f"{sender.identifier} ({sender.country}) is the Canadian sibling of a toll-free "
+            "number; only its US sender can forward calls"
+        )
+        problem = numbers.Problem.OUTSIDE_US.value
+    else:
+        result = numbers.check_sender(sender.identifier)
+        problem = (result.problem or numbers.Problem.NOT_TOLL_FREE).value
+        message = result.message or (
+            f"{sender.identifier} is a {sender.type} sender; only US toll-free senders can "
+            "forward calls"
+        )
+    raise ApiProblem(
+        422,
+        "sender_cannot_forward",
+        message[0].upper() + message[1:] + ".",
+        pointer="/data/attributes/forwarding_number",
+        meta={"problem": problem},
+    )
+
+
+@router.patch(
+    SENDERS + "/{sender_id}",
+    response_class=JsonApiResponse,
+    operation_id="update_text_messaging_sender",
+    responses={200: {"model": dm.SenderDocument}},
+    summary="Set or remove a sender's forwarding number (extension: not published by the vendor)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/vnd.api+json": {"schema": dm.PATCH_BODY}},
+        }
+    },
+)
+async def patch_sender(
+    request: Request,
+    sender_id: SenderId,
+    user: Caller,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match", max_length=500, description="An ETag from a read; 412 when stale."
+        ),
+    ] = None,
+) -> Response:
+    store = sandbox_of(request).store
+    found: list[Sender] = []
+    requested: list[str | None] = [None]
+    try:
+        require_write(user)
+        data = await read_document(request)
+        check_type(data, "text-messaging-sender")
+        given_id = data.get("id")
+        if not isinstance(given_id, str):
+            raise ApiProblem(400, "invalid", "data.id is required.", pointer="/data/id")
+        if given_id != sender_id:
+            raise ApiProblem(409, "conflict", "data.id does not match the URL.", pointer="/data/id")
+        attrs = attributes(data, {"forwarding_number"}, read_only=READ_ONLY)
+        raw = string_attribute(attrs, "forwarding_number", nullable=True)
+        requested[0] = safe_text(raw)
+        sender = store.get_sender(user.account_id, sender_id) if _ID.match(sender_id) else None
+        if sender is None:
+            raise _sender_404(sender_id)
+        found.append(sender)
+        if if_match is not None and not _if_match(if_match, sender.etag):
+            raise ApiProblem(
+                412,
+                "precondition_failed",
+                "The sender changed since it was read (If-Match does not match its ETag); "
+                "read it again before writing.",
+                header="If-Match",
+            )
+        new: str | None = None
+        if raw is not None:
+            _forwarding_allowed(sender)
+            result = numbers.check_forward_to(raw, sender=sender.identifier)
+            if result.e164 is None:
+                raise ApiProblem(
+                    422,
+                    "invalid_forwarding_number",
+                    result.message[0].upper() + result.message[1:],
+                    pointer="/data/attributes/forwarding_number",
+                    meta={"problem": result.problem.value if result.problem else "not-a-number"},
+                )
+            new = requested[0] = result.e164
+    except ApiProblem as problem:
+        store.record_refused(
+            user.account_id,
+            user.key_id,
+            safe_text(sender_id) or "",
+            found[0] if found else None,
+            requested[0],
+            problem.status,
+            OUTCOMES.get(problem.status, "invalid"),
+        )
+        raise
+    updated, _ = store.set_forwarding(sender, new, key_id=user.key_id, requested=requested[0])
+    base = base_url(request.scope)
+    return document({"data": sender_resource(updated, base)}, headers={"ETag": updated.etag})
+
+
+@router.get(
+    "/api/accounts",
+    response_class=JsonApiResponse,
+    operation_id="get_accounts",
+    responses={200: {"model": dm.AccountCollection}},
+    summary="The key's account",
+)
+async def list_accounts(request: Request, user: Caller) -> Response:
+    base = base_url(request.scope)
+    return document(
+        {
+            "data": [_account(user.account_id, user.account_name, base)],
+            "links": {"self": f"{base}/api/accounts", "next": None},
+        }
+    )
+
+
+@router.get(
+    "/api/accounts/{account_id}",
+    response_class=JsonApiResponse,
+    operation_id="get_account",
+    responses={200: {"model": dm.AccountDocument}},
+    summary="One account (only the key's own)",
+)
+async def get_account(
+    request: Request, account_id: Annotated[str, Path(max_length=200)], user: Caller
+) -> Response:
+    if account_id != user.account_id:
+        raise ApiProblem(404, "not_found", f"No account with id {safe_text(account_id)!r}.")
+    return document({"data": _account(user.account_id, user.account_name, base_url(request.scope))})
+
+
+def _account(account_id: str, name: str, base: str) -> dict[str, Any]:
+    return {
+        "type": "account",
+        "id": account_id,
+        "attributes": {"name": name},
+        "links": {"self": f"{base}/api/accounts/{account_id}"},
+    }
+
+
+@router.get(
+    "/api/me",
+    response_class=JsonApiResponse,
+    operation_id="get_me",
+    responses={200: {"model": dm.UserDocument}},
+    summary="The key's user, role and scopes (extension)",
+)
+async def get_me(request: Request, user: Caller) -> Response:
+    return document(
+        {
+            "data": {
+                "type": "user",
+                "id": user.key_id,
+                "attributes": {
+                    "email": user.email,
+                    "role": user.role,
+                    "scopes": sorted(user.scopes),
+                    "account_id": user.account_id,
+                    "key_id": user.key_id,
+                },
+                "links": {"self": f"{base_url(request.scope)}/api/me"},
+            }
+        }
+    )
+
+
+AuditSize = Annotated[
+    int, Query(alias="page[size]", ge=1, le=100, description="Default: 20. Min: 1. Max: 100.")
+]
+
+
+@router.get(
+    "/api/audit-events",
+    response_class=JsonApiResponse,
+    operation_id="get_audit_events",
+    responses={200: {"model": dm.AuditCollection}},
+    summary="Every write call on the account, oldest first (extension)",
+)
+async def list_audit_events(
+    request: Request, user: Reader, size: AuditSize = 20, cursor: PageCursor = None
+) -> Response:
+    after = decode_cursor(cursor)
+    events = sandbox_of(request).store.audit_events(user.account_id, after, size + 1)
+    more = len(events) > size
+    events = events[:size]
+    base = base_url(request.scope)
+    return document(
+        {
+            "data": [audit_resource(e) for e in events],
+            "links": _page_links(
+                base, "/api/audit-events", size, cursor, events[-1].seq if more else None
+            ),
+        }
+    )
+
+
+def audit_resource(e: AuditEvent) -> dict[str, Any]:
+    attrs = e.as_dict()
+    del attrs["seq"]
+    attrs["method"] = "PATCH"
+    return {"type": "audit-event", "id": str(e.seq), "attributes": attrs}
+
+
+@router.post(
+    "/api/call-routes",
+    response_class=JsonApiResponse,
+    operation_id="create_call_route",
+    responses={200: {"model": dm.CallRouteDocument}},
+    summary="Where a call to a sender goes: forwarded or ringing (extension, a simulation)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/vnd.api+json": {"schema": dm.CALL_ROUTE_BODY}},
+        }
+    },
+)
+async def route_call(request: Request, user: Reader) -> Response:
+    data = await read_document(request)
+    check_type(data, "call-route")
+    attrs = attributes(data, {"from", "to"}, read_only=set())
+    caller_raw = string_attribute(attrs, "from", nullable=False) or ""
+    to_raw = string_attribute(attrs, "to", nullable=False) or ""
+    to = to_raw.strip() if numbers.is_short_code(to_raw) else numbers.normalise(to_raw)
+    if to is None:
+        raise ApiProblem(
+            422,
+            "invalid",
+            f"{safe_text(to_raw)!r} is not a phone number or short code.",
+            pointer="/data/attributes/to",
+        )
+    origin = numbers.caller_region(caller_raw)
+    if origin.e164 is None:
+        raise ApiProblem(
+            422,
+            "invalid",
+            origin.message[0].upper() + origin.message[1:] + ".",
+            pointer="/data/attributes/from",
+        )
+    senders = sandbox_of(request).store.senders_by_identifier(user.account_id, to)
+    if not senders:
+        raise ApiProblem(
+            422,
+            "unknown_sender",
+            f"No sender of this account has the number {to}.",
+            pointer="/data/attributes/to",
+        )
+    sender = next((s for s in senders if s.country == "US"), senders[0])
+    forwarded_to, reason = _route(sender, origin.region)
+    return document(
+        {
+            "data": {
+                "type": "call-route",
+                "id": uuid.uuid4().hex,
+                "attributes": {
+                    "from": origin.e164,
+                    "to": to,
+                    "sender_id": sender.id,
+                    "outcome": "forwarded" if forwarded_to else "ringing",
+                    "forwarded_to": forwarded_to,
+                    "reason": reason,
+                },
+            }
+        }
+    )
+
+
+def _route(sender: Sender, region: str | None) -> tuple[str | None, str | None]:
+    if not (sender.type == "toll_free" and sender.country == "US"):
+        why = numbers.check_sender(sender.identifier).message or (
+            f"{sender.identifier} is a {sender.country} sender; call forwarding is only "
+            "available for US toll-free senders"
+        )
+        return None, f"{why}; the line rings until the caller hangs up"
+    if sender.forwarding_number is None:
+        return None, (
+            f"no forwarding number is set for {sender.identifier}; "
+            "the line rings until the caller hangs up"
+        )
+    if region == "CA":
+        return None, CANADA_REASON
+    if region != "US":
+        return None, (
+            f"calls from outside the US ({region or 'unknown region'}) are not forwarded; "
+            "the line rings until the caller hangs up"
+        )
+    return sender.forwarding_number, None

@@ -1,0 +1,129 @@
+"""The FastAPI app of the local settings API.
+
+``create_app(store, rate_limit=Limits(10, 150) | None, admin=False)`` builds it;
+``callfwd serve`` runs it on uvicorn. Every answer outside 2xx is a JSON:API
+error document, including validation errors, unknown routes and (never seen
+in tests) unexpected exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from reconciler import __version__
+from reconciler.sandbox import admin as admin_routes
+from reconciler.sandbox import api
+from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.edge import Edge
+from reconciler.sandbox.jsonapi import ApiProblem, error_response
+from reconciler.sandbox.ratelimit import Limits, RateLimiter
+from reconciler.sandbox.store import Store
+
+log = logging.getLogger("callfwd.sandbox")
+
+DESCRIPTION = """\
+A local stand-in for the vendor's text-messaging sender settings, not the vendor's
+service. It follows the vendor's published conventions (JSON:API, `Klaviyo-API-Key`
+auth, a required `revision` header, cursor pagination, per-account rate limits) and
+adds what callfwd needs and the vendor has not published: `PATCH` of a sender's
+`forwarding_number`, ETags and `If-Match`, `/api/me`, `/api/audit-events` and
+`/api/call-routes`. See docs/api.md for which is which.
+"""
+
+_HEADER_NAMES = {"revision": "revision", "if-match": "If-Match", "authorization": "Authorization"}
+
+
+class SandboxApp(FastAPI):
+    """FastAPI with the Edge layer outside everything, where it sees uvicorn's send."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        sandbox: Sandbox = self.state.sandbox
+        return Edge(
+            super().build_middleware_stack(), faults=sandbox.faults, metrics=sandbox.metrics
+        )
+
+
+def _validation_problem(error: dict[str, Any]) -> ApiProblem:
+    loc = [str(x) for x in error.get("loc", ())]
+    where, name = (loc[0], loc[1]) if len(loc) > 1 else ("body", "")
+    msg = str(error.get("msg", "is invalid"))
+    if where == "header":
+        header = _HEADER_NAMES.get(name.lower().replace("_", "-"), name)
+        if header == "revision":
+            detail = (
+                "The revision header is required: a date such as 2026-10-15 (YYYY-MM-DD)."
+                if error.get("type") == "missing"
+                else "The revision header must be a date such as 2026-10-15 (YYYY-MM-DD)."
+            )
+        else:
+            detail = f"{header} header: {msg}."
+        return ApiProblem(400, "invalid", detail, header=header)
+    if where in ("query", "path"):
+        return ApiProblem(400, "invalid", f"{name}: {msg}.", parameter=name)
+    return ApiProblem(400, "invalid", f"{msg}.", pointer="/" + "/".join(loc[1:]))
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiProblem)
+    return error_response(exc)
+
+
+async def _on_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())[:10] or [{"msg": "invalid request"}]
+    return error_response(*[_validation_problem(e) for e in errors])
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    detail = {
+        404: f"No such endpoint: {request.url.path[:200]}.",
+        405: f"{request.method} is not allowed here.",
+    }.get(exc.status_code, str(exc.detail))
+    return error_response(
+        ApiProblem(
+            exc.status_code,
+            codes.get(exc.status_code, "error"),
+            detail,
+            headers=dict(exc.headers or {}),
+        )
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.error(
+        "unexpected %s while answering %s %s", type(exc).__name__, request.method, request.url.path
+    )
+    return error_response(ApiProblem(500, "server_error", "The server hit an unexpected error."))
+
+
+def create_app(store: Store, *, rate_limit: Limits | None, admin: bool) -> FastAPI:
+    app = SandboxApp(
+        title="callfwd local settings API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        exception_handlers={
+            ApiProblem: _on_problem,
+            RequestValidationError: _on_validation,
+            StarletteHTTPException: _on_http,
+            Exception: _on_unexpected,
+        },
+    )
+    app.state.sandbox = Sandbox(
+        store=store, limiter=RateLimiter(rate_limit), startup_limits=rate_limit, admin=admin
+    )
+    app.include_router(api.router)
+    if admin:
+        app.include_router(admin_routes.router)
+    return app

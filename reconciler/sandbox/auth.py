@@ -1,0 +1,135 @@
+"""Who is calling: the revision header, the API key, the rate limit, scopes and roles.
+
+Keys are never stored or compared in the clear: the store keeps SHA-256
+hashes, a request's key is hashed and looked up, and the match is confirmed
+with a constant-time comparison. Logs and the audit log name a key by the
+first 8 hex digits of its hash (its key id).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import APIKeyHeader
+
+from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.jsonapi import ApiProblem
+from reconciler.sandbox.seed import READ_SCOPE, WRITE_ROLES, WRITE_SCOPE, hash_key
+from reconciler.sandbox.store import User
+
+SCHEME = "Klaviyo-API-Key"
+REVISION_PATTERN = r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9]+)?$"
+_REVISION = re.compile(REVISION_PATTERN)
+
+api_key_header = APIKeyHeader(
+    name="Authorization",
+    scheme_name=SCHEME,
+    auto_error=False,
+    description="`Authorization: Klaviyo-API-Key <key>`; a key belongs to one user of one account.",
+)
+
+
+def sandbox_of(request: Request) -> Sandbox:
+    return request.app.state.sandbox  # type: ignore[no-any-return]
+
+
+def _key_from(authorization: str | None) -> str:
+    if not authorization or not authorization.strip():
+        raise ApiProblem(
+            401,
+            "not_authenticated",
+            f"Authentication credentials were not provided: send Authorization: {SCHEME} <key>.",
+            header="Authorization",
+        )
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != SCHEME.lower() or not key.strip():
+        raise ApiProblem(
+            401,
+            "authentication_failed",
+            f"The Authorization header must be '{SCHEME} <key>'.",
+            header="Authorization",
+        )
+    return key.strip()
+
+
+async def caller(
+    request: Request,
+    revision: Annotated[
+        str,
+        Header(
+            pattern=REVISION_PATTERN,
+            description="API revision, a date such as 2026-10-15 (YYYY-MM-DD[.suffix]).",
+            examples=["2026-10-15"],
+        ),
+    ],
+    authorization: Annotated[str | None, Security(api_key_header)] = None,
+) -> User:
+    """The authenticated user of the request; counts the request against its account's limit."""
+    try:
+        date.fromisoformat(revision[:10])
+    except ValueError:
+        raise ApiProblem(
+            400, "invalid", f"revision {revision!r} is not a date (YYYY-MM-DD).", header="revision"
+        ) from None
+    key = _key_from(authorization)
+    digest = hash_key(key)
+    sandbox = sandbox_of(request)
+    user = sandbox.store.user_by_key_hash(digest)
+    if user is None or not hmac.compare_digest(user.key_hash, digest):
+        raise ApiProblem(
+            401,
+            "authentication_failed",
+            "Incorrect authentication credentials.",
+            header="Authorization",
+        )
+    scope = request.scope
+    scope["callfwd.account"] = user.account_id
+    scope["callfwd.key_id"] = user.key_id
+    retry_after, headers = sandbox.limiter.hit(user.account_id)
+    if retry_after:
+        raise ApiProblem(
+            429,
+            "throttled",
+            f"Request was throttled: the account's rate limit is reached. "
+            f"Retry after {retry_after} second(s).",
+            headers={"Retry-After": str(retry_after)},
+        )
+    scope["callfwd.ratelimit"] = headers
+    return user
+
+
+def require_read(user: User) -> None:
+    if READ_SCOPE not in user.scopes:
+        raise ApiProblem(
+            403,
+            "permission_denied",
+            f"This key lacks the {READ_SCOPE} scope, which reading sender settings needs.",
+        )
+
+
+async def reader(user: Annotated[User, Depends(caller)]) -> User:
+    require_read(user)
+    return user
+
+
+def require_write(user: User) -> None:
+    """A write needs the write scope and a role that may configure call forwarding."""
+    reasons = []
+    if WRITE_SCOPE not in user.scopes:
+        reasons.append(f"this key lacks the {WRITE_SCOPE} scope")
+    if user.role not in WRITE_ROLES:
+        reasons.append(
+            f"the key's user has the role {user.role}, which may not configure call forwarding "
+            "(owner, admin, manager and campaign_coordinator may)"
+        )
+    if reasons:
+        detail = "; ".join(reasons)
+        raise ApiProblem(403, "permission_denied", detail[0].upper() + detail[1:] + ".")
+
+
+Caller = Annotated[User, Depends(caller)]
+Reader = Annotated[User, Depends(reader)]

@@ -1,0 +1,20 @@
+"""What every request handler needs: the store, the limiter, faults, metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reconciler.sandbox.edge import Metrics
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.ratelimit import Limits, RateLimiter
+from reconciler.sandbox.store import Store
+
+
+@dataclass
+class Sandbox:
+    store: Store
+    limiter: RateLimiter
+    startup_limits: Limits | None
+    admin: bool
+    faults: Faults = field(default_factory=Faults)
+    metrics: Metrics = field(default_factory=Metrics)

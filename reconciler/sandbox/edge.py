@@ -1,0 +1,243 @@
+"""The outermost ASGI layer: body limit, faults, rate-limit headers, metrics, one log line.
+
+It wraps the whole FastAPI stack, so it sees uvicorn's own ``send`` and can
+close a connection without an answer (a dropped connection is a fault the
+client must survive; raising before the answer would only give a 500).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from reconciler.sandbox.faults import FaultRule, Faults
+from reconciler.sandbox.jsonapi import MEDIA_TYPE, ApiProblem, error_body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("callfwd.sandbox.requests")
+BODY_LIMIT = 64 * 1024
+ADMIN_BODY_LIMIT = 64 * 1024 * 1024  # bulk seeds for tests and benchmarks
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Metrics:
+    """Request counts and server time per (method, route, account, status)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str, str, int], list[float]] = {}
+
+    def add(self, method: str, route: str, account: str, status: int, ms: float) -> None:
+        key = (method, route, account, status)
+        entry = self._counts.get(key)
+        if entry is None:
+            self._counts[key] = [1, ms]
+        else:
+            entry[0] += 1
+            entry[1] += ms
+
+    def reset(self) -> None:
+        self._counts.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        rows = [
+            {
+                "method": m,
+                "route": r,
+                "account": a,
+                "status": s,
+                "count": int(c),
+                "server_ms_total": round(t, 3),
+            }
+            for (m, r, a, s), (c, t) in sorted(self._counts.items())
+        ]
+        return {"total": sum(r["count"] for r in rows), "requests": rows}
+
+
+def _close_connection(send: Send) -> bool:
+    """Close the client's connection without (the rest of) an answer.
+
+    Needs uvicorn's request cycle behind ``send`` (h11 or httptools); marks it
+    disconnected so uvicorn neither sends a 500 nor logs an error.
+    """
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        return False
+    transport.close()
+    cycle.disconnected = True  # type: ignore[union-attr]
+    return True
+
+
+async def _send_problem(send: Send, problem: ApiProblem) -> None:
+    body = error_body(problem)
+    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _fault_problem(rule: FaultRule) -> ApiProblem:
+    if rule.kind == "rate_limit":
+        return ApiProblem(
+            429,
+            "throttled",
+            "Request was throttled (injected fault).",
+            headers={"Retry-After": str(rule.retry_after)},
+        )
+    return ApiProblem(rule.status, "server_error", "Injected fault: the server failed.")
+
+
+def _answers_before(fault: FaultRule) -> bool:
+    if fault.kind == "rate_limit":
+        return True
+    return fault.kind in ("error", "drop") and fault.when == "before"
+
+
+class Edge:
+    def __init__(self, app: ASGIApp, *, faults: Faults, metrics: Metrics) -> None:
+        self.app = app
+        self.faults = faults
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        path: str = scope["path"]
+        method: str = scope["method"]
+        admin = path.startswith("/_sandbox/")
+        status = 0
+        fault: FaultRule | None = None
+        try:
+            if not admin and self.faults.active:
+                latency, fault = self.faults.pick(method, path)
+                if latency:
+                    await asyncio.sleep(latency)
+                if fault is not None and _answers_before(fault):
+                    if fault.kind == "drop" and _close_connection(send):
+                        return
+                    problem = _fault_problem(fault)
+                    status = problem.status
+                    await _send_problem(send, problem)
+                    return
+            status = await self._run(scope, receive, send, start, fault)
+        finally:
+            ms = (time.perf_counter() - start) * 1000.0
+            account = scope.get("callfwd.account") or "-"
+            if not admin:
+                route = scope.get("route")
+                label = getattr(route, "path", None) or ("(fault)" if fault else "(no route)")
+                self.metrics.add(method, label, account, status, ms)
+            if log.isEnabledFor(logging.INFO):
+                target = scope.get("raw_path") or path.encode()
+                qs = scope.get("query_string")
+                line = target.decode("ascii", "backslashreplace")[:300]
+                if qs:
+                    line += "?" + qs.decode("ascii", "backslashreplace")[:300]
+                client = scope.get("client")
+                log.info(
+                    '%s "%s %s" %s %.1fms account=%s key=%s%s',
+                    f"{client[0]}:{client[1]}" if client else "-",
+                    method,
+                    line,
+                    status or "dropped",
+                    ms,
+                    account,
+                    scope.get("callfwd.key_id") or "-",
+                    f" fault={fault.kind}/{fault.when}" if fault else "",
+                )
+
+    async def _run(
+        self, scope: Scope, receive: Receive, send: Send, start: float, fault: FaultRule | None
+    ) -> int:
+        received = 0
+        status = 0
+        started = False
+        captured: list[Message] = []
+        capture = fault is not None
+        limit = ADMIN_BODY_LIMIT if scope["path"].startswith("/_sandbox/") else BODY_LIMIT
+
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                problem = ApiProblem(
+                    413,
+                    "payload_too_large",
+                    f"The request body is larger than the limit of {limit} bytes.",
+                )
+                await _send_problem(send, problem)
+                return 413
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def edge_send(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                extra = scope.get("callfwd.ratelimit")
+                if extra and status != 429:
+                    headers.extend(extra)
+                ms = (time.perf_counter() - start) * 1000.0
+                headers.append((b"server-timing", b"app;dur=%.3f" % ms))
+                message = {**message, "headers": headers}
+            if capture:
+                captured.append(message)
+            else:
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, edge_send)
+        except Exception:
+            # The app's catch-all handler has already answered a JSON:API 500.
+            log.exception("unexpected error while answering %s %s", scope["method"], scope["path"])
+            if not started:
+                status = 500
+                await _send_problem(
+                    send, ApiProblem(500, "server_error", "The server hit an unexpected error.")
+                )
+                return status
+        if fault is None:
+            return status
+        return await self._apply_after(fault, captured, send, status)
+
+    async def _apply_after(
+        self, fault: FaultRule, captured: list[Message], send: Send, status: int
+    ) -> int:
+        if fault.kind == "drop" and _close_connection(send):
+            return 0
+        if fault.kind == "truncate" and captured:
+            body = b"".join(m.get("body", b"") for m in captured[1:])
+            await send(captured[0])
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
+            if _close_connection(send):
+                return status
+            raise RuntimeError("cannot truncate: connection not reachable")
+        if fault.kind in ("error", "drop"):
+            problem = _fault_problem(fault)
+            await _send_problem(send, problem)
+            return problem.status
+        for message in captured:
+            await send(message)
+        return status
