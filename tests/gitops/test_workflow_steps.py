@@ -1,0 +1,375 @@
+"""The workflows' own scripts, run for real: account lists, actor mapping, plan, apply, drift.
+
+Each test takes a step's ``run:`` script out of the workflow file and runs it
+like a GitHub runner would (see gitops_helpers.run_step), against real
+manifests, a real git history and, for plan/apply/drift, the real local
+settings API. The sticky-comment script runs under node with a stand-in for the
+GitHub REST client (the only fake here: GitHub itself).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitops_helpers import (
+    ROOT,
+    StepRun,
+    find_step,
+    git,
+    load_workflow,
+    run_step,
+    write_manifest,
+)
+from sandbox_fixtures import ACME_ANALYST, ACME_MANAGER, Sandbox, patch_body
+
+DANA = "dana@acme.example"
+
+
+def _job(workflow: str, job: str) -> dict[str, Any]:
+    return load_workflow(workflow)["jobs"][job]
+
+
+def _acme(ws: Path, name: str = "care", **senders: str | None) -> Path:
+    path = ws / "manifests" / "acme-us" / f"{name}.yaml"
+    write_manifest(
+        path,
+        account="acme-us",
+        owner=DANA,
+        role="manager",
+        senders=senders or {"+1 833 555 0100": "+1 212 555 0199"},
+    )
+    return path
+
+
+# --- the account matrix -------------------------------------------------------------------
+
+
+def test_account_list_gives_each_account_its_key_variable(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _acme(ws)
+    write_manifest(
+        ws / "manifests" / "globex" / "support.yaml",
+        account="globex",
+        owner="hank@globex.example",
+        role="owner",
+        senders={"+1 888 555 0160": None},
+    )
+    (ws / "manifests" / "seed.yaml").write_text("accounts: []\n", encoding="utf-8")
+    (ws / "callfwd.yaml").write_text(
+        "exclude: [manifests/seed.yaml]\n"
+        "accounts:\n"
+        "  acme-us: {api_url: 'https://acme.example', api_key_env: ACME_US_KEY}\n"
+        "  globex: {api_url: 'https://globex.example'}\n",
+        encoding="utf-8",
+    )
+    run = run_step(find_step("apply.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 0, run.output
+    assert json.loads(run.outputs["accounts"]) == [
+        {"account": "acme-us", "key_env": "ACME_US_KEY"},
+        {"account": "globex", "key_env": "CALLFWD_API_KEY"},
+    ]
+
+
+def test_account_list_without_callfwd_yaml_uses_callfwd_api_key(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _acme(ws)
+    run = run_step(find_step("drift.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 0, run.output
+    assert json.loads(run.outputs["accounts"]) == [
+        {"account": "acme-us", "key_env": "CALLFWD_API_KEY"}
+    ]
+
+
+def test_account_list_is_empty_without_manifests(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    run = run_step(find_step("apply.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 0, run.output
+    assert run.outputs["accounts"] == "[]"  # the matrix job is then skipped by its `if:`
+
+
+# --- pull requests: what changed, who is acting ---------------------------------------------
+
+
+def test_pr_scan_lists_only_the_manifests_the_pr_adds_or_changes(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    git(ws, "init", "-q", "-b", "main")
+    a = _acme(ws, "a")
+    _acme(ws, "b", **{"+1 844 555 0111": None})
+    (ws / "README.md").write_text("hello\n", encoding="utf-8")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "base")
+    _acme(ws, "a", **{"+1 833 555 0100": "+1 212 555 0142"})  # changed
+    _acme(ws, "c", **{"+1 855 555 0122": None})  # added
+    (ws / "manifests" / "acme-us" / "b.yaml").unlink()  # deleted: nothing to validate
+    (ws / "README.md").write_text("changed\n", encoding="utf-8")  # not a manifest
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "the PR")
+    assert a.exists()
+
+    runner = tmp_path / "r"
+    run = run_step(find_step("pull-request.yml", "validate", "scan"), cwd=ws, runner=runner)
+    assert run.returncode == 0, run.output
+    assert run.outputs["changed"] == "2"
+    assert (runner / "temp" / "callfwd-changed.txt").read_text(encoding="utf-8").splitlines() == [
+        "manifests/acme-us/a.yaml",
+        "manifests/acme-us/c.yaml",
+    ]
+    assert json.loads(run.outputs["accounts"]) == [
+        {"account": "acme-us", "key_env": "CALLFWD_API_KEY"}
+    ]
+
+
+def _map_actor(tmp_path: Path, login: str, actors: str | None) -> StepRun:
+    ws = tmp_path / "ws"
+    base = ws / ".callfwd-base" / ".github"
+    base.mkdir(parents=True)
+    if actors is not None:
+        (base / "callfwd-actors.yaml").write_text(actors, encoding="utf-8")
+    step = find_step("pull-request.yml", "validate", "actor")
+    env = {**step["env"], "PR_AUTHOR": login}
+    return run_step(step, cwd=ws, runner=tmp_path / "r", env=env)
+
+
+def test_actor_map_finds_the_login_case_insensitively(tmp_path: Path) -> None:
+    run = _map_actor(tmp_path, "Dana-Acme", "# who is who\ndana-acme: dana@acme.example\n")
+    assert run.returncode == 0, run.output
+    assert run.outputs == {"email": DANA}
+
+
+@pytest.mark.parametrize(
+    ("actors", "expected"),
+    [
+        ("someone-else: x@acme.example\n", "GitHub user mallory has no email"),
+        ("mallory: not-an-email\n", "GitHub user mallory has no email"),
+        ("- mallory\n", "must map GitHub logins to emails"),
+        (None, "missing on the base branch"),
+    ],
+)
+def test_actor_map_fails_with_an_annotation(
+    tmp_path: Path, actors: str | None, expected: str
+) -> None:
+    run = _map_actor(tmp_path, "mallory", actors)
+    assert run.returncode == 1
+    assert "::error title=callfwd actor::" in run.stdout
+    assert expected in run.stdout
+    assert "email" not in run.outputs
+
+
+@pytest.mark.parametrize(("email", "ok"), [(DANA, True), ("ari@acme.example", False)])
+def test_actor_check_validates_the_changed_manifests_as_that_email(
+    tmp_path: Path, email: str, ok: bool
+) -> None:
+    ws = tmp_path / "ws"
+    _acme(ws, "a")
+    runner = tmp_path / "r"
+    (runner / "temp").mkdir(parents=True)
+    (runner / "temp" / "callfwd-changed.txt").write_text(
+        "manifests/acme-us/a.yaml\n", encoding="utf-8"
+    )
+    step = next(
+        s for s in _job("pull-request.yml", "validate")["steps"] if "--actor" in s.get("run", "")
+    )
+    run = run_step(step, cwd=ws, runner=runner, env={"ACTOR_EMAIL": email})
+    assert (run.returncode == 0) is ok, run.output
+    if not ok:
+        assert "::error file=manifests/acme-us/a.yaml" in run.stdout
+        assert "ari@acme.example" in run.stdout
+
+
+# --- the sticky comment -------------------------------------------------------------------
+
+_HARNESS = r"""
+const fs = require('fs');
+const [script, statePath] = process.argv.slice(2);
+const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+const bot = { type: 'Bot', login: 'github-actions[bot]' };
+const github = {
+  rest: { issues: {
+    listComments: 'listComments',
+    createComment: async (p) => {
+      const c = { id: state.next++, body: p.body, user: bot, html_url: 'u' };
+      state.comments.push(c); state.calls.push(['create', p.issue_number]); return { data: c };
+    },
+    updateComment: async (p) => {
+      const c = state.comments.find((x) => x.id === p.comment_id);
+      c.body = p.body; state.calls.push(['update', p.comment_id]); return { data: c };
+    },
+  } },
+  paginate: async (fn, p) => {
+    if (fn !== 'listComments' || p.issue_number !== 7) throw new Error('unexpected call');
+    return state.comments.map((c) => ({ ...c }));
+  },
+};
+const context = {
+  serverUrl: 'https://github.com', runId: 42, repo: { owner: 'o', repo: 'r' },
+  payload: { pull_request: { number: 7, head: { sha: '0123456789abcdef' } } },
+};
+const core = { info: () => {} };
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+new AsyncFunction('github', 'context', 'core', 'require', fs.readFileSync(script, 'utf8'))(
+  github, context, core, require,
+).then(() => fs.writeFileSync(statePath, JSON.stringify(state)));
+"""
+
+
+@pytest.fixture
+def comment(tmp_path: Path) -> Any:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (actions/github-script runs the script under node)")
+    step = next(
+        s
+        for s in _job("pull-request.yml", "comment")["steps"]
+        if str(s.get("uses", "")).startswith("actions/github-script@")
+    )
+    (tmp_path / "script.js").write_text(step["with"]["script"], encoding="utf-8")
+    (tmp_path / "harness.js").write_text(_HARNESS, encoding="utf-8")
+    state_path = tmp_path / "state.json"
+    human = {"id": 1, "body": "<!-- callfwd-plan --> quoted by a person", "user": {"type": "User"}}
+    state_path.write_text(json.dumps({"next": 100, "comments": [human], "calls": []}))
+    plans = tmp_path / "callfwd-plan"
+
+    def post(result: str = "success", **by_account: str) -> dict[str, Any]:
+        shutil.rmtree(plans, ignore_errors=True)
+        plans.mkdir()
+        for account, text in by_account.items():
+            (plans / f"{account}.md").write_text(text, encoding="utf-8")
+        proc = subprocess.run(
+            [node, "harness.js", "script.js", str(state_path)],
+            cwd=tmp_path,
+            env={"PLAN_RESULT": result, "PATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(state_path.read_text())  # type: ignore[no-any-return]
+
+    return post
+
+
+def test_sticky_comment_is_created_once_then_edited(comment: Any) -> None:
+    first = comment(**{"acme-us": "<!-- callfwd-plan -->\n### plan A\n"})
+    second = comment(
+        **{
+            "acme-us": "<!-- callfwd-plan -->\n### plan B\n",
+            "globex": "<!-- callfwd-plan -->\n### plan G\n",
+        }
+    )
+    assert first["calls"] == [["create", 7]]
+    assert second["calls"] == [["create", 7], ["update", 100]]
+    ours = [c for c in second["comments"] if c["user"]["type"] == "Bot"]
+    assert len(ours) == 1
+    body = ours[0]["body"]
+    assert body.startswith("<!-- callfwd-plan -->\n")
+    assert body.count("<!-- callfwd-plan -->") == 1
+    assert "plan A" not in body and body.index("plan B") < body.index("plan G")
+    assert "0123456" in body
+    assert second["comments"][0]["body"] == "<!-- callfwd-plan --> quoted by a person"
+
+
+def test_sticky_comment_warns_when_a_plan_failed_and_stays_under_the_limit(
+    comment: Any,
+) -> None:
+    huge = "<!-- callfwd-plan -->\n" + "| row |\n" * 20_000
+    state = comment("failure", **{"acme-us": huge})
+    body = state["comments"][-1]["body"]
+    assert len(body) <= 65_000
+    assert "Not every account could be planned" in body
+    assert body.endswith(
+        "every plan is in full in the [run summary](https://github.com/o/r/actions/runs/42)."
+    )
+
+
+# --- apply and drift against the local settings API ------------------------------------------
+
+
+@pytest.fixture
+def acme_checkout(tmp_path: Path, sandbox: Sandbox) -> Path:
+    """A checkout with the example acme-us manifests, its callfwd.yaml pointing at the sandbox."""
+    ws = tmp_path / "ws"
+    shutil.copytree(ROOT / "manifests" / "acme-us", ws / "manifests" / "acme-us")
+    (ws / "callfwd.yaml").write_text(
+        f"accounts:\n  acme-us: {{api_url: '{sandbox.url}', api_key_env: ACME_US_KEY}}\n",
+        encoding="utf-8",
+    )
+    return ws
+
+
+def _env(step: dict[str, Any], key: str, **extra: str) -> dict[str, str]:
+    # What the ${{ }} expressions in the step's env would give on the runner.
+    assert set(step["env"]) >= {"ACCOUNT", "KEY_ENV", "CALLFWD_API_KEY", "CALLFWD_API_URL"}
+    base = {"ACCOUNT": "acme-us", "KEY_ENV": "ACME_US_KEY", "CALLFWD_API_KEY": key}
+    return {**base, "CALLFWD_API_URL": "", **extra}
+
+
+def _drift(ws: Path, runner: Path, key: str = ACME_ANALYST) -> StepRun:
+    step = find_step("drift.yml", "drift", "drift")
+    run = run_step(step, cwd=ws, runner=runner, env=_env(step, key))
+    assert key not in run.output + run.summary
+    return run
+
+
+def test_apply_then_drift_through_the_workflow_steps(
+    acme_checkout: Path, tmp_path: Path, sandbox: Sandbox
+) -> None:
+    ws = acme_checkout
+    plan_step = find_step("apply.yml", "apply", "plan")
+    plan = run_step(plan_step, cwd=ws, runner=tmp_path / "plan", env=_env(plan_step, ACME_MANAGER))
+    assert plan.returncode == 0, plan.output
+    assert plan.outputs == {"changes": "true"}
+    assert plan.summary.startswith("<!-- callfwd-plan -->")
+    assert (ws / "callfwd-out" / "plan.json").is_file()
+
+    apply_step = next(
+        s for s in _job("apply.yml", "apply")["steps"] if s.get("name") == "Apply the saved plan"
+    )
+    env = _env(apply_step, ACME_MANAGER, ALLOW_MASS_CHANGES="false")
+    apply = run_step(apply_step, cwd=ws, runner=tmp_path / "apply", env=env)
+    assert apply.returncode == 0, apply.output
+    audit = [
+        json.loads(line)
+        for line in (ws / "callfwd-out" / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [(e["action"], e["result"]) for e in audit] == [
+        ("create", "applied"),
+        ("update", "applied"),
+        ("delete", "applied"),
+    ]
+    assert "### Apply: `acme-us`" in apply.summary
+    assert ACME_MANAGER not in apply.output + apply.summary + plan.output + plan.summary
+
+    clean = _drift(ws, tmp_path / "drift0")
+    assert clean.returncode == 0, clean.output
+    assert "No drift in `acme-us`" in clean.summary
+
+    # Someone edits one forwarding by hand, behind git's back.
+    sid = sandbox.sender_id("acme-us", "+18555550122")
+    with sandbox.client(ACME_MANAGER) as api:
+        r = api.patch(f"/api/text-messaging-senders/{sid}", json=patch_body(sid, "+13125550100"))
+    assert r.status_code == 200, r.text
+
+    drift = _drift(ws, tmp_path / "drift1")
+    assert drift.returncode == 2, drift.output
+    assert "::error title=callfwd drift::acme-us" in drift.stdout
+    assert "## Drift in `acme-us`" in drift.summary
+    assert "`+18555550122` | `+13125550100` | `+13125550175`" in drift.summary
+    for untouched in ("+18445550111", "+18665550133", "+18335550100"):
+        assert untouched not in drift.summary
+
+
+def test_drift_reports_an_error_as_an_error_not_as_drift(
+    acme_checkout: Path, tmp_path: Path
+) -> None:
+    run = _drift(acme_checkout, tmp_path / "r", key="sandbox-not-a-key")
+    assert run.returncode == 1, run.output
+    assert "an error, not drift" in run.summary
+    assert "::error title=callfwd drift check failed::acme-us" in run.stdout
+    assert "Drift in" not in run.summary

@@ -1,0 +1,249 @@
+"""The GitHub workflows: schema-valid, zizmor-clean, pinned, least privilege, secrets in env."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitops_helpers import VENV_BIN, WORKFLOWS, load_workflow
+
+NAMES = ("ci.yml", "pull-request.yml", "apply.yml", "drift.yml")
+PATHS = [WORKFLOWS / n for n in NAMES]
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40})$")
+VERSION_COMMENT = re.compile(r"^\s+#\s+(?P<version>v\d+\.\d+\.\d+)\s*$")
+EXPRESSION = re.compile(r"\$\{\{")
+FORBIDDEN_IN_CODE = re.compile(r"\$\{\{\s*(secrets\.|secrets\[|github\.event)")
+
+
+def _tool(name: str) -> str:
+    return str(VENV_BIN / name)
+
+
+def _steps(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for job_name, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            yield job_name, step
+
+
+def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, (*path, str(i)))
+    elif isinstance(node, str):
+        yield path, node
+
+
+def _check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _zizmor(target: Path) -> list[dict[str, Any]]:
+    proc = subprocess.run(
+        [
+            _tool("zizmor"),
+            "--offline",
+            "--persona",
+            "auditor",  # the strictest persona short of pedantic
+            "--format",
+            "json",
+            "--no-exit-codes",
+            "--no-progress",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    findings = json.loads(proc.stdout)
+    assert isinstance(findings, list)
+    return findings
+
+
+def test_the_four_workflows_exist() -> None:
+    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize(
+    "schema", ["vendor.github-workflows", "custom.github-workflows-require-timeout"]
+)
+def test_workflows_validate_against_the_github_workflow_schema(schema: str) -> None:
+    proc = _check_jsonschema(schema, *PATHS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n"
+        "    steps:\n      - uses: actions/checkout@v4\n        run: echo both\n",
+        encoding="utf-8",
+    )
+    proc = _check_jsonschema("vendor.github-workflows", bad)
+    assert proc.returncode == 1, proc.stdout
+
+
+def test_zizmor_finds_nothing_above_low() -> None:
+    findings = _zizmor(WORKFLOWS)
+    serious = [
+        f"{f['ident']} ({f['determinations']['severity']}): "
+        f"{f['locations'][0]['symbolic']['key']} {f['desc']}"
+        for f in findings
+        if f["determinations"]["severity"] not in ("Unknown", "Informational", "Low")
+        and not f.get("ignored")
+    ]
+    assert serious == []
+
+
+def test_zizmor_would_catch_a_template_injection(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "bad.yml").write_text(
+        "on: pull_request_target\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-latest\n"
+        "    timeout-minutes: 5\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n",
+        encoding="utf-8",
+    )
+    idents = {
+        f["ident"]
+        for f in _zizmor(workflows)
+        if f["determinations"]["severity"] in ("Medium", "High")
+    }
+    assert "template-injection" in idents
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version_in_a_comment() -> None:
+    seen: dict[str, set[tuple[str, str]]] = {}
+    count = 0
+    for path in PATHS:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = USES.match(line)
+            if not m:
+                continue
+            count += 1
+            where = f"{path.name}:{n}"
+            pinned = PINNED.match(m["ref"].strip("'\""))
+            assert pinned, f"{where}: {m['ref']} is not pinned to a 40-hex commit SHA"
+            comment = VERSION_COMMENT.match(m["rest"])
+            assert comment, f"{where}: add the release as a comment, e.g. `# v1.2.3`"
+            seen.setdefault(pinned["action"], set()).add((pinned["sha"], comment["version"]))
+    assert count >= 10
+    drifting = {action: pins for action, pins in seen.items() if len(pins) > 1}
+    assert drifting == {}, "one action, one pin: update every workflow together"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_expression_inside_run_scripts(name: str) -> None:
+    """Values reach scripts through env only (zizmor's template-injection rule)."""
+    for job, step in _steps(load_workflow(name)):
+        code = [step.get("run", "")]
+        if str(step.get("uses", "")).startswith("actions/github-script@"):
+            code.append(step["with"]["script"])
+        for text in code:
+            assert not FORBIDDEN_IN_CODE.search(text), f"{name}: job {job}: {step.get('name')}"
+            assert not EXPRESSION.search(text), f"{name}: job {job}: {step.get('name')}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_secrets_appear_only_in_step_env(name: str) -> None:
+    places = [
+        path for path, value in _walk(load_workflow(name)) if re.search(r"\bsecrets\b", value)
+    ]
+    for path in places:
+        assert path[0] == "jobs" and path[2] == "steps" and path[4] == "env", path
+        assert len(path) == 6, path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_checkout_never_keeps_the_token(name: str) -> None:
+    checkouts = [
+        step
+        for _, step in _steps(load_workflow(name))
+        if str(step.get("uses", "")).startswith("actions/checkout@")
+    ]
+    assert checkouts
+    for step in checkouts:
+        assert step["with"]["persist-credentials"] == "false"
+
+
+def test_permissions_are_least_privilege() -> None:
+    writes = set()
+    for name in NAMES:
+        workflow = load_workflow(name)
+        assert workflow["permissions"] in ({}, {"contents": "read"}), name
+        for job_name, job in workflow["jobs"].items():
+            perms = job.get("permissions")
+            assert isinstance(perms, dict), f"{name}: job {job_name} must set its permissions"
+            assert set(perms.values()) <= {"read", "write", "none"}, f"{name}: {job_name}"
+            writes |= {(name, job_name, scope) for scope, v in perms.items() if v == "write"}
+    # Only the job that posts the sticky comment writes anything.
+    assert writes == {("pull-request.yml", "comment", "pull-requests")}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_job_has_a_short_timeout(name: str) -> None:
+    for job_name, job in load_workflow(name)["jobs"].items():
+        assert 0 < int(job["timeout-minutes"]) <= 60, f"{name}: {job_name}"
+
+
+def test_triggers() -> None:
+    pr = load_workflow("pull-request.yml")["on"]
+    assert set(pr) == {"pull_request"}
+    assert set(pr["pull_request"]["paths"]) == {"manifests/**", "callfwd.yaml"}
+    apply = load_workflow("apply.yml")["on"]
+    assert apply["push"]["branches"] == ["main"]
+    assert set(apply["push"]["paths"]) == {"manifests/**", "callfwd.yaml"}
+    drift = load_workflow("drift.yml")["on"]
+    assert set(drift) == {"schedule", "workflow_dispatch"}
+    ci = load_workflow("ci.yml")
+    assert {"push", "pull_request"} <= set(ci["on"])
+    assert [s["run"] for _, s in _steps(ci) if "run" in s] == ["make test"]
+
+
+def test_apply_runs_one_account_at_a_time_behind_an_environment() -> None:
+    job = load_workflow("apply.yml")["jobs"]["apply"]
+    assert job["concurrency"] == {
+        "group": "callfwd-apply-${{ matrix.account }}",
+        "cancel-in-progress": "false",
+    }
+    assert job["environment"]["name"] == "callfwd-${{ matrix.account }}"
+    assert job["strategy"]["fail-fast"] == "false"
+    steps = {s.get("name"): s for s in job["steps"]}
+    plan, apply = steps["Plan"]["run"], steps["Apply the saved plan"]["run"]
+    assert "callfwd plan" in plan and "--out callfwd-out/plan.json" in plan
+    for flag in ("--plan callfwd-out/plan.json", "--auto-approve", "--audit-log"):
+        assert flag in apply
+    upload = steps["Upload the plan and the audit log"]
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"] == "callfwd-out/"
+
+
+def test_read_only_jobs_use_read_environments_without_deployments() -> None:
+    for name, job in (("pull-request.yml", "plan"), ("drift.yml", "drift")):
+        env = load_workflow(name)["jobs"][job]["environment"]
+        assert env == {"name": "callfwd-${{ matrix.account }}-read", "deployment": "false"}
+
+
+def test_the_account_list_is_the_same_code_in_every_workflow() -> None:
+    apply = load_workflow("apply.yml")["jobs"]["accounts"]["steps"][-1]["run"]
+    drift = load_workflow("drift.yml")["jobs"]["accounts"]["steps"][-1]["run"]
+    assert apply == drift
+    scan = next(
+        s["run"] for _, s in _steps(load_workflow("pull-request.yml")) if s.get("id") == "scan"
+    )
+    loop = apply[apply.index("rows = []") : apply.index("with open")]
+    assert loop in scan
