@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -32,6 +33,12 @@ TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")
 _ALLOWED = frozenset("0123456789+-.() /")
 _SHORT_CODE = re.compile(r"\d{5,6}")
 _LETTER = re.compile(r"[A-Za-z]")
+# The usual ways of writing a NANP number ("+1 (833) 555-0100", "833.555.0100",
+# "18335550100"...) are read directly: phonenumbers.parse gives the same result
+# (tests/test_numbers.py checks it) at several times the cost.
+_NANP = re.compile(
+    r"(?:\+?1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?([2-9]\d\d)[ .-]?(\d{4})", re.ASCII
+)
 
 
 class Problem(StrEnum):
@@ -90,6 +97,9 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber | NumberResult:
         return bad
     if not raw.strip():
         return _bad(Problem.NOT_A_NUMBER, "is empty; write a phone number such as +18335550100")
+    if (m := _NANP.fullmatch(raw.strip(" "))) is not None:
+        nsn = (m.group(1) or m.group(2)) + m.group(3) + m.group(4)
+        return phonenumbers.PhoneNumber(country_code=1, national_number=int(nsn))
     try:
         number = phonenumbers.parse(raw, "US")
     except phonenumbers.NumberParseException as exc:
@@ -108,6 +118,33 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber | NumberResult:
     return number
 
 
+def _matches(desc: Any, nsn: str) -> bool:
+    """Whether ``nsn`` fits a phonenumbers number description, as phonenumbers decides it."""
+    pattern = getattr(desc, "national_number_pattern", None)
+    if not pattern or (desc.possible_length and len(nsn) not in desc.possible_length):
+        return False
+    return re.fullmatch(pattern, nsn) is not None
+
+
+def _us_number_type(number: phonenumbers.PhoneNumber) -> int | None:
+    """TOLL_FREE, PREMIUM_RATE or another type for a valid number of region US; else None.
+
+    The same answer as ``number_type`` (whose region lookup tries every NANP
+    region, US first) at a third of the cost, for the common case.
+    """
+    if number.country_code != 1 or not phonenumbers.is_valid_number_for_region(number, "US"):
+        return None
+    us = phonenumbers.PhoneMetadata.metadata_for_region("US")
+    if us is None:
+        return None
+    nsn = phonenumbers.national_significant_number(number)
+    if _matches(us.premium_rate, nsn):
+        return PhoneNumberType.PREMIUM_RATE
+    if _matches(us.toll_free, nsn):
+        return PhoneNumberType.TOLL_FREE
+    return PhoneNumberType.FIXED_LINE_OR_MOBILE
+
+
 def e164(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -116,7 +153,13 @@ def _region_label(number: phonenumbers.PhoneNumber) -> tuple[str | None, str]:
     from phonenumbers import geocoder  # imported here: loading its data takes ~0.5 s
 
     region = phonenumbers.region_code_for_number(number)
-    name = geocoder.country_name_for_number(number, "en") or region or "unknown region"
+    name = (
+        geocoder.country_name_for_number(number, "en")
+        # an invalid number of a country with several regions (+44 800 555 0100)
+        or (geocoder._region_display_name(region, "en") if region else "")
+        or region
+        or "unknown region"
+    )
     return region, f"{name} ({region})" if region else name
 
 
@@ -142,28 +185,27 @@ def check_sender(raw: str) -> NumberResult:
             "for numbers outside the US",
             region,
         )
-    if not phonenumbers.is_valid_number(parsed):
-        return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid North American number")
-    if phonenumbers.number_type(parsed) == PhoneNumberType.TOLL_FREE:
+    if _us_number_type(parsed) == PhoneNumberType.TOLL_FREE:
         return NumberResult(e164(parsed), region="US")
-    region, label = _region_label(parsed)
-    if region != "US":
+    number_type = phonenumbers.number_type(parsed)  # UNKNOWN exactly when not valid
+    if number_type == PhoneNumberType.UNKNOWN:
+        return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid North American number")
+    if number_type == PhoneNumberType.TOLL_FREE:
+        return NumberResult(e164(parsed), region="US")
+    if phonenumbers.region_code_for_number(parsed) != "US":
+        region, label = _region_label(parsed)
         return _bad(
             Problem.OUTSIDE_US,
             f"{e164(parsed)} is a number in {label}; call forwarding is not available "
             "for numbers outside the US",
             region,
         )
-    kind = (
-        "premium-rate number"
-        if phonenumbers.number_type(parsed) == PhoneNumberType.PREMIUM_RATE
-        else "US long code"
-    )
+    kind = "premium-rate number" if number_type == PhoneNumberType.PREMIUM_RATE else "US long code"
     return _bad(
         Problem.NOT_TOLL_FREE,
         f"{e164(parsed)} is a {kind}; only toll-free senders "
         f"({', '.join(TOLL_FREE_AREA_CODES)}) can forward calls",
-        region,
+        "US",
     )
 
 
@@ -180,7 +222,10 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
     parsed = _parse(raw)
     if isinstance(parsed, NumberResult):
         return parsed
-    if parsed.country_code != 1 or not phonenumbers.is_valid_number(parsed):
+    us_kind = _us_number_type(parsed)
+    # number_type is UNKNOWN exactly when the number is not valid
+    kind = us_kind if us_kind is not None else phonenumbers.number_type(parsed)
+    if parsed.country_code != 1 or kind == PhoneNumberType.UNKNOWN:
         if parsed.country_code == 1:
             return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid US phone number")
         region, label = _region_label(parsed)
@@ -189,21 +234,23 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
             f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
             region,
         )
-    kind = phonenumbers.number_type(parsed)
     if kind == PhoneNumberType.PREMIUM_RATE:
         return _bad(
             Problem.PREMIUM_RATE,
             f"{e164(parsed)} is a premium-rate number; calls cannot be forwarded to it",
             "US",
         )
-    if kind != PhoneNumberType.TOLL_FREE and phonenumbers.region_code_for_number(parsed) != "US":
+    if (
+        us_kind is None
+        and kind != PhoneNumberType.TOLL_FREE
+        and phonenumbers.region_code_for_number(parsed) != "US"
+    ):
         region, label = _region_label(parsed)  # only for the message: the geocoder is slow
-        if region != "US":
-            return _bad(
-                Problem.OUTSIDE_US,
-                f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
-                region,
-            )
+        return _bad(
+            Problem.OUTSIDE_US,
+            f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
+            region,
+        )
     normal = e164(parsed)
     if sender is not None and normal == sender:
         return _bad(

@@ -26,15 +26,17 @@ class SourceFile:
     path: Path  # as opened
 
 
-def _excluded(config: Config, display: str, path: Path) -> bool:
+def _excluded(config: Config, base: str, display: str) -> bool:
+    """Excluded as written, or relative to the folder of callfwd.yaml."""
+    if not config.exclude:
+        return False
     if config.is_excluded(display):
         return True
-    base = Path(config.source).parent if config.source else Path.cwd()
     try:
-        rel = Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+        rel = os.path.relpath(os.path.abspath(display), base)
     except ValueError:  # another drive on Windows
         return False
-    return config.is_excluded(rel)
+    return config.is_excluded(Path(rel).as_posix())
 
 
 def _walk(top: str) -> list[tuple[str, Path]]:
@@ -52,14 +54,13 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[SourceFile], li
     """Files to validate for ``paths`` (``config.manifests`` when empty)."""
     diags: list[Diagnostic] = []
     files: dict[str, SourceFile] = {}
-    seen: set[Path] = set()
+    seen: set[str] = set()
+    base = os.path.abspath(os.path.dirname(config.source) if config.source else os.curdir)
     for arg in paths or config.manifests:
         path = Path(arg)
         display = path.as_posix()
         if path.is_dir():
-            found = [
-                (d, p) for d, p in _walk(str(path)) if not _excluded(config, Path(d).as_posix(), p)
-            ]
+            found = [(d, p) for d, p in _walk(str(path)) if not _excluded(config, base, d)]
             if not found:
                 diags.append(
                     error(
@@ -76,8 +77,8 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[SourceFile], li
             )
             continue
         for d, p in found:
-            key = p.resolve()
+            key = os.path.normcase(os.path.abspath(p))
             if key not in seen:
                 seen.add(key)
-                files[Path(d).as_posix()] = SourceFile(Path(d).as_posix(), p)
+                files[d] = SourceFile(d, p)
     return [files[k] for k in sorted(files)], diags

@@ -16,7 +16,6 @@ Nothing here raises on bad input: ``load`` returns diagnostics.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +61,7 @@ class ScalarNode:
 class MappingNode:
     line: int
     column: int
+    value: dict[str, Any] = field(default_factory=dict)  # plain data, filled as nodes are
     # key text -> (key node, value node); the first of duplicate keys wins
     entries: dict[str, tuple[ScalarNode, Node]] = field(default_factory=dict)
 
@@ -70,6 +70,7 @@ class MappingNode:
 class SequenceNode:
     line: int
     column: int
+    value: list[Any] = field(default_factory=list)
     items: list[Node] = field(default_factory=list)
 
 
@@ -153,33 +154,8 @@ def _decode(path: str, data: bytes, size: int, diags: list[Diagnostic]) -> str |
     return text
 
 
-def _at(ev: yaml.Event) -> tuple[int, int]:
-    """1-based line and column where an event starts."""
-    mark: Any = ev.start_mark
-    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-
-
 def _show_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else tag
-
-
-def _scalar(ev: yaml.ScalarEvent) -> ScalarNode:
-    line, col = _at(ev)
-    raw: str = ev.value
-    plain = not ev.style
-    if ev.tag is not None and ev.tag != _STR_TAG:
-        raise _Refused(
-            line,
-            col,
-            codes.TAG,
-            f"the YAML tag {_show_tag(ev.tag)} is not allowed in a manifest; "
-            "write a plain value (quote text)",
-        )
-    if not ev.implicit[0]:
-        return ScalarNode(line, col, raw, raw, "str", plain)
-    tag: str = _RESOLVER.resolve(yaml.ScalarNode, raw, ev.implicit)  # type: ignore[no-untyped-call]
-    kind = tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else tag
-    return ScalarNode(line, col, _construct(kind, tag, raw), raw, kind, plain)
 
 
 def _construct(kind: str, tag: str, raw: str) -> object:
@@ -201,111 +177,165 @@ def _construct(kind: str, tag: str, raw: str) -> object:
     return raw
 
 
-def _events(text: str) -> Iterator[yaml.Event]:
-    return yaml.parse(text, Loader=_Loader)
+# Plain scalars repeat (every entry has the keys sender and forward_to): resolve each once.
+_RESOLVED: dict[str, tuple[str, object]] = {}
 
 
-class _Builder:
-    """Turns the event stream into nodes with an explicit stack (no recursion)."""
+def _resolve(raw: str) -> tuple[str, object]:
+    hit = _RESOLVED.get(raw)
+    if hit is None:
+        tag: str = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))  # type: ignore[no-untyped-call]
+        kind = tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else tag
+        hit = (kind, _construct(kind, tag, raw))
+        if len(_RESOLVED) < 4096 and len(raw) < 64:
+            _RESOLVED[raw] = hit
+    return hit
 
-    def __init__(self, path: str, diags: list[Diagnostic]) -> None:
-        self.path = path
-        self.diags = diags
-        self.stack: list[MappingNode | SequenceNode] = []
-        self.pending_key: list[ScalarNode | None] = []  # one slot per open mapping
-        self.root: Node | None = None
-        self.documents = 0
 
-    def _add(self, node: Node) -> None:
-        if not self.stack:
-            self.root = node
-            return
-        parent = self.stack[-1]
-        if isinstance(parent, SequenceNode):
-            parent.items.append(node)
-            return
-        key = self.pending_key[-1]
-        if key is None:
-            if not isinstance(node, ScalarNode):
-                raise _Refused(
-                    node.line,
-                    node.column,
-                    codes.COMPLEX_KEY,
-                    "a mapping key must be plain text, not a list or a mapping",
-                )
-            if node.plain and node.raw == "<<":
-                raise _Refused(
-                    node.line,
-                    node.column,
-                    codes.MERGE_KEY,
-                    "YAML merge keys (<<) are not allowed in a manifest; write each key out",
-                )
-            self.pending_key[-1] = node
-            return
-        self.pending_key[-1] = None
-        first = parent.entries.get(key.raw)
-        if first is not None:
-            self.diags.append(
-                error(
-                    Position(self.path, key.line, key.column),
-                    codes.DUPLICATE_KEY,
-                    f"duplicate key {key.raw!r} (first at line {first[0].line}, column "
-                    f"{first[0].column}); YAML would silently keep only the last one: "
-                    "remove one of them",
-                )
-            )
-            return
-        parent.entries[key.raw] = (key, node)
+def _refuse(mark: Any, code: str, message: str) -> _Refused:
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return _Refused(line, col, code, message)
 
-    def _open(self, node: MappingNode | SequenceNode) -> None:
-        if len(self.stack) >= MAX_DEPTH:
-            raise _Refused(
-                node.line,
-                node.column,
-                codes.TOO_DEEP,
-                f"nesting deeper than {MAX_DEPTH} levels; a manifest needs 3 "
-                "(top level, forwarding list, entry)",
-            )
-        self._add(node)
-        self.stack.append(node)
-        if isinstance(node, MappingNode):
-            self.pending_key.append(None)
 
-    def feed(self, ev: yaml.Event) -> None:
-        anchor = getattr(ev, "anchor", None)
-        if isinstance(ev, yaml.AliasEvent) or anchor is not None:
-            raise _Refused(
-                *_at(ev),
-                codes.ALIAS,
-                "YAML anchors (&) and aliases (*) are not allowed in a manifest; "
-                "write each value out",
-            )
-        if isinstance(ev, yaml.ScalarEvent):
-            self._add(_scalar(ev))
-        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            if ev.tag is not None:
-                raise _Refused(
-                    *_at(ev),
-                    codes.TAG,
-                    f"the YAML tag {_show_tag(ev.tag)} is not allowed in a manifest",
-                )
-            line, col = _at(ev)
-            if isinstance(ev, yaml.MappingStartEvent):
-                self._open(MappingNode(line, col))
+def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
+    """The node tree of ``text``, built from the event stream with an explicit stack.
+
+    One flat loop dispatching on the event's class: this runs for every event
+    of every manifest, so it is written for speed.
+    """
+    Scalar, MapStart, SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    MapEnd, SeqEnd, DocStart, Alias = (
+        yaml.MappingEndEvent,
+        yaml.SequenceEndEvent,
+        yaml.DocumentStartEvent,
+        yaml.AliasEvent,
+    )
+    stack: list[MappingNode | SequenceNode] = []
+    keys: list[ScalarNode | None] = []  # the pending key of each open mapping
+    root: Node | None = None
+    documents = 0
+    parser = _Loader(text)
+    try:
+        get = parser.get_event
+        while (ev := get()) is not None:
+            cls = type(ev)
+            node: Node
+            if cls is Scalar:
+                if ev.anchor is not None:
+                    raise _refuse(ev.start_mark, codes.ALIAS, _ALIAS_MESSAGE)
+                mark = ev.start_mark
+                raw = ev.value
+                tag = ev.tag
+                if tag is not None and tag != _STR_TAG:
+                    raise _refuse(
+                        mark,
+                        codes.TAG,
+                        f"the YAML tag {_show_tag(tag)} is not allowed in a manifest; "
+                        "write a plain value (quote text)",
+                    )
+                if ev.style or tag is not None:
+                    node = ScalarNode(mark.line + 1, mark.column + 1, raw, raw, "str", not ev.style)
+                else:
+                    kind, value = _resolve(raw)
+                    node = ScalarNode(mark.line + 1, mark.column + 1, value, raw, kind, True)
+            elif cls is MapStart or cls is SeqStart:
+                mark = ev.start_mark
+                if ev.anchor is not None:
+                    raise _refuse(mark, codes.ALIAS, _ALIAS_MESSAGE)
+                if ev.tag is not None:
+                    raise _refuse(
+                        mark, codes.TAG, f"the YAML tag {_show_tag(ev.tag)} is not allowed"
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    raise _refuse(
+                        mark,
+                        codes.TOO_DEEP,
+                        f"nesting deeper than {MAX_DEPTH} levels; a manifest needs 3 "
+                        "(top level, forwarding list, entry)",
+                    )
+                if cls is MapStart:
+                    node = MappingNode(mark.line + 1, mark.column + 1)
+                else:
+                    node = SequenceNode(mark.line + 1, mark.column + 1)
+            elif cls is MapEnd:
+                stack.pop()
+                keys.pop()
+                continue
+            elif cls is SeqEnd:
+                stack.pop()
+                continue
+            elif cls is Alias:
+                raise _refuse(ev.start_mark, codes.ALIAS, _ALIAS_MESSAGE)
+            elif cls is DocStart:
+                documents += 1
+                if documents > 1:
+                    raise _refuse(
+                        ev.start_mark,
+                        codes.MULTI_DOC,
+                        "a second YAML document starts here; a manifest holds exactly one "
+                        "(put each team in its own file)",
+                    )
+                continue
+            else:  # stream start/end, document end
+                continue
+
+            # attach the new node to its parent
+            if not stack:
+                root = node
             else:
-                self._open(SequenceNode(line, col))
-        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            if isinstance(self.stack.pop(), MappingNode):
-                self.pending_key.pop()
-        elif isinstance(ev, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                raise _Refused(
-                    *_at(ev),
-                    codes.MULTI_DOC,
-                    "a second YAML document starts here; a manifest holds exactly one "
-                    "(put each team in its own file)",
-                )
+                parent = stack[-1]
+                if type(parent) is SequenceNode:
+                    parent.items.append(node)
+                    parent.value.append(node.value)
+                else:
+                    assert isinstance(parent, MappingNode)
+                    key = keys[-1]
+                    if key is None:
+                        if type(node) is not ScalarNode:
+                            raise _Refused(
+                                node.line,
+                                node.column,
+                                codes.COMPLEX_KEY,
+                                "a mapping key must be plain text, not a list or a mapping",
+                            )
+                        if node.plain and node.raw == "<<":
+                            raise _Refused(
+                                node.line,
+                                node.column,
+                                codes.MERGE_KEY,
+                                "YAML merge keys (<<) are not allowed in a manifest; "
+                                "write each key out",
+                            )
+                        keys[-1] = node
+                    else:
+                        keys[-1] = None
+                        first = parent.entries.get(key.raw)
+                        if first is None:
+                            parent.entries[key.raw] = (key, node)
+                            parent.value[key.raw] = node.value
+                        else:
+                            diags.append(
+                                error(
+                                    Position(path, key.line, key.column),
+                                    codes.DUPLICATE_KEY,
+                                    f"duplicate key {key.raw!r} (first at line {first[0].line}, "
+                                    f"column {first[0].column}); YAML would silently keep only "
+                                    "the last one: remove one of them",
+                                )
+                            )
+            if cls is not Scalar:
+                assert isinstance(node, MappingNode | SequenceNode)
+                stack.append(node)
+                if cls is MapStart:
+                    keys.append(None)
+    finally:
+        parser.dispose()
+    return root
+
+
+_ALIAS_MESSAGE = (
+    "YAML anchors (&) and aliases (*) are not allowed in a manifest; write each value out"
+)
 
 
 def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
@@ -317,10 +347,8 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
     text = _decode(path, data, size, diags)
     if text is None:
         return LoadResult(None, diags)
-    builder = _Builder(path, diags)
     try:
-        for ev in _events(text):
-            builder.feed(ev)
+        root = _build(path, text, diags)
     except _Refused as exc:
         diags.append(error(Position(path, exc.line, exc.column), exc.code, exc.message))
         return LoadResult(None, diags)
@@ -335,7 +363,6 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
     except yaml.YAMLError as exc:  # a reader error the checks above did not foresee
         diags.append(error(Position(path, 1, 1), codes.SYNTAX, f"cannot read as YAML: {exc}"))
         return LoadResult(None, diags)
-    root = builder.root
     if root is None or (isinstance(root, ScalarNode) and root.value is None and root.plain):
         line, col = (root.line, root.column) if root is not None else (1, 1)
         diags.append(
@@ -360,12 +387,8 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
 
 
 def to_data(node: Node) -> Any:
-    """The plain Python value of a node (depth is bounded by MAX_DEPTH)."""
-    if isinstance(node, ScalarNode):
-        return node.value
-    if isinstance(node, SequenceNode):
-        return [to_data(item) for item in node.items]
-    return {key: to_data(value) for key, (_, value) in node.entries.items()}
+    """The plain Python value of a node (built while loading)."""
+    return node.value
 
 
 def find(root: Node, loc: tuple[str | int, ...]) -> tuple[Node, ScalarNode | None, int]:
