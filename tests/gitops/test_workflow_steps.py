@@ -236,7 +236,9 @@ def comment(tmp_path: Path) -> Any:
     state_path.write_text(json.dumps({"next": 100, "comments": [human], "calls": []}))
     plans = tmp_path / "callfwd-plan"
 
-    def post(result: str = "success", **by_account: str) -> dict[str, Any]:
+    def post(
+        result: str = "success", validated: str = "success", **by_account: str
+    ) -> dict[str, Any]:
         shutil.rmtree(plans, ignore_errors=True)
         plans.mkdir()
         for account, text in by_account.items():
@@ -244,7 +246,7 @@ def comment(tmp_path: Path) -> Any:
         proc = subprocess.run(
             [node, "harness.js", "script.js", str(state_path)],
             cwd=tmp_path,
-            env={"PLAN_RESULT": result, "PATH": ""},
+            env={"PLAN_RESULT": result, "VALIDATE_RESULT": validated, "PATH": ""},
             capture_output=True,
             text=True,
             timeout=30,
@@ -286,6 +288,19 @@ def test_sticky_comment_warns_when_a_plan_failed_and_stays_under_the_limit(
     assert body.endswith(
         "every plan is in full in the [run summary](https://github.com/o/r/actions/runs/42)."
     )
+
+
+def test_after_a_failed_validation_an_earlier_plan_comment_is_marked_out_of_date(
+    comment: Any,
+) -> None:
+    nothing = comment("skipped", "failure")
+    assert nothing["calls"] == []  # no earlier plan comment: no new noise either
+    comment(**{"acme-us": "<!-- callfwd-plan -->\n### plan A\n"})
+    state = comment("skipped", "failure")
+    assert state["calls"] == [["create", 7], ["update", 100]]
+    body = state["comments"][-1]["body"]
+    assert body.startswith("<!-- callfwd-plan -->")
+    assert "No plan: validation failed" in body and "plan A" not in body
 
 
 # --- apply and drift against the local settings API ------------------------------------------
