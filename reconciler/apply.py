@@ -25,14 +25,16 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING
 
 from reconciler.errors import ApiError, CallfwdError, PreconditionFailed, UnsafePlanError
 from reconciler.plan.model import AccountPlan, Action, Change, Plan
-from reconciler.planner import gather_bounded, open_client, preflight
+from reconciler.planner import gather_bounded, open_client, pacers, preflight, settle
 
 if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
+    from reconciler.api.pacing import Pacer
     from reconciler.config import AccountTarget
 
 log = logging.getLogger(__name__)
@@ -194,6 +196,25 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
 # ---------------------------------------------------------------- entry
 
 
+async def _check_account(target: AccountTarget, pacer: Pacer) -> list[str]:
+    async with open_client(target, pacer=pacer) as client:
+        pre = await preflight(client, target.name)
+    return [f"account {target.name}: {w}" for w in pre.warnings]
+
+
+async def _run_account(
+    target: AccountTarget,
+    acct: AccountPlan,
+    options: ApplyOptions,
+    report: ApplyReport,
+    on_result: Callable[[ChangeResult], None],
+    stop: asyncio.Event,
+    pacer: Pacer,
+) -> None:
+    async with open_client(target, pacer=pacer, checked=True) as client:
+        await _apply_account(client, acct, options, report, on_result, stop)
+
+
 async def apply_async(
     plan: Plan,
     targets: Mapping[str, AccountTarget],
@@ -206,41 +227,29 @@ async def apply_async(
     missing = sorted(a.account for a in work if a.account not in targets)
     if missing:
         raise CallfwdError(f"no API settings for account(s) {', '.join(missing)} in this plan")
+    names = [a.account for a in work]
+    pace = pacers(names)
 
-    clients = {a.account: open_client(targets[a.account]) for a in work}
-    try:
-        checks = await gather_bounded(
-            [lambda c=clients[a.account], n=a.account: preflight(c, n) for a in work]
-        )
-        problems: list[str] = []
-        for a, res in zip(work, checks, strict=True):
-            if isinstance(res, BaseException):
-                if not isinstance(res, CallfwdError):
-                    raise res
-                problems.append(str(res))
-            else:
-                problems += [f"account {a.account}: {w}" for w in res.warnings]
-        if problems:
-            raise CallfwdError(
-                "refusing to apply, nothing was changed:\n  " + "\n  ".join(problems)
-            )
+    # Preflight every account before the first write anywhere.
+    checks, problems = settle(
+        names, await gather_bounded([partial(_check_account, targets[n], pace[n]) for n in names])
+    )
+    problems += [p for c in checks for p in c]
+    if problems:
+        listed = "\n  ".join(problems)
+        raise CallfwdError(f"refusing to apply, nothing was changed:\n  {listed}")
 
-        report = ApplyReport()
-        stop = asyncio.Event()
-        outcomes = await gather_bounded(
-            [
-                lambda a=a: _apply_account(clients[a.account], a, options, report, on_result, stop)
-                for a in work
-            ]
+    report = ApplyReport()
+    stop = asyncio.Event()
+    jobs = [
+        partial(
+            _run_account, targets[a.account], a, options, report, on_result, stop, pace[a.account]
         )
-        for a, res in zip(work, outcomes, strict=True):
-            if isinstance(res, BaseException):
-                if not isinstance(res, CallfwdError):
-                    raise res
-                report.mismatches.append(f"account {a.account}: verify failed: {res}")
-        return report
-    finally:
-        await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+        for a in work
+    ]
+    _done, errors = settle(names, await gather_bounded(jobs))
+    report.mismatches += [f"{e} (verify did not finish)" for e in errors]
+    return report
 
 
 def apply_plan(

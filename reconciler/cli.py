@@ -63,7 +63,7 @@ class _LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module = self._module(cmd_name)
-        return None if module is None else module.command  # type: ignore[no-any-return]
+        return None if module is None else module.command
 
     def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any

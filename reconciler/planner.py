@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from reconciler import __version__
@@ -25,6 +26,7 @@ from reconciler.state import Forwarding, LiveSender
 
 if TYPE_CHECKING:
     from reconciler.api.client import Me, SettingsClient
+    from reconciler.api.pacing import Pacer
     from reconciler.config import AccountTarget
 
 log = logging.getLogger(__name__)
@@ -96,10 +98,28 @@ async def preflight(client: SettingsClient, name: str) -> Preflight:
     )
 
 
-def open_client(target: AccountTarget) -> SettingsClient:
+def open_client(
+    target: AccountTarget, *, pacer: Pacer | None = None, checked: bool = False
+) -> SettingsClient:
+    """A client for ``target``; ``checked`` once a preflight proved the key's account.
+
+    Pass the account's one ``pacer`` to every client of that account, so what
+    one learned of its rate limits holds for the next.
+    """
     from reconciler.api.client import SettingsClient
 
-    return SettingsClient(base_url=target.api_url, api_key=target.api_key)
+    return SettingsClient(
+        base_url=target.api_url,
+        api_key=target.api_key,
+        pacer=pacer,
+        account=target.name if checked else None,
+    )
+
+
+def pacers(names: Iterable[str]) -> dict[str, Pacer]:
+    from reconciler.api.pacing import Pacer
+
+    return {n: Pacer() for n in names}
 
 
 async def gather_bounded(
@@ -114,51 +134,76 @@ async def gather_bounded(
     return await asyncio.gather(*(one(j) for j in jobs), return_exceptions=True)
 
 
+def settle(names: Sequence[str], results: Sequence[T | BaseException]) -> tuple[list[T], list[str]]:
+    """Results in order, and one line per account that failed with a CallfwdError.
+
+    Anything else is a bug and is raised.
+    """
+    ok: list[T] = []
+    errors: list[str] = []
+    for name, res in zip(names, results, strict=True):
+        if isinstance(res, CallfwdError):
+            errors.append(str(res) if name in str(res) else f"account {name}: {res}")
+        elif isinstance(res, BaseException):
+            raise res
+        else:
+            ok.append(res)
+    return ok, errors
+
+
+async def _preflight(target: AccountTarget, pacer: Pacer) -> Preflight:
+    async with open_client(target, pacer=pacer) as client:
+        return await preflight(client, target.name)
+
+
 async def _plan_account(
-    target: AccountTarget, desired: Sequence[Forwarding]
+    target: AccountTarget, desired: Sequence[Forwarding], pre: Preflight, pacer: Pacer
 ) -> tuple[AccountPlan, list[Diagnostic]]:
-    async with open_client(target) as client:
-        pre = await preflight(client, target.name)
+    async with open_client(target, pacer=pacer, checked=True) as client:
         live: list[LiveSender] = await client.list_senders()
     log.debug("account %s: %d senders read", target.name, len(live))
     return diff_account(target.name, desired, live, prune=target.prune, warnings=pre.warnings)
 
 
 async def plan_async(
-    forwardings: Sequence[Forwarding], targets: Mapping[str, AccountTarget]
+    forwardings: Iterable[Forwarding], targets: Mapping[str, AccountTarget]
 ) -> PlanResult:
+    forwardings = list(forwardings)
     by_account: dict[str, list[Forwarding]] = {name: [] for name in targets}
     for f in forwardings:
         if f.account in by_account:
             by_account[f.account].append(f)
     names = sorted(by_account)
+    pace = pacers(names)
 
-    def job(name: str) -> Callable[[], Awaitable[tuple[AccountPlan, list[Diagnostic]]]]:
-        return lambda: _plan_account(targets[name], by_account[name])
-
-    results = await gather_bounded([job(n) for n in names])
-    plans: list[AccountPlan] = []
-    diagnostics: list[Diagnostic] = []
-    errors: list[str] = []
-    for name, res in zip(names, results, strict=True):
-        if isinstance(res, CallfwdError):
-            errors.append(f"account {name}: {res}" if name not in str(res) else str(res))
-        elif isinstance(res, BaseException):
-            raise res
-        else:
-            plans.append(res[0])
-            diagnostics.extend(res[1])
-    diagnostics.sort(key=lambda d: d.sort_key)
+    # Every key is checked before any sender is read: a key of the wrong
+    # account stops the whole run before any work.
+    checks, errors = settle(
+        names, await gather_bounded([partial(_preflight, targets[n], pace[n]) for n in names])
+    )
+    if errors:
+        return PlanResult(None, [], errors)
+    results, errors = settle(
+        names,
+        await gather_bounded(
+            [
+                partial(_plan_account, targets[n], by_account[n], pre, pace[n])
+                for n, pre in zip(names, checks, strict=True)
+            ]
+        ),
+    )
+    diagnostics = sorted((d for r in results for d in r[1]), key=lambda d: d.sort_key)
     if errors or diagnostics:
         return PlanResult(None, diagnostics, errors)
     digest = manifest_digest(
         (f for f in forwardings if f.account in targets),
         {n: t.prune for n, t in targets.items()},
     )
+    plans = [r[0] for r in results]
     return PlanResult(assemble(plans, digest=digest, tool_version=__version__))
 
 
 def make_plan(
-    forwardings: Sequence[Forwarding], targets: Mapping[str, AccountTarget]
+    forwardings: Iterable[Forwarding], targets: Mapping[str, AccountTarget]
 ) -> PlanResult:
     return asyncio.run(plan_async(forwardings, targets))

@@ -69,6 +69,7 @@ class SettingsClient:
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         user_agent: str = f"callfwd/{__version__}",
+        account: str | None = None,
     ) -> None:
         base = httpx.URL(base_url)
         if base.scheme not in ("http", "https") or not base.host:
@@ -86,7 +87,8 @@ class SettingsClient:
         self.calls = 0  # requests sent, retries included
         self.retries = 0
         self.throttled = 0  # 429 answers received
-        self._account: Account | None = None
+        # The key's account, when a preflight already read it (saves a GET /api/accounts).
+        self._account: Account | None = None if account is None else Account(id=account)
         self._http = httpx.AsyncClient(
             headers={
                 "Authorization": f"Klaviyo-API-Key {self._key.reveal()}",
