@@ -31,7 +31,10 @@ four rules before letting a request go:
    second lowers the estimate; one at exactly the paced rate is timing jitter
    between our clock and the server's, so the margin doubles (20 ms up to
    250 ms) before the estimate is lowered. Only 429s for requests sent after
-   the last adjustment count, so one overshoot is learned from once.
+   the last adjustment count, so one overshoot is learned from once, and a
+   429 with none of our requests answered in the second before it teaches
+   nothing (the window was spent by other traffic on the account). Learned
+   limits only go down during a Pacer's life (one run).
 
 The cost is bounded and measurable (``PacerStats``): until the burst limit is
 known the first second may overshoot once (one 429, one pause of
@@ -117,13 +120,8 @@ class Pacer:
             self._sem.release()
             raise
         now = self._clock()
-        self._seq += 1
-        ticket = Ticket(self._seq, now)
-        self._inflight.add(ticket.seq)
-        self._sent.append(now)
-        self.stats.sent += 1
         self.stats.waited += now - start
-        return ticket
+        return self.record_send(now)
 
     def release(
         self,
@@ -162,6 +160,15 @@ class Pacer:
                 return self._sent[-self.burst] + horizon - now
         return 0.0
 
+    def record_send(self, now: float) -> Ticket:
+        """Count a request going out at ``now`` (``acquire`` calls it; simulations may too)."""
+        self._seq += 1
+        ticket = Ticket(self._seq, now)
+        self._inflight.add(ticket.seq)
+        self._sent.append(now)
+        self.stats.sent += 1
+        return ticket
+
     def observe(
         self,
         ticket: Ticket,
@@ -197,10 +204,14 @@ class Pacer:
             self.stats.pauses += 1
         if retry_after is not None and retry_after > _SAME_WINDOW:
             return  # the steady window (or something else long) refused: not a burst lesson
+        if self._remaining is not None and self._remaining - self._ahead() <= 0:
+            return  # the steady window is spent: that explains the refusal
         if ticket.sent_at <= self._adjusted_at:
             return  # sent before the last lesson: the same overshoot
         since = ticket.sent_at - BURST_WINDOW
-        answered = max(1, sum(1 for t in self._answered if since < t <= ticket.sent_at))
+        answered = sum(1 for t in self._answered if since < t <= ticket.sent_at)
+        if answered == 0:
+            return  # refused with nothing of ours in its second: someone else's traffic
         self._adjusted_at = now
         if self.burst is None or answered < self.burst - 1:
             self.burst = answered
