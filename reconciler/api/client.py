@@ -173,10 +173,9 @@ class SettingsClient:
             raise ApiError("POST /api/call-routes: unexpected answer from the API")
         return attrs
 
-    async def audit_events(self, *, page_size: int | None = None) -> list[dict[str, Any]]:
+    async def audit_events(self, *, page_size: int = 100) -> list[dict[str, Any]]:
         """Every audit event (a local-API extension), all pages, as resource objects."""
-        params = {"page[size]": str(page_size)} if page_size else None
-        return await self._collect("/api/audit-events", params)
+        return await self._collect("/api/audit-events", {"page[size]": str(page_size)})
 
     # -- plumbing ---------------------------------------------------------------------
 
