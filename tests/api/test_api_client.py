@@ -483,3 +483,14 @@ async def test_bad_base_url_is_refused_without_echoing_credentials() -> None:
     assert "hunter22" not in str(info.value)
     with pytest.raises(ConfigError):
         SettingsClient(base_url="ftp://127.0.0.1/", api_key=KEY)
+
+
+async def test_a_known_account_saves_the_accounts_call(fake_time: FakeTime) -> None:
+    handler, seen = script(doc([sender("s1")]))
+    client = SettingsClient(
+        base_url=BASE, api_key=KEY, transport=httpx.MockTransport(handler), account="acme-us"
+    )
+    async with client:
+        senders = await client.list_senders()
+    assert [r.url.path for r in seen] == ["/api/text-messaging-senders"]
+    assert senders[0].account == "acme-us"
