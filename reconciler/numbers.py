@@ -103,6 +103,10 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber | NumberResult:
     try:
         number = phonenumbers.parse(raw, "US")
     except phonenumbers.NumberParseException as exc:
+        if _LETTER.search(raw):  # "+1 8OO 555 0100": the letters are the likely cause
+            return _bad(
+                Problem.LETTERS, f"{raw!r} contains letters; write the number with digits only"
+            )
         return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a phone number ({exc._msg})")
     if number.extension:
         return _bad(
@@ -129,20 +133,24 @@ def _matches(desc: Any, nsn: str) -> bool:
 def _us_number_type(number: phonenumbers.PhoneNumber) -> int | None:
     """TOLL_FREE, PREMIUM_RATE or another type for a valid number of region US; else None.
 
-    The same answer as ``number_type`` (whose region lookup tries every NANP
-    region, US first) at a third of the cost, for the common case.
+    The same answer as ``number_type`` gives for numbers of region US (whose
+    region lookup tries every NANP region, US first), at a fraction of the
+    cost: phonenumbers decides the type by the same descriptions in the same
+    order (general, premium-rate, toll-free, ...).
     """
-    if number.country_code != 1 or not phonenumbers.is_valid_number_for_region(number, "US"):
-        return None
     us = phonenumbers.PhoneMetadata.metadata_for_region("US")
-    if us is None:
+    if number.country_code != 1 or us is None:
         return None
     nsn = phonenumbers.national_significant_number(number)
+    if not _matches(us.general_desc, nsn):
+        return None
     if _matches(us.premium_rate, nsn):
         return PhoneNumberType.PREMIUM_RATE
     if _matches(us.toll_free, nsn):
         return PhoneNumberType.TOLL_FREE
-    return PhoneNumberType.FIXED_LINE_OR_MOBILE
+    if phonenumbers.is_valid_number_for_region(number, "US"):
+        return PhoneNumberType.FIXED_LINE_OR_MOBILE
+    return None
 
 
 def e164(number: phonenumbers.PhoneNumber) -> str:

@@ -60,6 +60,7 @@ SENDERS_BAD = [
     ("   ", Problem.NOT_A_NUMBER, "is empty"),
     ("12", Problem.NOT_A_NUMBER, "not a valid North American number"),
     ("+1 833 555 010", Problem.NOT_A_NUMBER, "not a valid"),
+    ("+1 8OO 555 0100", Problem.LETTERS, "letters"),
     ("+1 833 055 0100", Problem.NOT_A_NUMBER, "not a valid"),
 ]
 
@@ -111,7 +112,8 @@ FORWARD_BAD = [
     ("２１２５５５０１００", Problem.HIDDEN_CHARACTER, None, "FULLWIDTH DIGIT TWO"),
     ("+1 212 555 0100\u200e", Problem.HIDDEN_CHARACTER, None, "U+200E LEFT-TO-RIGHT MARK"),
     ("+1 212 055 0100", Problem.NOT_A_NUMBER, None, "not a valid US phone number"),
-    ("hello", Problem.NOT_A_NUMBER, None, "not a phone number"),
+    ("hello", Problem.LETTERS, None, "contains letters"),
+    ("+++", Problem.NOT_A_NUMBER, None, "not a phone number"),
 ]
 
 

@@ -119,7 +119,8 @@ def _decode(path: str, data: bytes, size: int, diags: list[Diagnostic]) -> str |
         )
         nul = data.index(b"\x00")
         line = data.count(b"\n", 0, nul) + 1
-        diags.append(error(at(line, 1), codes.BINARY, f"file contains NUL bytes: {hint}"))
+        col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        diags.append(error(at(line, col), codes.BINARY, f"file contains NUL bytes: {hint}"))
         return None
     if data.startswith(_BOM):
         diags.append(
@@ -200,8 +201,9 @@ def _refuse(mark: Any, code: str, message: str) -> _Refused:
 def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
     """The node tree of ``text``, built from the event stream with an explicit stack.
 
-    One flat loop dispatching on the event's class: this runs for every event
-    of every manifest, so it is written for speed.
+    One flat loop dispatching on the event's class, with the innermost open
+    collection kept in local variables: this runs for every event of every
+    manifest (600,000 for a file of 100,000 senders), so it is written for speed.
     """
     Scalar, MapStart, SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     MapEnd, SeqEnd, DocStart, Alias = (
@@ -210,8 +212,12 @@ def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
         yaml.DocumentStartEvent,
         yaml.AliasEvent,
     )
-    stack: list[MappingNode | SequenceNode] = []
-    keys: list[ScalarNode | None] = []  # the pending key of each open mapping
+    cached = _RESOLVED.get
+    # the innermost open collection, and the ones around it on a stack
+    stack: list[tuple[MappingNode | SequenceNode, ScalarNode | None]] = []
+    mapping: MappingNode | None = None  # set when the innermost collection is a mapping
+    sequence: SequenceNode | None = None  # set when it is a sequence
+    key: ScalarNode | None = None  # the innermost mapping's key awaiting its value
     root: Node | None = None
     documents = 0
     parser = _Loader(text)
@@ -221,52 +227,81 @@ def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
             cls = type(ev)
             node: Node
             if cls is Scalar:
-                if ev.anchor is not None:
-                    raise _refuse(ev.start_mark, codes.ALIAS, _ALIAS_MESSAGE)
                 mark = ev.start_mark
+                if ev.anchor is not None:
+                    raise _refuse(mark, codes.ALIAS, _ALIAS_MESSAGE)
                 raw = ev.value
                 tag = ev.tag
                 if tag is not None and tag != _STR_TAG:
-                    raise _refuse(
-                        mark,
-                        codes.TAG,
-                        f"the YAML tag {_show_tag(tag)} is not allowed in a manifest; "
-                        "write a plain value (quote text)",
-                    )
+                    raise _refuse(mark, codes.TAG, _tag_message(tag))
                 if ev.style or tag is not None:
                     node = ScalarNode(mark.line + 1, mark.column + 1, raw, raw, "str", not ev.style)
                 else:
-                    kind, value = _resolve(raw)
-                    node = ScalarNode(mark.line + 1, mark.column + 1, value, raw, kind, True)
-            elif cls is MapStart or cls is SeqStart:
+                    hit = cached(raw) or _resolve(raw)
+                    node = ScalarNode(mark.line + 1, mark.column + 1, hit[1], raw, hit[0], True)
+                if mapping is not None:
+                    if key is None:
+                        if raw == "<<" and node.plain:
+                            raise _Refused(node.line, node.column, codes.MERGE_KEY, _MERGE_MESSAGE)
+                        key = node
+                        continue
+                    _attach(mapping, key, node, path, diags)
+                    key = None
+                elif sequence is not None:
+                    sequence.items.append(node)
+                    sequence.value.append(node.value)
+                else:
+                    root = node
+                continue
+            if cls is MapEnd or cls is SeqEnd:
+                if stack:
+                    outer, key = stack.pop()
+                    if isinstance(outer, MappingNode):
+                        mapping, sequence = outer, None
+                    else:
+                        mapping, sequence = None, outer
+                else:
+                    mapping = sequence = None
+                continue
+            if cls is MapStart or cls is SeqStart:
                 mark = ev.start_mark
                 if ev.anchor is not None:
                     raise _refuse(mark, codes.ALIAS, _ALIAS_MESSAGE)
                 if ev.tag is not None:
-                    raise _refuse(
-                        mark, codes.TAG, f"the YAML tag {_show_tag(ev.tag)} is not allowed"
-                    )
-                if len(stack) >= MAX_DEPTH:
+                    raise _refuse(mark, codes.TAG, _tag_message(ev.tag))
+                if len(stack) >= MAX_DEPTH - 1:
                     raise _refuse(
                         mark,
                         codes.TOO_DEEP,
                         f"nesting deeper than {MAX_DEPTH} levels; a manifest needs 3 "
                         "(top level, forwarding list, entry)",
                     )
-                if cls is MapStart:
-                    node = MappingNode(mark.line + 1, mark.column + 1)
+                line, col = mark.line + 1, mark.column + 1
+                new: MappingNode | SequenceNode = (
+                    MappingNode(line, col, {}, {})
+                    if cls is MapStart
+                    else SequenceNode(line, col, [], [])
+                )
+                if mapping is not None:
+                    if key is None:
+                        raise _Refused(line, col, codes.COMPLEX_KEY, _COMPLEX_KEY_MESSAGE)
+                    _attach(mapping, key, new, path, diags)
+                    stack.append((mapping, None))
+                elif sequence is not None:
+                    sequence.items.append(new)
+                    sequence.value.append(new.value)
+                    stack.append((sequence, None))
                 else:
-                    node = SequenceNode(mark.line + 1, mark.column + 1)
-            elif cls is MapEnd:
-                stack.pop()
-                keys.pop()
+                    root = new
+                key = None
+                if isinstance(new, MappingNode):
+                    mapping, sequence = new, None
+                else:
+                    mapping, sequence = None, new
                 continue
-            elif cls is SeqEnd:
-                stack.pop()
-                continue
-            elif cls is Alias:
+            if cls is Alias:
                 raise _refuse(ev.start_mark, codes.ALIAS, _ALIAS_MESSAGE)
-            elif cls is DocStart:
+            if cls is DocStart:
                 documents += 1
                 if documents > 1:
                     raise _refuse(
@@ -275,67 +310,50 @@ def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
                         "a second YAML document starts here; a manifest holds exactly one "
                         "(put each team in its own file)",
                     )
-                continue
-            else:  # stream start/end, document end
-                continue
-
-            # attach the new node to its parent
-            if not stack:
-                root = node
-            else:
-                parent = stack[-1]
-                if type(parent) is SequenceNode:
-                    parent.items.append(node)
-                    parent.value.append(node.value)
-                else:
-                    assert isinstance(parent, MappingNode)
-                    key = keys[-1]
-                    if key is None:
-                        if type(node) is not ScalarNode:
-                            raise _Refused(
-                                node.line,
-                                node.column,
-                                codes.COMPLEX_KEY,
-                                "a mapping key must be plain text, not a list or a mapping",
-                            )
-                        if node.plain and node.raw == "<<":
-                            raise _Refused(
-                                node.line,
-                                node.column,
-                                codes.MERGE_KEY,
-                                "YAML merge keys (<<) are not allowed in a manifest; "
-                                "write each key out",
-                            )
-                        keys[-1] = node
-                    else:
-                        keys[-1] = None
-                        first = parent.entries.get(key.raw)
-                        if first is None:
-                            parent.entries[key.raw] = (key, node)
-                            parent.value[key.raw] = node.value
-                        else:
-                            diags.append(
-                                error(
-                                    Position(path, key.line, key.column),
-                                    codes.DUPLICATE_KEY,
-                                    f"duplicate key {key.raw!r} (first at line {first[0].line}, "
-                                    f"column {first[0].column}); YAML would silently keep only "
-                                    "the last one: remove one of them",
-                                )
-                            )
-            if cls is not Scalar:
-                assert isinstance(node, MappingNode | SequenceNode)
-                stack.append(node)
-                if cls is MapStart:
-                    keys.append(None)
+            # stream start/end, document end: nothing to build
     finally:
         parser.dispose()
     return root
 
 
+def _attach(
+    mapping: MappingNode, key: ScalarNode, node: Node, path: str, diags: list[Diagnostic]
+) -> None:
+    """Add ``key: node`` to ``mapping``; a duplicate key is reported and the first one kept."""
+    first = mapping.entries.get(key.raw)
+    if first is None:
+        mapping.entries[key.raw] = (key, node)
+        mapping.value[key.raw] = node.value
+        return
+    diags.append(
+        error(
+            Position(path, key.line, key.column),
+            codes.DUPLICATE_KEY,
+            f"duplicate key {key.raw!r} (first at line {first[0].line}, column "
+            f"{first[0].column}); YAML would silently keep only the last one: remove one of them",
+        )
+    )
+
+
+def _tag_message(tag: str) -> str:
+    return (
+        f"the YAML tag {_show_tag(tag)} is not allowed in a manifest; "
+        "write a plain value (quote text)"
+    )
+
+
+_MERGE_MESSAGE = "YAML merge keys (<<) are not allowed in a manifest; write each key out"
+_COMPLEX_KEY_MESSAGE = "a mapping key must be plain text, not a list or a mapping"
 _ALIAS_MESSAGE = (
     "YAML anchors (&) and aliases (*) are not allowed in a manifest; write each value out"
 )
+
+
+def _char_at(text: str, line: int, col: int) -> str:
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and 0 < col <= len(lines[line - 1]):
+        return lines[line - 1][col - 1]
+    return ""
 
 
 def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
@@ -358,6 +376,8 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
         what = exc.problem or "not valid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
+        if _char_at(text, line, col) == "\t":
+            what += "; YAML does not allow tabs for indentation: use spaces"
         diags.append(error(Position(path, line, col), codes.SYNTAX, f"YAML syntax error: {what}"))
         return LoadResult(None, diags)
     except yaml.YAMLError as exc:  # a reader error the checks above did not foresee

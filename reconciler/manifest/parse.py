@@ -69,11 +69,17 @@ class OwnerView:
 
 @dataclass(frozen=True, slots=True)
 class EntryView:
-    """One item of ``forwarding``; a field is None when it is missing, null or not text."""
+    """One item of ``forwarding``; a field is None when it is missing, null or not text.
+
+    ``sender_at`` and ``forward_to_at`` are where the values are written (the
+    entry's own position when the key is missing).
+    """
 
     index: int
     sender: str | None
     forward_to: str | None
+    sender_at: Position
+    forward_to_at: Position
 
 
 @dataclass(slots=True)
@@ -102,10 +108,33 @@ class ParsedManifest:
         ]
 
     def entries(self) -> list[EntryView]:
-        return [
-            EntryView(i, _text(e.get("sender")), _text(e.get("forward_to")))
-            for i, e in self._items("forwarding")
-        ]
+        # Walks the nodes directly (not through find()): this runs for every sender.
+        items = self.root.entries.get("forwarding")
+        if items is None or not isinstance(items[1], SequenceNode):
+            return []
+        views = []
+        path = self.path
+        for i, item in enumerate(items[1].items):
+            if not isinstance(item, MappingNode):
+                continue
+            at = Position(path, item.line, item.column)
+            fields: list[tuple[str | None, Position]] = []
+            for name in ("sender", "forward_to"):
+                pair = item.entries.get(name)
+                if pair is None:
+                    fields.append((None, at))
+                    continue
+                node = pair[1]
+                text = node.value if isinstance(node, ScalarNode) else None
+                fields.append(
+                    (
+                        text if isinstance(text, str) else None,
+                        Position(path, node.line, node.column),
+                    )
+                )
+            (sender, sender_at), (forward_to, forward_to_at) = fields
+            views.append(EntryView(i, sender, forward_to, sender_at, forward_to_at))
+        return views
 
     @property
     def senders(self) -> int:

@@ -49,6 +49,8 @@ class CheckedEntry:
 
 
 MAX_NUMBER_LENGTH = 40  # longer than any way of writing a phone number
+# Quoted words someone may have meant as "no forwarding".
+_NULL_LOOKALIKES = frozenset({"", "null", "~", "none", "no", "false", "off", "n/a", "-"})
 
 
 def _message(field: str, raw: str, result: numbers.NumberResult) -> str:
@@ -62,6 +64,12 @@ def _message(field: str, raw: str, result: numbers.NumberResult) -> str:
 def _check(field: str, raw: str, sender: str | None = None) -> tuple[numbers.NumberResult, str]:
     if len(raw) > MAX_NUMBER_LENGTH:
         message = f"{field} {shown(raw)} is too long to be a phone number"
+        return numbers.NumberResult(None, Problem.NOT_A_NUMBER, message), message
+    if field == "forward_to" and raw.strip().lower() in _NULL_LOOKALIKES:
+        message = (
+            f"forward_to {shown(raw)} is text, not a phone number; for no forwarding "
+            "write null without quotes"
+        )
         return numbers.NumberResult(None, Problem.NOT_A_NUMBER, message), message
     if field == "sender":
         result = numbers.check_sender(raw)
@@ -79,9 +87,7 @@ def check_forwarding(pm: ParsedManifest) -> tuple[list[CheckedEntry], list[Diagn
     checked: list[CheckedEntry] = []
     diags: list[Diagnostic] = []
     for entry in pm.entries():
-        i = entry.index
-        sender_at = pm.position("forwarding", i, "sender")
-        forward_at = pm.position("forwarding", i, "forward_to")
+        sender_at, forward_at = entry.sender_at, entry.forward_to_at
         if entry.sender is None:
             s = numbers.NumberResult(None, Problem.NOT_A_NUMBER)
         else:
