@@ -25,6 +25,11 @@ from reconciler.sandbox.store import AuditEvent, Sender
 from reconciler.sandbox.urls import base_url
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": dm.ErrorDocument,
+        "description": "Over the account's rate limit.",
+        "headers": dm.RETRY_AFTER,
+    },
     "4XX": {"model": dm.ErrorDocument, "description": "Client error (JSON:API error document)."},
     "5XX": {"model": dm.ErrorDocument, "description": "Server error (JSON:API error document)."},
 }
@@ -116,7 +121,7 @@ SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]
     SENDERS,
     response_class=JsonApiResponse,
     operation_id="get_text_messaging_senders",
-    responses={200: {"model": dm.SenderCollection}},
+    responses={200: {"model": dm.SenderCollection, "headers": dm.RATE_HEADERS}},
     summary="List the account's senders",
 )
 async def list_senders(
@@ -139,7 +144,7 @@ async def list_senders(
     SENDERS + "/{sender_id}",
     response_class=JsonApiResponse,
     operation_id="get_text_messaging_sender",
-    responses={200: {"model": dm.SenderDocument}},
+    responses={200: {"model": dm.SenderDocument, "headers": dm.ETAG_HEADERS}},
     summary="Get one sender",
 )
 async def get_sender(request: Request, sender_id: SenderId, user: Reader) -> Response:
@@ -193,7 +198,7 @@ def _forwarding_allowed(sender: Sender) -> None:
     SENDERS + "/{sender_id}",
     response_class=JsonApiResponse,
     operation_id="update_text_messaging_sender",
-    responses={200: {"model": dm.SenderDocument}},
+    responses={200: {"model": dm.SenderDocument, "headers": dm.ETAG_HEADERS}},
     summary="Set or remove a sender's forwarding number (extension: not published by the vendor)",
     openapi_extra={
         "requestBody": {
@@ -214,7 +219,8 @@ async def patch_sender(
     ] = None,
 ) -> Response:
     store = sandbox_of(request).store
-    found: list[Sender] = []
+    # Looked up first so that even a refused call is audited with the sender it aimed at.
+    sender = store.get_sender(user.account_id, sender_id) if _ID.match(sender_id) else None
     requested: list[str | None] = [None]
     try:
         require_write(user)
@@ -228,10 +234,8 @@ async def patch_sender(
         attrs = attributes(data, {"forwarding_number"}, read_only=READ_ONLY)
         raw = string_attribute(attrs, "forwarding_number", nullable=True)
         requested[0] = safe_text(raw)
-        sender = store.get_sender(user.account_id, sender_id) if _ID.match(sender_id) else None
         if sender is None:
             raise _sender_404(sender_id)
-        found.append(sender)
         if if_match is not None and not _if_match(if_match, sender.etag):
             raise ApiProblem(
                 412,
@@ -258,7 +262,7 @@ async def patch_sender(
             user.account_id,
             user.key_id,
             safe_text(sender_id) or "",
-            found[0] if found else None,
+            sender,
             requested[0],
             problem.status,
             OUTCOMES.get(problem.status, "invalid"),
@@ -273,7 +277,7 @@ async def patch_sender(
     "/api/accounts",
     response_class=JsonApiResponse,
     operation_id="get_accounts",
-    responses={200: {"model": dm.AccountCollection}},
+    responses={200: {"model": dm.AccountCollection, "headers": dm.RATE_HEADERS}},
     summary="The key's account",
 )
 async def list_accounts(request: Request, user: Caller) -> Response:
@@ -290,7 +294,7 @@ async def list_accounts(request: Request, user: Caller) -> Response:
     "/api/accounts/{account_id}",
     response_class=JsonApiResponse,
     operation_id="get_account",
-    responses={200: {"model": dm.AccountDocument}},
+    responses={200: {"model": dm.AccountDocument, "headers": dm.RATE_HEADERS}},
     summary="One account (only the key's own)",
 )
 async def get_account(
@@ -314,7 +318,7 @@ def _account(account_id: str, name: str, base: str) -> dict[str, Any]:
     "/api/me",
     response_class=JsonApiResponse,
     operation_id="get_me",
-    responses={200: {"model": dm.UserDocument}},
+    responses={200: {"model": dm.UserDocument, "headers": dm.RATE_HEADERS}},
     summary="The key's user, role and scopes (extension)",
 )
 async def get_me(request: Request, user: Caller) -> Response:
@@ -345,7 +349,7 @@ AuditSize = Annotated[
     "/api/audit-events",
     response_class=JsonApiResponse,
     operation_id="get_audit_events",
-    responses={200: {"model": dm.AuditCollection}},
+    responses={200: {"model": dm.AuditCollection, "headers": dm.RATE_HEADERS}},
     summary="Every write call on the account, oldest first (extension)",
 )
 async def list_audit_events(
@@ -377,7 +381,7 @@ def audit_resource(e: AuditEvent) -> dict[str, Any]:
     "/api/call-routes",
     response_class=JsonApiResponse,
     operation_id="create_call_route",
-    responses={200: {"model": dm.CallRouteDocument}},
+    responses={200: {"model": dm.CallRouteDocument, "headers": dm.RATE_HEADERS}},
     summary="Where a call to a sender goes: forwarded or ringing (extension, a simulation)",
     openapi_extra={
         "requestBody": {

@@ -15,11 +15,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp
 
 from reconciler import __version__
 from reconciler.sandbox import admin as admin_routes
 from reconciler.sandbox import api
+from reconciler.sandbox.auth import REVISION_PATTERN
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.edge import Edge
 from reconciler.sandbox.jsonapi import ApiProblem, error_response
@@ -42,6 +44,22 @@ _HEADER_NAMES = {"revision": "revision", "if-match": "If-Match", "authorization"
 
 class SandboxApp(FastAPI):
     """FastAPI with the Edge layer outside everything, where it sees uvicorn's send."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            # The revision header is checked in code (after the key); say it is required.
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for param in operation.get("parameters", []):
+                        if param.get("in") == "header" and param.get("name") == "revision":
+                            param["required"] = True
+                            param["schema"] = {
+                                "type": "string",
+                                "pattern": REVISION_PATTERN,
+                                "examples": ["2026-10-15"],
+                            }
+        return self.openapi_schema or super().openapi()
 
     def build_middleware_stack(self) -> ASGIApp:
         sandbox: Sandbox = self.state.sandbox
@@ -88,14 +106,23 @@ async def _on_http(request: Request, exc: Exception) -> Response:
         404: f"No such endpoint: {request.url.path[:200]}.",
         405: f"{request.method} is not allowed here.",
     }.get(exc.status_code, str(exc.detail))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return error_response(
-        ApiProblem(
-            exc.status_code,
-            codes.get(exc.status_code, "error"),
-            detail,
-            headers=dict(exc.headers or {}),
-        )
+        ApiProblem(exc.status_code, codes.get(exc.status_code, "error"), detail, headers=headers)
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # Starlette's Allow names only the first route on the path; list every one.
+    # (The /api/ router's own routes: FastAPI wraps included routers.)
+    methods: set[str] = set()
+    scope = {"type": "http", "path": request.url.path, "method": "\x00", "root_path": ""}
+    for route in api.router.routes:
+        if isinstance(route, Route) and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:

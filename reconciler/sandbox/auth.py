@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
@@ -22,7 +21,8 @@ from reconciler.sandbox.seed import READ_SCOPE, WRITE_ROLES, WRITE_SCOPE, hash_k
 from reconciler.sandbox.store import User
 
 SCHEME = "Klaviyo-API-Key"
-REVISION_PATTERN = r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9]+)?$"
+REVISION_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(\.[A-Za-z0-9]+)?$"
+REVISION_HELP = "API revision, a date such as 2026-10-15 (YYYY-MM-DD[.suffix]). Required."
 _REVISION = re.compile(REVISION_PATTERN)
 
 api_key_header = APIKeyHeader(
@@ -58,23 +58,12 @@ def _key_from(authorization: str | None) -> str:
 
 async def caller(
     request: Request,
-    revision: Annotated[
-        str,
-        Header(
-            pattern=REVISION_PATTERN,
-            description="API revision, a date such as 2026-10-15 (YYYY-MM-DD[.suffix]).",
-            examples=["2026-10-15"],
-        ),
-    ],
+    # Checked here, after the key, so a request without a key is a 401 whatever else is
+    # wrong; the OpenAPI document still marks it required (app.SandboxApp.openapi).
+    revision: Annotated[str | None, Header(description=REVISION_HELP)] = None,
     authorization: Annotated[str | None, Security(api_key_header)] = None,
 ) -> User:
     """The authenticated user of the request; counts the request against its account's limit."""
-    try:
-        date.fromisoformat(revision[:10])
-    except ValueError:
-        raise ApiProblem(
-            400, "invalid", f"revision {revision!r} is not a date (YYYY-MM-DD).", header="revision"
-        ) from None
     key = _key_from(authorization)
     digest = hash_key(key)
     sandbox = sandbox_of(request)
@@ -87,6 +76,15 @@ async def caller(
             header="Authorization",
         )
     scope = request.scope
+    if revision is None or not _REVISION.match(revision):
+        raise ApiProblem(
+            400,
+            "invalid",
+            "The revision header is required: a date such as 2026-10-15 (YYYY-MM-DD)."
+            if revision is None
+            else "The revision header must be a date such as 2026-10-15 (YYYY-MM-DD).",
+            header="revision",
+        )
     scope["callfwd.account"] = user.account_id
     scope["callfwd.key_id"] = user.key_id
     retry_after, headers = sandbox.limiter.hit(user.account_id)

@@ -176,6 +176,24 @@ class CallRouteDocument(_Doc):
     data: CallRouteResource
 
 
+def _header(description: str, kind: str = "integer", *, required: bool = False) -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": {"type": kind}}
+
+
+RATE_HEADERS: dict[str, Any] = {
+    "RateLimit-Limit": _header("Requests allowed per steady (60 s) window; absent when off."),
+    "RateLimit-Remaining": _header("Requests left in the current steady window."),
+    "RateLimit-Reset": _header("Whole seconds until the steady window ends (at least 1)."),
+}
+ETAG_HEADERS: dict[str, Any] = {
+    "ETag": _header("The sender's current entity tag (extension).", "string", required=True),
+    **RATE_HEADERS,
+}
+RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": _header("Whole seconds to wait before retrying.", required=True),
+}
+
+
 def _string_or_null(description: str) -> dict[str, Any]:
     return {
         "anyOf": [{"type": "string", "maxLength": 64}, {"type": "null"}],

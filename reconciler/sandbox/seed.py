@@ -20,6 +20,7 @@ with where it is (``accounts[0].senders[2].forward_to: ...``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -159,11 +160,16 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
+# Number checks are pure; caching them makes re-seeding the same bulk seed cheap.
+_check_sender = functools.lru_cache(maxsize=1 << 16)(numbers.check_sender)
+_check_forward_to = functools.lru_cache(maxsize=1 << 16)(numbers.check_forward_to)
+
+
 def _identifier(s: SeedSender) -> tuple[str | None, str]:
     """The sender's identifier as the API shows it, or None and why not."""
     raw = s.number.strip()
     if s.type == "toll_free":
-        result = numbers.check_sender(raw)
+        result = _check_sender(raw)
         if result.e164 is None:
             return None, f"not a toll-free number: {result.message}"
         return result.e164, ""
@@ -221,7 +227,7 @@ def _check(model: SeedModel) -> tuple[Seed, list[str]]:
                         f"this is a {s.country} {s.type} sender"
                     )
                 else:
-                    result = numbers.check_forward_to(s.forward_to, sender=ident)
+                    result = _check_forward_to(s.forward_to, sender=ident)
                     if result.e164 is None:
                         problems.append(f"{st}.forward_to: {result.message}")
                     forward = result.e164

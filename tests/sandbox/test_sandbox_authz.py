@@ -1,0 +1,115 @@
+"""Every role and scope against every route: who may read, who may write, and why not."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from sandbox_fixtures import Sandbox, patch_body
+
+ROLES = [
+    "owner",
+    "admin",
+    "manager",
+    "campaign_coordinator",
+    "analyst",
+    "content_creator",
+    "support",
+]
+WRITE_ROLES = {"owner", "admin", "manager", "campaign_coordinator"}
+READ, WRITE = "sender-config:read", "sender-config:write"
+SCOPE_SETS = [(), (READ,), (WRITE,), (READ, WRITE)]
+USERS = list(itertools.product(ROLES, SCOPE_SETS))
+SENDER = "+18555550122"
+
+
+def key(role: str, scopes: tuple[str, ...]) -> str:
+    return (
+        f"sandbox-matrix-{role}-{len(scopes)}-{'w' if WRITE in scopes else 'r' if scopes else 'n'}"
+    )
+
+
+SEED: dict[str, Any] = {
+    "accounts": [
+        {
+            "id": "matrix",
+            "name": "Matrix",
+            "users": [
+                {
+                    "email": f"{role}.{i}@matrix.example",
+                    "role": role,
+                    "api_key": key(role, scopes),
+                    "scopes": list(scopes),
+                }
+                for i, (role, scopes) in enumerate(USERS)
+            ],
+            "senders": [
+                {
+                    "number": SENDER,
+                    "type": "toll_free",
+                    "country": "US",
+                    "forward_to": "+13125550100",
+                }
+            ],
+        }
+    ]
+}
+
+
+@pytest.fixture
+def sandbox_seed() -> dict[str, Any]:
+    return SEED
+
+
+@pytest.mark.parametrize(
+    ("role", "scopes"), USERS, ids=[f"{r}-{'+'.join(s) or 'none'}" for r, s in USERS]
+)
+def test_role_and_scope_matrix(sandbox: Sandbox, role: str, scopes: tuple[str, ...]) -> None:
+    api = sandbox.client(key(role, scopes))
+    sid = sandbox.sender_id("matrix", SENDER)
+    can_read = READ in scopes
+    can_write = WRITE in scopes and role in WRITE_ROLES
+    call = {"data": {"type": "call-route", "attributes": {"from": "+13125550100", "to": SENDER}}}
+    answers = {
+        "list": api.get("/api/text-messaging-senders"),
+        "get": api.get(f"/api/text-messaging-senders/{sid}"),
+        "audit": api.get("/api/audit-events"),
+        "route": api.post("/api/call-routes", json=call),
+        "accounts": api.get("/api/accounts"),
+        "account": api.get("/api/accounts/matrix"),
+        "me": api.get("/api/me"),
+        "patch": api.patch(
+            f"/api/text-messaging-senders/{sid}", json=patch_body(sid, "+13125550175")
+        ),
+    }
+    expected = {
+        "list": can_read,
+        "get": can_read,
+        "audit": can_read,
+        "route": can_read,
+        "accounts": True,
+        "account": True,
+        "me": True,
+        "patch": can_write,
+    }
+    for route, response in answers.items():
+        assert (response.status_code == 200) == expected[route], (
+            route,
+            response.status_code,
+            response.text,
+        )
+        if not expected[route]:
+            assert response.status_code == 403, route
+            (err,) = response.json()["errors"]
+            assert err["code"] == "permission_denied"
+    patch = answers["patch"]
+    if patch.status_code == 403:
+        detail = patch.json()["errors"][0]["detail"]
+        assert (WRITE in detail) == (WRITE not in scopes)
+        assert (f"role {role}" in detail) == (role not in WRITE_ROLES)
+    forward = sandbox.sender("matrix", SENDER)["forward_to"]
+    assert forward == ("+13125550175" if can_write else "+13125550100")
+    (event,) = sandbox.audit_events("matrix")
+    assert event["status"] == patch.status_code
+    assert event["outcome"] == ("updated" if can_write else "forbidden")

@@ -1,0 +1,182 @@
+"""`callfwd serve` and `callfwd route-call` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from sandbox_fixtures import (
+    ACME_ANALYST,
+    ACME_MANAGER,
+    DEFAULT_SEED,
+    Sandbox,
+    ServerFactory,
+)
+
+CANADA = (
+    "calls from Canadian area codes are not forwarded; the line rings until the caller hangs up"
+)
+
+
+def callfwd(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+def route_call(
+    sandbox: Sandbox, caller: str, to: str, key: str = ACME_ANALYST
+) -> subprocess.CompletedProcess[str]:
+    return callfwd(
+        "route-call",
+        "--from",
+        caller,
+        "--to",
+        to,
+        env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": key},
+    )
+
+
+def test_route_call_prints_one_line_for_each_outcome(sandbox: Sandbox) -> None:
+    us = route_call(sandbox, "+1 312 555 0100", "+1 (833) 555-0100")
+    assert (us.returncode, us.stdout) == (
+        0,
+        "call from +13125550100 to +18335550100: forwarded to +12125550199\n",
+    )
+    ca = route_call(sandbox, "+1 416 555 0100", "+1 (833) 555-0100")
+    assert (ca.returncode, ca.stdout) == (
+        0,
+        f"call from +14165550100 to +18335550100: rings: {CANADA}\n",
+    )
+    none = route_call(sandbox, "+1 312 555 0100", "+1 844 555 0111")
+    assert none.stdout.startswith(
+        "call from +13125550100 to +18445550111: rings: no forwarding number is set"
+    )
+
+
+def test_route_call_errors_are_one_clear_line_without_the_key(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    wrong = route_call(sandbox, "+13125550100", "+18335550100", key="sandbox-wrong-key-123")
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("error: the API refused the key (401)")
+    assert "sandbox-wrong-key-123" not in wrong.stderr + wrong.stdout
+    unknown = route_call(sandbox, "+13125550100", "+18005550000")
+    assert (unknown.returncode, unknown.stderr) == (
+        1,
+        "error: the API answered 422: No sender of this account has the number +18005550000.\n",
+    )
+    no_url = callfwd(
+        "route-call",
+        "--from",
+        "+13125550100",
+        "--to",
+        "+18335550100",
+        env={"CALLFWD_API_URL": "", "CALLFWD_API_KEY": "x" * 10},
+    )
+    assert no_url.returncode == 1 and "CALLFWD_API_URL is not set" in no_url.stderr
+    no_key = callfwd(
+        "route-call",
+        "--from",
+        "1",
+        "--to",
+        "2",
+        env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": ""},
+    )
+    assert no_key.returncode == 1 and "CALLFWD_API_KEY is not set" in no_key.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    down = callfwd(
+        "route-call",
+        "--from",
+        "+13125550100",
+        "--to",
+        "+18335550100",
+        env={"CALLFWD_API_URL": f"http://127.0.0.1:{closed_port}", "CALLFWD_API_KEY": ACME_ANALYST},
+    )
+    assert down.returncode == 1 and down.stderr.startswith("error: cannot reach")
+    assert "Traceback" not in wrong.stderr + unknown.stderr + down.stderr
+
+
+def test_serve_help_and_usage_errors(tmp_path: Path) -> None:
+    help_ = callfwd("serve", "--help")
+    assert help_.returncode == 0
+    for flag in (
+        "--host",
+        "--port",
+        "--db",
+        "--seed",
+        "--rate-limit",
+        "--admin",
+        "--quiet",
+        "--log-level",
+    ):
+        assert flag in help_.stdout
+    assert "not the service itself" in " ".join(help_.stdout.split())
+    bad = callfwd(
+        "serve", "--rate-limit", "fast", "--db", str(tmp_path / "db.sqlite"), cwd=tmp_path
+    )
+    assert bad.returncode == 64 and "BURST/STEADY" in bad.stderr
+
+
+def test_serve_on_a_port_in_use_fails_clearly(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = callfwd(
+            "serve", "--port", str(port), "--db", str(tmp_path / "db.sqlite"), cwd=tmp_path
+        )
+    assert run.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_default_database_lives_under_dot_callfwd(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "serve", "--port", "0", "--seed", str(DEFAULT_SEED)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("callfwd serve: listening on http://127.0.0.1:")
+        assert (tmp_path / ".callfwd" / "sandbox.db").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    assert "Traceback" not in err and "stopped" in err
+
+
+def test_request_log_has_one_line_per_request_and_no_keys(server_factory: ServerFactory) -> None:
+    server = server_factory("--seed", str(DEFAULT_SEED), "--rate-limit", "off")
+    quiet = server_factory("--seed", str(DEFAULT_SEED), "--rate-limit", "off", "--quiet")
+    for s in (server, quiet):
+        with s.client(ACME_MANAGER) as api:
+            api.get("/api/me")
+            api.get("/api/text-messaging-senders?page[size]=2")
+            api.get("/api/me", headers={"Authorization": "Klaviyo-API-Key sandbox-not-a-real-key"})
+    server.stop()
+    quiet.stop()
+    lines = [line for line in server.log_text().splitlines() if '"GET /api/' in line]
+    assert len(lines) == 3
+    assert " 200 " in lines[0] and "account=acme-us" in lines[0] and "key=" in lines[0]
+    assert " 401 " in lines[2]
+    for text in (server.log_text(), quiet.log_text()):
+        assert ACME_MANAGER not in text and "sandbox-not-a-real-key" not in text
+    assert '"GET /api/' not in quiet.log_text()

@@ -1,0 +1,133 @@
+"""Per-account rate limits: RateLimit-* headers under the limit, 429 with Retry-After over it."""
+
+from __future__ import annotations
+
+import pytest
+from sandbox_fixtures import (
+    ACME_MANAGER,
+    DEFAULT_SEED,
+    GLOBEX_OWNER,
+    Sandbox,
+    ServerFactory,
+)
+
+from reconciler.sandbox.ratelimit import Limits, RateLimiter, parse_rate_limit
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_burst_window_then_steady_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(Limits(2, 5), clock=clock)
+    assert [limiter.hit("a")[0] for _ in range(2)] == [0, 0]
+    retry, headers = limiter.hit("a")
+    assert (retry, headers) == (1, [])
+    assert limiter.hit("b")[0] == 0  # per account
+    clock.now += 1.0
+    retry, headers = limiter.hit("a")
+    assert retry == 0
+    assert dict(headers) == {
+        b"ratelimit-limit": b"5",
+        b"ratelimit-remaining": b"2",
+        b"ratelimit-reset": b"59",
+    }
+    clock.now += 1.0
+    limiter.hit("a")
+    clock.now += 1.0
+    limiter.hit("a")
+    clock.now += 1.0
+    retry, _ = limiter.hit("a")  # 5 used: steady window full until 60 s after the first
+    assert retry == 56
+    clock.now += 55.5
+    assert limiter.hit("a")[0] == 1  # never 0 while limited: at least 1
+    clock.now += 0.5
+    assert limiter.hit("a")[0] == 0
+
+
+def test_off_never_limits() -> None:
+    limiter = RateLimiter(None)
+    assert all(limiter.hit("a") == (0, []) for _ in range(1000))
+
+
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [("10/150", Limits(10, 150)), (" 3 / 60 ", Limits(3, 60)), ("off", None), ("OFF", None)],
+)
+def test_parse_rate_limit(text: str, limits: Limits | None) -> None:
+    assert parse_rate_limit(text) == limits
+
+
+@pytest.mark.parametrize("text", ["", "10", "0/10", "10/0", "-1/5", "a/b", "10/150/3", "1e3/5"])
+def test_parse_rate_limit_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="BURST/STEADY"):
+        parse_rate_limit(text)
+
+
+def test_burst_limit_gives_429_with_retry_after(sandbox: Sandbox) -> None:
+    sandbox.set_rate_limit("3/100")
+    api = sandbox.client(ACME_MANAGER)
+    answers = [api.get("/api/me") for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert [r.headers["ratelimit-remaining"] for r in answers[:3]] == ["99", "98", "97"]
+    assert all(r.headers["ratelimit-limit"] == "100" for r in answers[:3])
+    assert all(1 <= int(r.headers["ratelimit-reset"]) <= 60 for r in answers[:3])
+    over = answers[3]
+    assert int(over.headers["retry-after"]) == 1
+    assert "ratelimit-remaining" not in over.headers
+    (err,) = over.json()["errors"]
+    assert (err["status"], err["code"]) == (429, "throttled")
+    # per account: another account is not affected; admin endpoints never limited
+    assert sandbox.client(GLOBEX_OWNER).get("/api/me").status_code == 200
+    assert all(sandbox.state() for _ in range(5))
+
+
+def test_steady_limit_gives_retry_after_up_to_a_minute(sandbox: Sandbox) -> None:
+    sandbox.set_rate_limit("50/4")
+    api = sandbox.client(ACME_MANAGER)
+    codes = [api.get("/api/text-messaging-senders").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 200, 429]
+    r = api.get("/api/accounts")
+    assert r.status_code == 429
+    assert 55 <= int(r.headers["retry-after"]) <= 60
+
+
+def test_throttled_writes_change_nothing(sandbox: Sandbox) -> None:
+    sandbox.set_rate_limit("1/100")
+    api = sandbox.client(ACME_MANAGER)
+    sid = sandbox.sender_id("acme-us", "+18665550133")
+    assert api.get("/api/me").status_code == 200
+    body = {
+        "data": {
+            "type": "text-messaging-sender",
+            "id": sid,
+            "attributes": {"forwarding_number": None},
+        }
+    }
+    assert api.patch(f"/api/text-messaging-senders/{sid}", json=body).status_code == 429
+    assert sandbox.sender("acme-us", "+18665550133")["forward_to"] == "+16175550100"
+    assert sandbox.audit_events() == []
+
+
+def test_reset_restores_the_servers_own_limit(sandbox: Sandbox) -> None:
+    sandbox.set_rate_limit("1/1")
+    sandbox.reset()
+    api = sandbox.client(ACME_MANAGER)
+    assert all(api.get("/api/me").status_code == 200 for _ in range(20))
+    assert "ratelimit-limit" not in api.get("/api/me").headers  # the session server runs with off
+
+
+def test_rate_limit_flag_and_vendor_default(server_factory: ServerFactory) -> None:
+    limited = server_factory("--seed", str(DEFAULT_SEED), "--rate-limit", "2/30", "--quiet")
+    default = server_factory("--seed", str(DEFAULT_SEED), "--quiet")
+    with limited.client(ACME_MANAGER) as api:
+        assert [api.get("/api/me").status_code for _ in range(3)] == [200, 200, 429]
+    with default.client(ACME_MANAGER) as api:
+        answers = [api.get("/api/me") for _ in range(11)]
+    assert answers[0].headers["ratelimit-limit"] == "150"
+    assert [r.status_code for r in answers].count(429) >= 1  # 10 per second

@@ -1,0 +1,241 @@
+"""Seeds: the demo seed, idempotent loading, clear errors for bad seeds, fast bulk seeding."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from sandbox_fixtures import DEFAULT_SEED, Sandbox, key_for, make_seed
+
+from reconciler.sandbox.seed import SeedError, load_seed
+
+
+def test_demo_seed_matches_the_demo_data_contract() -> None:
+    seed = load_seed(DEFAULT_SEED)
+    assert [a for a, _ in seed.accounts] == ["acme-us", "globex"]
+    forwarding = {
+        (s.account_id, s.identifier, s.country): s.forwarding_number for s in seed.senders
+    }
+    assert forwarding == {
+        ("acme-us", "+18335550100", "US"): "+12125550199",
+        ("acme-us", "+18335550100", "CA"): None,
+        ("acme-us", "+18445550111", "US"): None,
+        ("acme-us", "+18555550122", "US"): "+13125550100",
+        ("acme-us", "+18665550133", "US"): "+16175550100",
+        ("acme-us", "+18775550144", "US"): "+12065550100",
+        ("acme-us", "24680", "US"): None,
+        ("acme-us", "+14165550100", "CA"): None,
+        ("globex", "+18885550160", "US"): None,
+        ("globex", "+18005550161", "US"): "+14155550100",
+    }
+    assert {(u.email, u.role) for u in seed.users} == {
+        ("dana@acme.example", "manager"),
+        ("ari@acme.example", "analyst"),
+        ("hank@globex.example", "owner"),
+    }
+    assert "sandbox-only" in DEFAULT_SEED.read_text().lower()
+
+
+def test_loading_the_same_seed_twice_gives_the_same_state(sandbox: Sandbox) -> None:
+    first = sandbox.state()
+    sandbox.reset()
+    assert sandbox.state() == first
+    assert load_seed(DEFAULT_SEED) == load_seed(DEFAULT_SEED)
+
+
+def test_unquoted_numbers_and_optional_keys(sandbox: Sandbox) -> None:
+    sandbox.reset(
+        """
+accounts:
+  - id: plain
+    name: Plain
+    users:
+      - {email: a@plain.example, role: admin, api_key: sandbox-plain-key,
+         scopes: [sender-config:read]}
+    senders:
+      - {number: +18335550100, type: toll_free, country: US, forward_to: 2125550199}
+      - {number: 24680, type: short_code, country: US}
+      - {number: "+18445550111", type: toll_free, country: US, id: my-own-id, status: suspended,
+         created_at: "2025-05-01T10:00:00+02:00"}
+"""
+    )
+    senders = {s["number"]: s for s in sandbox.senders("plain")}
+    assert senders["+18335550100"]["forward_to"] == "+12125550199"
+    assert senders["24680"]["type"] == "short_code"
+    assert senders["+18445550111"]["id"] == "my-own-id"
+    r = sandbox.client("sandbox-plain-key").get("/api/text-messaging-senders/my-own-id")
+    assert r.json()["data"]["attributes"]["created_at"] == "2025-05-01T08:00:00Z"
+    assert r.json()["data"]["attributes"]["status"] == "suspended"
+
+
+def _account(**extra: object) -> dict[str, object]:
+    base: dict[str, object] = {"id": "a", "name": "A", "users": [], "senders": []}
+    return {**base, **extra}
+
+
+def _user(**extra: object) -> dict[str, object]:
+    return {
+        "email": "u@a.example",
+        "role": "owner",
+        "api_key": "sandbox-a-key",
+        "scopes": [],
+        **extra,
+    }
+
+
+def _sender(**extra: object) -> dict[str, object]:
+    return {"number": "+18335550100", "type": "toll_free", "country": "US", **extra}
+
+
+BAD_SEEDS = [
+    ("accounts: [", "not valid YAML: line"),
+    ("- just a list", "expected a mapping"),
+    ({"acounts": []}, "acounts: Extra inputs are not permitted"),
+    ({"accounts": [_account(id="has space")]}, "accounts[0].id: String should match pattern"),
+    ({"accounts": [_account(), _account()]}, "accounts[1].id: account 'a' appears twice"),
+    (
+        {"accounts": [_account(users=[_user(role="boss")])]},
+        "accounts[0].users[0].role: Input should be",
+    ),
+    (
+        {"accounts": [_account(users=[_user(scopes=["everything"])])]},
+        "accounts[0].users[0].scopes[0]",
+    ),
+    (
+        {"accounts": [_account(users=[_user(), _user(email="v@a.example")])]},
+        "users[1].api_key: the same key is already given to u@a.example",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(country="MX")])]},
+        "senders[0].country: Input should be 'US' or 'CA'",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(number="+12125550100")])]},
+        "senders[0].number: not a toll-free number",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(number="1234")])]},
+        "senders[0].number: not a toll-free number",
+    ),
+    (
+        {
+            "accounts": [
+                _account(
+                    senders=[_sender(number="24680", type="short_code", forward_to="+12125550100")]
+                )
+            ]
+        },
+        "senders[0].forward_to: only US toll-free senders can forward calls",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(country="CA", forward_to="+12125550100")])]},
+        "this is a CA toll_free sender",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(forward_to="+44 20 7946 0958")])]},
+        "senders[0].forward_to: +442079460958 is a number in",
+    ),
+    ({"accounts": [_account(senders=[_sender(forward_to="+1 833 555 0100")])]}, "would loop"),
+    (
+        {"accounts": [_account(senders=[_sender(), _sender(number="833-555-0100")])]},
+        "senders[1].number: +18335550100 (US) appears twice",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(id="x"), _sender(number="+18445550111", id="x")])]},
+        "sender id 'x' appears twice",
+    ),
+    ({"accounts": [_account(senders=[_sender(status="gone")])]}, "senders[0].status"),
+    (
+        {"accounts": [_account(senders=[_sender(extra=1)])]},
+        "senders[0].extra: Extra inputs are not permitted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("seed", "message"), BAD_SEEDS)
+def test_bad_seeds_are_refused_with_where_and_why(
+    sandbox: Sandbox, seed: object, message: str
+) -> None:
+    before = sandbox.state()
+    with pytest.raises(SeedError, match=None) as info:
+        load_seed(seed if isinstance(seed, str) else yaml.safe_dump(seed))
+    assert message in str(info.value)
+    if not isinstance(seed, str):
+        r = sandbox.http.post("/_sandbox/reset", json=seed)
+        assert r.status_code == 400
+        (err,) = r.json()["errors"]
+        assert err["code"] == "invalid_seed" and message in err["detail"]
+        assert sandbox.state() == before  # a bad seed changes nothing
+
+
+def test_every_problem_is_reported_at_once_and_keys_are_never_echoed() -> None:
+    seed = {
+        "accounts": [
+            _account(
+                users=[_user(api_key="short"), _user(api_key="sandbox-secret-key", role="x")],
+                senders=[_sender(country="MX")],
+            )
+        ]
+    }
+    with pytest.raises(SeedError) as info:
+        load_seed(yaml.safe_dump(seed))
+    text = str(info.value)
+    assert "3 problems" in text
+    assert (
+        "short" not in text.replace("String should have at least", "")
+        and "sandbox-secret-key" not in text
+    )
+
+
+def test_serve_with_a_bad_seed_exits_1_with_a_clear_message(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "accounts:\n  - id: a\n    name: A\n"
+        "    senders: [{number: '+12125550100', type: toll_free, country: US}]\n"
+    )
+    missing = tmp_path / "missing.yaml"
+    for seed, message in [(bad, "accounts[0].senders[0].number"), (missing, "seed file not found")]:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reconciler",
+                "serve",
+                "--port",
+                "0",
+                "--db",
+                str(tmp_path / "db.sqlite"),
+                "--seed",
+                str(seed),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert run.returncode == 1, run.stderr
+        assert message in run.stderr
+        assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_bulk_seeding_is_fast(sandbox: Sandbox) -> None:
+    seed = make_seed(accounts=1000, senders=3, canadian_siblings=1)
+    started = time.perf_counter()
+    counts = sandbox.reset(seed)
+    elapsed = time.perf_counter() - started
+    assert counts["senders"] == 4000 and counts["accounts"] == 1000
+    assert elapsed < 5.0, (
+        f"seeding 4,000 senders took {elapsed:.2f} s"
+    )  # ~0.3 s here; generous for loaded CI
+    r = sandbox.client(key_for("acct", 999)).get("/api/text-messaging-senders")
+    assert [s["attributes"]["sender_details"]["country"] for s in r.json()["data"]] == [
+        "US",
+        "CA",
+        "US",
+        "US",
+    ]
+    assert r.json()["data"][0]["attributes"]["forwarding_number"] == "+12122002997"
