@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+pytest_plugins = ["sandbox_fixtures"]
+
 _real_connect = socket.socket.connect
 
 
