@@ -21,8 +21,9 @@ four rules before letting a request go:
 4. Burst window: the burst limit is not in the headers the vendor sends, so it
    is learned. It is taken from a ``w=1`` policy in ``RateLimit-Limit`` or
    ``RateLimit-Policy`` when a server gives one (IETF draft syntax,
-   ``10;w=1, 150;w=60``), else after the first 429 that is not a steady-window
-   refusal (``Retry-After`` ≤ 1.5 s): the burst limit is then at most the
+   ``10;w=1, 150;w=60``), else after the first 429 that looks like a
+   burst-window refusal (``0 < Retry-After ≤ 1.5`` s, the steady window not
+   known to be spent): the burst limit is then at most the
    number of requests sent in the second before the refused one that were
    answered — every request the server accepted in the refused request's
    fixed window lies in that second. From then on, at most that many requests
@@ -202,8 +203,10 @@ class Pacer:
         if now + pause > self._pause_until:
             self._pause_until = now + pause
             self.stats.pauses += 1
-        if retry_after is not None and retry_after > _SAME_WINDOW:
-            return  # the steady window (or something else long) refused: not a burst lesson
+        if retry_after is None or not 0 < retry_after <= _SAME_WINDOW:
+            # A full burst window asks for the rest of its second (whole seconds: 1). Longer
+            # is the steady window; 0 or none is not a window at all (an injected fault).
+            return
         if self._remaining is not None and self._remaining - self._ahead() <= 0:
             return  # the steady window is spent: that explains the refusal
         if ticket.sent_at <= self._adjusted_at:

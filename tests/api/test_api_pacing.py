@@ -113,11 +113,12 @@ def test_burst_429_at_the_paced_rate_widens_the_margin_before_lowering_the_limit
     assert margins[4] == (0.25, 9)
 
 
-def test_steady_window_429_teaches_nothing_about_bursts() -> None:
+@pytest.mark.parametrize("retry_after", [30.0, 0.0, None])
+def test_a_429_that_is_no_burst_refusal_teaches_nothing(retry_after: float | None) -> None:
     clock = Clock()
     pacer = Pacer(clock=clock)
     answer(pacer, clock)
-    pacer.observe(pacer.record_send(0.0), status=429, retry_after=30.0)
+    pacer.observe(pacer.record_send(0.0), status=429, retry_after=retry_after)
     assert pacer.burst is None
 
 
