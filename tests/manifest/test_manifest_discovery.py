@@ -1,0 +1,71 @@
+"""Discovery: PATH arguments to a sorted, de-duplicated list, honouring callfwd.yaml's exclude."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import Config, load_config
+from reconciler.manifest.discovery import discover
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for rel in (
+        "manifests/b/two.yaml",
+        "manifests/a/one.yml",
+        "manifests/a/notes.txt",
+        "manifests/.hidden/skip.yaml",
+        "manifests/a/.swap.yaml",
+        "manifests/sandbox-seed.yaml",
+        "other/three.yaml",
+    ):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("version: 1\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _names(paths: list[str], config: Config | None = None) -> list[str]:
+    files, diags = discover(paths, config or Config())
+    assert not diags
+    return [f.display for f in files]
+
+
+def test_a_directory_means_every_yaml_below_it_sorted(tree: Path) -> None:
+    assert _names(["manifests/"]) == [
+        "manifests/a/one.yml",
+        "manifests/b/two.yaml",
+        "manifests/sandbox-seed.yaml",
+    ]
+
+
+def test_files_are_kept_as_given_and_deduplicated(tree: Path) -> None:
+    assert _names(["other/three.yaml", "./manifests/b", "manifests/b/two.yaml"]) == [
+        "manifests/b/two.yaml",
+        "other/three.yaml",
+    ]
+
+
+def test_config_exclude_applies_to_directory_walks(tree: Path) -> None:
+    (tree / "callfwd.yaml").write_text(
+        "manifests: [manifests/]\nexclude: [manifests/sandbox-seed.yaml]\n"
+    )
+    config = load_config()
+    assert _names([], config) == ["manifests/a/one.yml", "manifests/b/two.yaml"]
+    # relative to the folder of callfwd.yaml, whatever the working directory
+    (tree / "manifests" / "b").joinpath("x").mkdir()
+    config = load_config(tree / "callfwd.yaml")
+    files, _ = discover([str(tree / "manifests")], config)
+    assert [Path(f.display).name for f in files] == ["one.yml", "two.yaml"]
+
+
+def test_missing_path_and_empty_directory_are_diagnostics(tree: Path) -> None:
+    (tree / "empty").mkdir()
+    files, diags = discover(["nope.yaml", "empty"], Config())
+    assert files == []
+    assert [(d.code, d.position.path) for d in diags] == [
+        ("CF001", "nope.yaml"),
+        ("CF002", "empty"),
+    ]
