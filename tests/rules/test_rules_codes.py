@@ -1,0 +1,45 @@
+"""The code registry: stable, well-formed, documented, and every code exercised by a test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from reconciler.rules import codes
+from reconciler.rules.forwarding import FORWARD_TO_CODES, SENDER_CODES
+
+REPO = Path(__file__).parent.parent.parent
+DOC = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+CORPUS = yaml.safe_load((REPO / "tests" / "corpus" / "expected.yaml").read_text())
+# Codes that need more than one file, a directory or a flag: tested in test_validate_cli.py.
+CLI_TESTED = {"CF001", "CF002", "CF003", "CF208", "CF305", "CF405"}
+
+
+def test_codes_are_well_formed_and_unique() -> None:
+    assert all(re.fullmatch(r"CF[0-4]\d\d", c) for c in codes.CODES)
+    assert len({c.title for c in codes.CODES.values()}) == len(codes.CODES)
+    for code in codes.CODES.values():
+        assert code.title and code.explanation.endswith(".")
+
+
+def test_every_constant_and_number_problem_maps_to_a_registered_code() -> None:
+    constants = {v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str)}
+    assert constants <= set(codes.CODES)
+    assert set(SENDER_CODES.values()) | set(FORWARD_TO_CODES.values()) <= set(codes.CODES)
+
+
+def test_every_code_is_documented_with_meaning_example_and_fix() -> None:
+    sections = re.split(r"^## ", DOC, flags=re.M)[1:]
+    documented = {s.split()[0]: s for s in sections}
+    assert set(documented) == set(codes.CODES), "docs/rules.md and the registry differ"
+    for code, section in documented.items():
+        assert codes.CODES[code].title in section.splitlines()[0], code
+        assert "```" in section, f"{code}: no example"
+        assert "**Fix:**" in section, f"{code}: no fix"
+
+
+def test_every_code_is_exercised_by_the_corpus_or_the_cli_tests() -> None:
+    pinned = {pin.split()[0] for pins in CORPUS.values() for pin in pins}
+    assert set(codes.CODES) - pinned - CLI_TESTED == set()
