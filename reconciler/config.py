@@ -13,6 +13,7 @@ Example::
         api_key_env: ACME_US_KEY       # the key itself only ever lives in the environment
         prune: false
         thresholds: {delete_share: 0.1}
+    retry: {max_attempts: 8, max_total: 120}   # per failing call: attempts, seconds
 
 Per account, each setting comes from the account, else ``defaults:``, else:
 
@@ -75,6 +76,15 @@ class ThresholdsConfig(BaseModel):
     min_existing: int | None = Field(default=None, ge=0)
 
 
+class RetryConfig(BaseModel):
+    """How hard to retry a failing call (429, 5xx, network) before giving up on it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_attempts: int = Field(default=8, ge=1, le=20)
+    max_total: float = Field(default=120.0, ge=0, le=3600)
+
+
 class AccountConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -101,6 +111,7 @@ class Config(BaseModel):
     manifests: list[str] = Field(default_factory=lambda: ["manifests/"])
     exclude: list[str] = Field(default_factory=list)
     defaults: AccountConfig = Field(default_factory=AccountConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
     source: str | None = Field(default=None, exclude=True)
     _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
@@ -130,6 +141,7 @@ class AccountTarget:
     api_key_env: str
     prune: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
+    retry: RetryConfig = field(default_factory=RetryConfig)
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -259,6 +271,7 @@ def _resolve_one(config: Config, name: str, problems: list[str]) -> AccountTarge
         api_key_env=env,
         prune=bool(acct.prune if acct.prune is not None else dflt.prune),
         thresholds=_thresholds(acct.thresholds, dflt.thresholds),
+        retry=config.retry,
     )
 
 
@@ -298,6 +311,7 @@ def _from_environment(config: Config, wanted: list[str]) -> dict[str, AccountTar
             api_key_env=KEY_ENV,
             prune=bool(dflt.prune),
             thresholds=_thresholds(ThresholdsConfig(), dflt.thresholds),
+            retry=config.retry,
         )
     }
 

@@ -107,11 +107,13 @@ def open_client(
     one learned of its rate limits holds for the next.
     """
     from reconciler.api.client import SettingsClient
+    from reconciler.api.retry import RetryPolicy
 
     return SettingsClient(
         base_url=target.api_url,
         api_key=target.api_key,
         pacer=pacer,
+        retry=RetryPolicy(max_attempts=target.retry.max_attempts, max_total=target.retry.max_total),
         account=target.name if checked else None,
     )
 

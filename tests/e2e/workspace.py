@@ -37,7 +37,8 @@ class Workspace:
         monkeypatch.chdir(root)
 
     def write_config(self) -> None:
-        lines = ["manifests: [manifests/]", "accounts:"]
+        # A small retry budget keeps the fault tests quick; the defaults are 8 and 120 s.
+        lines = ["manifests: [manifests/]", "retry: {max_attempts: 4, max_total: 5}", "accounts:"]
         for name, env in self.accounts.items():
             lines += [f"  {name}:", f"    api_url: {self.sandbox.url}", f"    api_key_env: {env}"]
             if self.prune.get(name):
