@@ -171,3 +171,29 @@ def test_keys_never_appear_in_any_plan_output(workspace: Workspace, fmt: str) ->
     saved = (workspace.root / "saved.json").read_text()
     for key in KEYS:
         assert key not in run.stdout + run.stderr + saved
+
+
+def test_drift_made_by_hand_is_detected_exactly(workspace: Workspace) -> None:
+    assert workspace.run("apply", "--auto-approve").code == 0
+    sid = workspace.sandbox.sender_id("acme-us", "+18335550100")
+    with workspace.sandbox.client(ACME_MANAGER) as api:  # an edit in the UI, behind git's back
+        body = {
+            "data": {
+                "type": "text-messaging-sender",
+                "id": sid,
+                "attributes": {"forwarding_number": "+1 646 555 0100"},
+            }
+        }
+        assert api.patch(f"/api/text-messaging-senders/{sid}", json=body).status_code == 200
+    run = workspace.run("plan", "--detailed-exitcode", "--format", "json")
+    assert run.code == 2
+    assert json.loads(run.stdout)["changes"] == [
+        {
+            "action": "update",
+            "account": "acme-us",
+            "sender": "+18335550100",
+            "before": "+16465550100",
+            "after": "+12125550199",
+            "source": {"path": "manifests/acme-us/customer-care.yaml", "line": 9},
+        }
+    ]
