@@ -97,8 +97,7 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber | NumberResult:
         return bad
     if not raw.strip():
         return _bad(Problem.NOT_A_NUMBER, "is empty; write a phone number such as +18335550100")
-    if (m := _NANP.fullmatch(raw.strip(" "))) is not None:
-        nsn = (m.group(1) or m.group(2)) + m.group(3) + m.group(4)
+    if (nsn := _nanp_digits(raw)) is not None:
         return phonenumbers.PhoneNumber(country_code=1, national_number=int(nsn))
     try:
         number = phonenumbers.parse(raw, "US")
@@ -122,15 +121,37 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber | NumberResult:
     return number
 
 
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
 def _matches(desc: Any, nsn: str) -> bool:
     """Whether ``nsn`` fits a phonenumbers number description, as phonenumbers decides it."""
     pattern = getattr(desc, "national_number_pattern", None)
     if not pattern or (desc.possible_length and len(nsn) not in desc.possible_length):
         return False
-    return re.fullmatch(pattern, nsn) is not None
+    compiled = _PATTERNS.get(pattern)
+    if compiled is None:
+        compiled = _PATTERNS[pattern] = re.compile(pattern)
+    return compiled.fullmatch(nsn) is not None
+
+
+def _nanp_digits(raw: str) -> str | None:
+    """The ten digits of a NANP number written in one of the usual ways, else None.
+
+    Only ASCII digits, spaces and ``+-.()`` can match, so whatever matches
+    passes the character check, and phonenumbers.parse reads it the same way.
+    """
+    m = _NANP.fullmatch(raw.strip(" "))
+    return None if m is None else (m.group(1) or m.group(2)) + m.group(3) + m.group(4)
 
 
 def _us_number_type(number: phonenumbers.PhoneNumber) -> int | None:
+    if number.country_code != 1:
+        return None
+    return _us_type(phonenumbers.national_significant_number(number))
+
+
+def _us_type(nsn: str) -> int | None:
     """TOLL_FREE, PREMIUM_RATE or another type for a valid number of region US; else None.
 
     The same answer as ``number_type`` gives for numbers of region US (whose
@@ -139,16 +160,26 @@ def _us_number_type(number: phonenumbers.PhoneNumber) -> int | None:
     order (general, premium-rate, toll-free, ...).
     """
     us = phonenumbers.PhoneMetadata.metadata_for_region("US")
-    if number.country_code != 1 or us is None:
+    if us is None:
         return None
-    nsn = phonenumbers.national_significant_number(number)
     if not _matches(us.general_desc, nsn):
         return None
     if _matches(us.premium_rate, nsn):
         return PhoneNumberType.PREMIUM_RATE
     if _matches(us.toll_free, nsn):
         return PhoneNumberType.TOLL_FREE
-    if phonenumbers.is_valid_number_for_region(number, "US"):
+    # Valid for US when any other type's description fits; which one does not matter here.
+    others = (
+        us.fixed_line,
+        us.mobile,
+        us.shared_cost,
+        us.voip,
+        us.personal_number,
+        us.pager,
+        us.uan,
+        us.voicemail,
+    )
+    if any(_matches(desc, nsn) for desc in others):
         return PhoneNumberType.FIXED_LINE_OR_MOBILE
     return None
 
@@ -182,6 +213,10 @@ def check_sender(raw: str) -> NumberResult:
             Problem.SHORT_CODE,
             f"{raw.strip()} is a short code; call forwarding is not available for short codes",
         )
+    # the common case, answered without phonenumbers' parser (same result)
+    nsn = _nanp_digits(raw)
+    if nsn is not None and _us_type(nsn) == PhoneNumberType.TOLL_FREE:
+        return NumberResult("+1" + nsn, region="US")
     parsed = _parse(raw)
     if isinstance(parsed, NumberResult):
         return parsed
@@ -227,6 +262,13 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
             Problem.SHORT_CODE,
             f"{raw.strip()} is a short code; calls can only be forwarded to a US phone number",
         )
+    # the common case, answered without phonenumbers' parser (same result)
+    nsn = _nanp_digits(raw)
+    if nsn is not None and _us_type(nsn) in (
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        PhoneNumberType.TOLL_FREE,
+    ):
+        return _not_a_loop("+1" + nsn, sender)
     parsed = _parse(raw)
     if isinstance(parsed, NumberResult):
         return parsed
@@ -259,7 +301,10 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
             f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
             region,
         )
-    normal = e164(parsed)
+    return _not_a_loop(e164(parsed), sender)
+
+
+def _not_a_loop(normal: str, sender: str | None) -> NumberResult:
     if sender is not None and normal == sender:
         return _bad(
             Problem.LOOP,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from reconciler import numbers
 from reconciler.diagnostics import Diagnostic, Position, error
@@ -104,11 +105,20 @@ def check_forwarding(pm: ParsedManifest) -> tuple[list[CheckedEntry], list[Diagn
     return checked, diags
 
 
+def _in_order(entries: Sequence[CheckedEntry]) -> Sequence[CheckedEntry]:
+    # Callers pass entries file by file in path order, so this rarely has to sort;
+    # Position compares in Python, tuples in C.
+    keys = [(e.sender_at.path, e.sender_at.line, e.sender_at.column) for e in entries]
+    if all(a <= b for a, b in pairwise(keys)):
+        return entries
+    return [e for _, e in sorted(zip(keys, entries, strict=True), key=lambda pair: pair[0])]
+
+
 def check_duplicates(entries: Sequence[CheckedEntry]) -> list[Diagnostic]:
     """The same sender declared twice (after normalisation), in one file or across files."""
     first: dict[str, CheckedEntry] = {}
     diags = []
-    for entry in sorted(entries, key=lambda e: e.sender_at):
+    for entry in _in_order(entries):
         if entry.sender is None:
             continue
         seen = first.setdefault(entry.sender, entry)
@@ -127,7 +137,7 @@ def check_duplicates(entries: Sequence[CheckedEntry]) -> list[Diagnostic]:
 def check_chains(entries: Sequence[CheckedEntry]) -> list[Diagnostic]:
     """A forward_to that is itself a declared sender: calls would hop twice."""
     senders: dict[str, Position] = {}
-    for entry in sorted(entries, key=lambda e: e.sender_at):
+    for entry in _in_order(entries):
         if entry.sender is not None:
             senders.setdefault(entry.sender, entry.sender_at)
     diags = []
