@@ -573,3 +573,19 @@ def test_call_routing_input_errors_are_422(
     assert r.status_code == 422
     err = error_of(r)
     assert (err["source"], err["code"]) == ({"pointer": pointer}, code)
+
+
+def test_metrics_count_requests_per_route_template_and_account(sandbox: Sandbox) -> None:
+    api = sandbox.client(ACME_MANAGER)
+    sid = sandbox.sender_id("acme-us", "+18555550122")
+    api.get(SENDERS)
+    api.get(SENDERS, params={"page[size]": 2})
+    api.patch(f"{SENDERS}/{sid}", json=patch_body(sid, None))
+    sandbox.client(GLOBEX_OWNER).get("/api/me")
+    sandbox.state()  # admin requests are not counted
+    assert sandbox.count(method="GET", route=SENDERS, account="acme-us") == 2
+    assert sandbox.count(method="PATCH", route=f"{SENDERS}/{{sender_id}}") == 1
+    assert sandbox.count(account="globex") == 1
+    assert sandbox.metrics()["total"] == 4
+    sandbox.reset_metrics()
+    assert sandbox.count() == 0
