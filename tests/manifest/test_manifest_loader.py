@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -153,7 +155,11 @@ yamlish = st.text(
 )
 
 
-@settings(max_examples=400, deadline=None)
+# CALLFWD_LONG=1 (docs/reliability.md) gives the fuzz target a long budget.
+FUZZ_EXAMPLES = 20_000 if os.environ.get("CALLFWD_LONG") else 400
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 @given(data=st.one_of(yamlish.map(lambda s: s.encode("utf-8")), st.binary(max_size=80)))
 def test_fuzz_loader_never_raises(data: bytes) -> None:
     result = loader.load("f.yaml", data)
