@@ -86,7 +86,8 @@ def _md_row(c: Change) -> str:
 
 def _md_account(acct: AccountPlan) -> list[str]:
     out = [f"#### `{acct.account}`", ""]
-    out += [f"> [!WARNING]\n> {w}\n" for w in acct.warnings]
+    # Key warnings ("this key could not apply") are left out on purpose: markdown
+    # goes to PR comments and drift summaries, which run with read-only keys.
     if not acct.changes:
         return [*out, "No changes.", ""]
     rows = ["| | sender | before | after | source |", "|---|---|---|---|---|"]
@@ -122,7 +123,7 @@ def render_markdown(plan: Plan, *, budget: int = MARKDOWN_BUDGET) -> str:
     text = "\n".join(head) + "\n"
     shown = 0
     for i, acct in enumerate(plan.accounts):
-        if not acct.changes and not acct.warnings:
+        if not acct.changes:
             continue
         block = "\n".join(_md_account(acct)) + "\n"
         if len(text) + len(block) > budget:
