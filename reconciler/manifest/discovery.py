@@ -8,8 +8,10 @@ the same on every machine.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +28,32 @@ class SourceFile:
     path: Path  # as opened
 
 
-def _excluded(config: Config, base: str, display: str) -> bool:
-    """Excluded as written, or relative to the folder of callfwd.yaml."""
-    if not config.exclude:
-        return False
-    if config.is_excluded(display):
-        return True
-    try:
-        rel = os.path.relpath(os.path.abspath(display), base)
-    except ValueError:  # another drive on Windows
-        return False
-    return config.is_excluded(Path(rel).as_posix())
+def _exclusion(config: Config) -> Callable[[str], bool]:
+    """``config.is_excluded`` for many paths: as written, or relative to callfwd.yaml's folder.
+
+    Matches the same way (each pattern against the POSIX path and against the
+    file name), with the patterns compiled once: a fleet has thousands of files.
+    """
+    matchers = [re.compile(fnmatch.translate(os.path.normcase(p))).match for p in config.exclude]
+    base = os.path.abspath(os.path.dirname(config.source) if config.source else os.curdir)
+    here = os.path.abspath(os.curdir)
+
+    def excluded(display: str) -> bool:
+        if not matchers:
+            return False
+        candidates = {display, display.rsplit("/", 1)[-1]}
+        if base == here and not os.path.isabs(display):
+            rel = os.path.normpath(display)
+        else:
+            try:
+                rel = os.path.relpath(os.path.abspath(display), base)
+            except ValueError:  # another drive on Windows
+                rel = display
+        rel = Path(rel).as_posix()
+        candidates |= {rel, rel.rsplit("/", 1)[-1]}
+        return any(m(os.path.normcase(c)) for m in matchers for c in candidates)
+
+    return excluded
 
 
 def _walk(top: str) -> list[tuple[str, Path]]:
@@ -55,12 +72,12 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[SourceFile], li
     diags: list[Diagnostic] = []
     files: dict[str, SourceFile] = {}
     seen: set[str] = set()
-    base = os.path.abspath(os.path.dirname(config.source) if config.source else os.curdir)
+    excluded = _exclusion(config)
     for arg in paths or config.manifests:
         path = Path(arg)
         display = path.as_posix()
         if path.is_dir():
-            found = [(d, p) for d, p in _walk(str(path)) if not _excluded(config, base, d)]
+            found = [(d, p) for d, p in _walk(str(path)) if not excluded(d)]
             if not found:
                 diags.append(
                     error(

@@ -38,7 +38,7 @@ FORWARD_TO_CODES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per sender, frozen costs 3x to build
 class CheckedEntry:
     """One forwarding entry after the number rules: E.164 forms where valid."""
 

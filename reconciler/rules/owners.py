@@ -24,6 +24,12 @@ _EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 def email_problem(email: str) -> str | None:
     """Why ``email`` is not a plain ASCII address, or None when it is one."""
+    if email.isascii() and email.isprintable():
+        if " " in email:
+            return "contains a space"
+        if len(email) > 254 or _EMAIL.fullmatch(email) is None:
+            return "is not an email address like name@example.com"
+        return None
     for ch in email:
         if not ch.isascii() or not ch.isprintable():
             name = unicodedata.name(ch, "UNNAMED CHARACTER")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import Config, load_config
-from reconciler.manifest.discovery import discover
+from reconciler.manifest.discovery import _exclusion, discover
 
 
 @pytest.fixture
@@ -69,3 +69,32 @@ def test_missing_path_and_empty_directory_are_diagnostics(tree: Path) -> None:
         ("CF001", "nope.yaml"),
         ("CF002", "empty"),
     ]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "manifests/sandbox-seed.yaml",
+        "sandbox-seed.yaml",
+        "*.seed.yaml",
+        "sandbox-*",
+        "manifests/*/x.yaml",
+        "*",
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "manifests/sandbox-seed.yaml",
+        "manifests/a/x.yaml",
+        "x.seed.yaml",
+        "deep/sandbox-1.yml",
+        "a.yaml",
+    ],
+)
+def test_exclusion_agrees_with_config_is_excluded(
+    pattern: str, path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = Config(exclude=[pattern])
+    assert _exclusion(config)(path) == config.is_excluded(path)
