@@ -187,6 +187,7 @@ def start_server(
 ) -> ServerProcess:
     """Start ``callfwd serve --port 0 --db DB FLAGS...`` and wait for its ready line."""
     cmd = [sys.executable, "-m", "reconciler", "serve", "--port", "0", "--db", str(db), *flags]
+    cmd.append("--stop-with-parent")  # a killed test run leaves no server behind
     with log.open("ab") as err:
         proc = subprocess.Popen(
             cmd,

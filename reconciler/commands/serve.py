@@ -62,6 +62,7 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str) -> objec
     help="info logs one line per request on stderr.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No request log (same as --log-level warning).")
+@click.option("--stop-with-parent", is_flag=True, hidden=True, help="Stop when the parent dies.")
 def command(
     host: str,
     port: int,
@@ -71,6 +72,7 @@ def command(
     admin: bool,
     log_level: str,
     quiet: bool,
+    stop_with_parent: bool,
 ) -> None:
     """Run the local settings API: a stand-in for the vendor's service, not the service itself.
 
@@ -112,7 +114,7 @@ def command(
             click.echo(f"callfwd serve: listening on {url}")
             sys.stdout.flush()
 
-        serve(app, sock, on_ready=ready)
+        serve(app, sock, on_ready=ready, stop_with_parent=stop_with_parent)
     finally:
         store.close()
     click.echo("callfwd serve: stopped", err=True)

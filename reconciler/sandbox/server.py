@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Generator
 
 import uvicorn
@@ -69,8 +71,28 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def serve(app: FastAPI, sock: socket.socket, *, on_ready: Callable[[], None]) -> None:
-    """Serve until SIGINT/SIGTERM; in-flight requests finish first (up to 5 s)."""
+def _stop_with_parent(server: uvicorn.Server) -> None:
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent:  # the parent died; we were re-parented
+                log.warning("parent process %d is gone; stopping", parent)
+                server.should_exit = True
+                return
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def serve(
+    app: FastAPI,
+    sock: socket.socket,
+    *,
+    on_ready: Callable[[], None],
+    stop_with_parent: bool = False,
+) -> None:
+    """Serve until SIGINT/SIGTERM (or the parent's death); in-flight requests finish first."""
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -81,6 +103,8 @@ def serve(app: FastAPI, sock: socket.socket, *, on_ready: Callable[[], None]) ->
         timeout_graceful_shutdown=5,
     )
     server = _Server(config, on_ready)
+    if stop_with_parent:
+        _stop_with_parent(server)
     server.run(sockets=[sock])
     if not server.started:
         raise CallfwdError("the server did not start; see the log above")

@@ -589,3 +589,29 @@ def test_metrics_count_requests_per_route_template_and_account(sandbox: Sandbox)
     assert sandbox.metrics()["total"] == 4
     sandbox.reset_metrics()
     assert sandbox.count() == 0
+
+
+def test_an_unexpected_error_is_a_json_api_500_without_details() -> None:
+    # No input reaches this path (schemathesis checks that); a route that fails on
+    # purpose shows what a bug would look like to a client.
+    import asyncio
+
+    from reconciler.sandbox.app import create_app
+    from reconciler.sandbox.store import Store
+
+    app = create_app(Store(":memory:"), rate_limit=None, admin=False)
+
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/api/boom", boom)
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            return await client.get("/api/boom")
+
+    r = asyncio.run(get())
+    assert r.status_code == 500
+    err = error_of(r)
+    assert err["code"] == "server_error" and "secret internals" not in r.text
