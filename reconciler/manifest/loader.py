@@ -3,8 +3,9 @@
 PyYAML's own loader cannot be trusted with manifests: it keeps the last of two
 duplicate keys, expands aliases (billion laughs), constructs arbitrary tagged
 objects with the unsafe loaders, and forgets where each value came from. So
-this module reads the raw bytes itself (size, NUL bytes, UTF-8, control
-characters), then builds the tree from PyYAML's *event* stream, iteratively,
+the raw bytes are checked first (``reconciler.manifest.text``: size, NUL
+bytes, UTF-8, control characters), then this module builds the tree
+(``reconciler.manifest.nodes``) from PyYAML's *event* stream, iteratively,
 refusing anchors, aliases, merge keys, explicit tags, several documents and
 deep nesting. Plain scalars are resolved with YAML 1.1 rules (as every YAML
 tool reading the file would), but the raw text and the quoting are kept so
@@ -15,18 +16,40 @@ Nothing here raises on bad input: ``load`` returns diagnostics.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
-from reconciler.diagnostics import Diagnostic, Position, error, warning
+from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.manifest.nodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    Unreadable,
+    find,
+    to_data,
+)
+from reconciler.manifest.text import MAX_BYTES, decode
 from reconciler.rules import codes
 
-MAX_BYTES = 4 * 1024 * 1024
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "LoadResult",
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "Unreadable",
+    "find",
+    "load",
+    "to_data",
+]
+
 MAX_DEPTH = 8  # a manifest needs 3 (root, forwarding list, entry)
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -34,47 +57,6 @@ _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
 _TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = _TAG_PREFIX + "str"
-_BOM = b"\xef\xbb\xbf"
-# What YAML 1.1 does not allow in a stream (besides NUL, caught earlier as binary).
-_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-
-
-@dataclass(frozen=True, slots=True)
-class Unreadable:
-    """A plain scalar that YAML types but Python cannot hold (a 5,000-digit int, 2026-02-30)."""
-
-    raw: str
-    kind: str
-
-
-@dataclass(slots=True)
-class ScalarNode:
-    line: int
-    column: int
-    value: object  # str, int, float, bool, None, date/datetime or Unreadable
-    raw: str
-    kind: str  # resolved YAML type: str, int, float, bool, null, timestamp, ...
-    plain: bool  # written without quotes
-
-
-@dataclass(slots=True)
-class MappingNode:
-    line: int
-    column: int
-    value: dict[str, Any] = field(default_factory=dict)  # plain data, filled as nodes are
-    # key text -> (key node, value node); the first of duplicate keys wins
-    entries: dict[str, tuple[ScalarNode, Node]] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class SequenceNode:
-    line: int
-    column: int
-    value: list[Any] = field(default_factory=list)
-    items: list[Node] = field(default_factory=list)
-
-
-Node = ScalarNode | MappingNode | SequenceNode
 
 
 @dataclass(slots=True)
@@ -89,70 +71,6 @@ class _Refused(Exception):
     def __init__(self, line: int, column: int, code: str, message: str) -> None:
         super().__init__(message)
         self.line, self.column, self.code, self.message = line, column, code, message
-
-
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def _decode(path: str, data: bytes, size: int, diags: list[Diagnostic]) -> str | None:
-    def at(line: int, col: int) -> Position:
-        return Position(path, line, col)
-
-    if max(size, len(data)) > MAX_BYTES:
-        diags.append(
-            error(
-                at(1, 1),
-                codes.TOO_LARGE,
-                f"file is {max(size, len(data)):,} bytes, over the limit of "
-                f"{MAX_BYTES // (1024 * 1024)} MiB for one manifest; split it into several "
-                "files (one per team)",
-            )
-        )
-        return None
-    if b"\x00" in data:
-        hint = (
-            "it looks UTF-16 encoded; save it as UTF-8"
-            if data[:2] in (b"\xff\xfe", b"\xfe\xff")
-            else "a manifest must be UTF-8 text"
-        )
-        nul = data.index(b"\x00")
-        line = data.count(b"\n", 0, nul) + 1
-        col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
-        diags.append(error(at(line, col), codes.BINARY, f"file contains NUL bytes: {hint}"))
-        return None
-    if data.startswith(_BOM):
-        diags.append(
-            warning(at(1, 1), codes.BOM, "file starts with a UTF-8 byte-order mark; remove it")
-        )
-        data = data[len(_BOM) :]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        head = data[: exc.start]
-        line = head.count(b"\n") + 1
-        col = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        diags.append(
-            error(
-                at(line, col),
-                codes.NOT_UTF8,
-                f"file is not valid UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}); "
-                "save it as UTF-8",
-            )
-        )
-        return None
-    if (m := _CONTROL.search(text)) is not None:
-        line, col = _line_col(text, m.start())
-        diags.append(
-            error(
-                at(line, col),
-                codes.CONTROL_CHAR,
-                f"file contains the control character U+{ord(m.group()):04X}; remove it",
-            )
-        )
-        return None
-    return text
 
 
 def _show_tag(tag: str) -> str:
@@ -362,7 +280,7 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
     ``size`` is the file's size when only its first ``MAX_BYTES + 1`` bytes were read.
     """
     diags: list[Diagnostic] = []
-    text = _decode(path, data, size, diags)
+    text = decode(path, data, size, diags)
     if text is None:
         return LoadResult(None, diags)
     try:
@@ -404,24 +322,3 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
         )
         return LoadResult(None, diags)
     return LoadResult(root, diags)
-
-
-def to_data(node: Node) -> Any:
-    """The plain Python value of a node (built while loading)."""
-    return node.value
-
-
-def find(root: Node, loc: tuple[str | int, ...]) -> tuple[Node, ScalarNode | None, int]:
-    """The deepest node along ``loc``, the key node it sits under, and how far it got."""
-    node: Node = root
-    key: ScalarNode | None = None
-    for depth, part in enumerate(loc):
-        if isinstance(node, MappingNode) and isinstance(part, str) and part in node.entries:
-            key, node = node.entries[part]
-        elif (
-            isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.items)
-        ):
-            key, node = None, node.items[part]
-        else:
-            return node, key, depth
-    return node, key, len(loc)
