@@ -55,7 +55,8 @@ def command(
     from reconciler.validate import validate
 
     if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+        under_actions = os.environ.get("GITHUB_ACTIONS", "").lower() not in ("", "false", "0")
+        fmt = "github" if under_actions else "text"
     config = load_config(config_path)
     result = validate(list(paths), actor=actor, config=config)
     write(render(fmt, result, colour=use_colour()))
