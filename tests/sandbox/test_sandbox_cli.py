@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner, Result
 from sandbox_fixtures import (
     ACME_ANALYST,
     ACME_MANAGER,
@@ -16,6 +17,8 @@ from sandbox_fixtures import (
     Sandbox,
     ServerFactory,
 )
+
+from reconciler.cli import cli
 
 CANADA = (
     "calls from Canadian area codes are not forwarded; the line rings until the caller hangs up"
@@ -35,27 +38,20 @@ def callfwd(
     )
 
 
-def route_call(
-    sandbox: Sandbox, caller: str, to: str, key: str = ACME_ANALYST
-) -> subprocess.CompletedProcess[str]:
-    return callfwd(
-        "route-call",
-        "--from",
-        caller,
-        "--to",
-        to,
-        env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": key},
-    )
+def route_call(sandbox: Sandbox, caller: str, to: str, key: str = ACME_ANALYST) -> Result:
+    """In process, through the same click group as the console script."""
+    env = {"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": key}
+    return CliRunner().invoke(cli, ["route-call", "--from", caller, "--to", to], env=env)
 
 
 def test_route_call_prints_one_line_for_each_outcome(sandbox: Sandbox) -> None:
     us = route_call(sandbox, "+1 312 555 0100", "+1 (833) 555-0100")
-    assert (us.returncode, us.stdout) == (
+    assert (us.exit_code, us.stdout) == (
         0,
         "call from +13125550100 to +18335550100: forwarded to +12125550199\n",
     )
     ca = route_call(sandbox, "+1 416 555 0100", "+1 (833) 555-0100")
-    assert (ca.returncode, ca.stdout) == (
+    assert (ca.exit_code, ca.stdout) == (
         0,
         f"call from +14165550100 to +18335550100: rings: {CANADA}\n",
     )
@@ -65,49 +61,40 @@ def test_route_call_prints_one_line_for_each_outcome(sandbox: Sandbox) -> None:
     )
 
 
-def test_route_call_errors_are_one_clear_line_without_the_key(
-    sandbox: Sandbox, tmp_path: Path
-) -> None:
-    wrong = route_call(sandbox, "+13125550100", "+18335550100", key="sandbox-wrong-key-123")
+def test_route_call_errors_are_one_clear_line_without_the_key(sandbox: Sandbox) -> None:
+    # the real console script once: exit code 1, one line on stderr, no traceback, no key
+    wrong = callfwd(
+        "route-call",
+        "--from",
+        "+13125550100",
+        "--to",
+        "+18335550100",
+        env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": "sandbox-wrong-key-123"},
+    )
     assert wrong.returncode == 1
-    assert wrong.stderr.startswith("error: the API refused the key (401)")
+    assert wrong.stderr == (
+        "error: the API refused the key (401): Incorrect authentication credentials.\n"
+    )
     assert "sandbox-wrong-key-123" not in wrong.stderr + wrong.stdout
+    # the rest in process, through the same group and its one error handler
     unknown = route_call(sandbox, "+13125550100", "+18005550000")
-    assert (unknown.returncode, unknown.stderr) == (
+    assert (unknown.exit_code, unknown.stderr) == (
         1,
         "error: the API answered 422: No sender of this account has the number +18005550000.\n",
     )
-    no_url = callfwd(
-        "route-call",
-        "--from",
-        "+13125550100",
-        "--to",
-        "+18335550100",
-        env={"CALLFWD_API_URL": "", "CALLFWD_API_KEY": "x" * 10},
-    )
-    assert no_url.returncode == 1 and "CALLFWD_API_URL is not set" in no_url.stderr
-    no_key = callfwd(
-        "route-call",
-        "--from",
-        "1",
-        "--to",
-        "2",
-        env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": ""},
-    )
-    assert no_key.returncode == 1 and "CALLFWD_API_KEY is not set" in no_key.stderr
+    runner = CliRunner()
+    args = ["route-call", "--from", "+13125550100", "--to", "+18335550100"]
+    no_url = runner.invoke(cli, args, env={"CALLFWD_API_URL": "", "CALLFWD_API_KEY": "x" * 10})
+    assert no_url.exit_code == 1 and "CALLFWD_API_URL is not set" in no_url.stderr
+    no_key = runner.invoke(cli, args, env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": ""})
+    assert no_key.exit_code == 1 and "CALLFWD_API_KEY is not set" in no_key.stderr
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
-    down = callfwd(
-        "route-call",
-        "--from",
-        "+13125550100",
-        "--to",
-        "+18335550100",
-        env={"CALLFWD_API_URL": f"http://127.0.0.1:{closed_port}", "CALLFWD_API_KEY": ACME_ANALYST},
-    )
-    assert down.returncode == 1 and down.stderr.startswith("error: cannot reach")
-    assert "Traceback" not in wrong.stderr + unknown.stderr + down.stderr
+    env = {"CALLFWD_API_URL": f"http://127.0.0.1:{closed_port}", "CALLFWD_API_KEY": ACME_ANALYST}
+    down = runner.invoke(cli, args, env=env)
+    assert down.exit_code == 1 and down.stderr.startswith("error: cannot reach")
+    assert "Traceback" not in unknown.stderr + down.stderr
 
 
 def test_serve_help_and_usage_errors(tmp_path: Path) -> None:
