@@ -91,6 +91,12 @@ def command(
     _configure_logging(level)
     loaded = load_seed(seed) if seed is not None else None  # a bad seed fails before binding
     sock = bind(host, port)
+    if not _is_loopback(sock.getsockname()[0]):
+        click.echo(
+            f"callfwd serve: warning: listening on {host}, reachable from other machines; "
+            "this is a sandbox with sandbox-only keys, not a service to expose",
+            err=True,
+        )
     store = Store(db)
     try:
         if loaded is not None:
@@ -118,6 +124,15 @@ def command(
     finally:
         store.close()
     click.echo("callfwd serve: stopped", err=True)
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _configure_logging(level: int) -> None:
