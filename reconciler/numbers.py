@@ -15,8 +15,10 @@ Nothing here raises on bad input: every check returns a ``NumberResult`` whose
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -121,18 +123,46 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber | NumberResult:
     return number
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {}
+def _matcher(*descs: Any) -> Callable[[str], bool]:
+    """Whether a national number fits any of ``descs``, decided as phonenumbers does
+    (length among the description's possible lengths, pattern matches in full)."""
+    parts = [
+        (re.compile(d.national_number_pattern).fullmatch, frozenset(d.possible_length))
+        for d in descs
+        if d is not None and d.national_number_pattern
+    ]
 
-
-def _matches(desc: Any, nsn: str) -> bool:
-    """Whether ``nsn`` fits a phonenumbers number description, as phonenumbers decides it."""
-    pattern = getattr(desc, "national_number_pattern", None)
-    if not pattern or (desc.possible_length and len(nsn) not in desc.possible_length):
+    def matches(nsn: str) -> bool:
+        n = len(nsn)
+        for full, lengths in parts:  # noqa: SIM110 - any() over a generator costs 2x here
+            if (not lengths or n in lengths) and full(nsn):
+                return True
         return False
-    compiled = _PATTERNS.get(pattern)
-    if compiled is None:
-        compiled = _PATTERNS[pattern] = re.compile(pattern)
-    return compiled.fullmatch(nsn) is not None
+
+    return matches
+
+
+@functools.cache
+def _us_matchers() -> tuple[Callable[[str], bool], ...] | None:
+    """Matchers for region US, built once: valid at all, premium-rate, toll-free, any other."""
+    us = phonenumbers.PhoneMetadata.metadata_for_region("US")
+    if us is None:
+        return None
+    return (
+        _matcher(us.general_desc),
+        _matcher(us.premium_rate),
+        _matcher(us.toll_free),
+        _matcher(
+            us.fixed_line,
+            us.mobile,
+            us.shared_cost,
+            us.voip,
+            us.personal_number,
+            us.pager,
+            us.uan,
+            us.voicemail,
+        ),
+    )
 
 
 def _nanp_digits(raw: str) -> str | None:
@@ -159,29 +189,18 @@ def _us_type(nsn: str) -> int | None:
     cost: phonenumbers decides the type by the same descriptions in the same
     order (general, premium-rate, toll-free, ...).
     """
-    us = phonenumbers.PhoneMetadata.metadata_for_region("US")
-    if us is None:
+    matchers = _us_matchers()
+    if matchers is None:
         return None
-    if not _matches(us.general_desc, nsn):
+    valid, premium_rate, toll_free, other = matchers
+    if not valid(nsn):
         return None
-    if _matches(us.premium_rate, nsn):
+    if premium_rate(nsn):
         return PhoneNumberType.PREMIUM_RATE
-    if _matches(us.toll_free, nsn):
+    if toll_free(nsn):
         return PhoneNumberType.TOLL_FREE
     # Valid for US when any other type's description fits; which one does not matter here.
-    others = (
-        us.fixed_line,
-        us.mobile,
-        us.shared_cost,
-        us.voip,
-        us.personal_number,
-        us.pager,
-        us.uan,
-        us.voicemail,
-    )
-    if any(_matches(desc, nsn) for desc in others):
-        return PhoneNumberType.FIXED_LINE_OR_MOBILE
-    return None
+    return PhoneNumberType.FIXED_LINE_OR_MOBILE if other(nsn) else None
 
 
 def e164(number: phonenumbers.PhoneNumber) -> str:
