@@ -88,6 +88,28 @@ def _read(src: SourceFile) -> loader.LoadResult:
     return loader.load(src.display, data)
 
 
+MAX_PER_FILE = 100  # diagnostics shown for one file; a hostile file can have millions
+
+
+def _capped(found: list[Diagnostic]) -> list[Diagnostic]:
+    """The first MAX_PER_FILE diagnostics of one file, and one saying how many more."""
+    if len(found) <= MAX_PER_FILE:
+        return found
+    found = sorted(set(found), key=lambda d: d.sort_key)
+    if len(found) <= MAX_PER_FILE:
+        return found
+    rest = len(found) - MAX_PER_FILE
+    return [
+        *found[:MAX_PER_FILE],
+        error(
+            found[MAX_PER_FILE].position,
+            codes.TOO_MANY,
+            f"{rest:,} or more problems in this file are not shown; fix the ones above and "
+            "validate again",
+        ),
+    ]
+
+
 def validate(
     paths: Sequence[str],
     *,
@@ -114,14 +136,12 @@ def _validate(paths: Sequence[str], actor: str | None, config: Config) -> Valida
     checked: dict[str, list[CheckedEntry]] = {}
     for src in sources:
         loaded = _read(src)
-        diags.extend(loaded.diagnostics)
         if loaded.root is None:
+            diags.extend(_capped(loaded.diagnostics))
             continue
         pm, found = parse_manifest(src.display, loaded.root)
-        diags.extend(found)
-        diags.extend(check_owners(pm))
-        entries, found = check_forwarding(pm)
-        diags.extend(found)
+        entries, numbers = check_forwarding(pm)
+        diags.extend(_capped([*loaded.diagnostics, *found, *check_owners(pm), *numbers]))
         manifests.append(pm)
         checked[pm.path] = entries
     every = [e for entries in checked.values() for e in entries]

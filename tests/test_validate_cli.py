@@ -288,6 +288,23 @@ def test_a_chain_across_files_names_the_other_sender(tmp_path: Path) -> None:
     assert f"({b}:10:13)" in chain[0]["message"]
 
 
+# -- hostile volume ----------------------------------------------------------
+
+
+def test_a_file_with_thousands_of_problems_shows_a_hundred_and_a_count(tmp_path: Path) -> None:
+    path = tmp_path / "many.yaml"
+    head = "version: 1\naccount: acme-us\nteam: t\nowners: []\nforwarding: []\n"
+    path.write_text(head + "".join(f"kee{i}: v\n" for i in range(5000)))
+    code, out = _run("validate", "--format", "json", path.as_posix())
+    doc = json.loads(out)
+    assert code == 1
+    assert doc["summary"]["errors"] == 101
+    last = doc["diagnostics"][-1]
+    assert (last["code"], last["line"], last["column"]) == ("CF018", 105, 1)
+    assert last["message"].startswith("901 or more problems in this file are not shown")
+    assert [d["code"] for d in doc["diagnostics"][:2]] == ["CF403", "CF101"]
+
+
 # -- usage errors exit 64 -------------------------------------------------------
 
 

@@ -243,6 +243,8 @@ def _attach(
         mapping.entries[key.raw] = (key, node)
         mapping.value[key.raw] = node.value
         return
+    if len(diags) >= _MAX_DUPLICATES:  # enough to say the file is broken
+        return
     diags.append(
         error(
             Position(path, key.line, key.column),
@@ -260,6 +262,7 @@ def _tag_message(tag: str) -> str:
     )
 
 
+_MAX_DUPLICATES = 1_000
 _MERGE_MESSAGE = "YAML merge keys (<<) are not allowed in a manifest; write each key out"
 _COMPLEX_KEY_MESSAGE = "a mapping key must be plain text, not a list or a mapping"
 _ALIAS_MESSAGE = (
@@ -294,6 +297,16 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
         what = exc.problem or "not valid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
+        if "nesting depth" in what:  # libyaml's own limit, far above ours
+            diags.append(
+                error(
+                    Position(path, line, col),
+                    codes.TOO_DEEP,
+                    f"nesting deeper than {MAX_DEPTH} levels; a manifest needs 3 "
+                    "(top level, forwarding list, entry)",
+                )
+            )
+            return LoadResult(None, diags)
         if _char_at(text, line, col) == "\t":
             what += "; YAML does not allow tabs for indentation: use spaces"
         diags.append(error(Position(path, line, col), codes.SYNTAX, f"YAML syntax error: {what}"))

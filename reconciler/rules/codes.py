@@ -68,6 +68,11 @@ _CODES = (
         "The file nests mappings and lists deeper than a manifest ever needs.",
     ),
     Code("CF017", "complex key", "A mapping key must be plain text, not a list or a mapping."),
+    Code(
+        "CF018",
+        "too many problems",
+        "A file has more than 100 problems; the first 100 are shown, then a count of the rest.",
+    ),
     # -- CF1xx: structure ----------------------------------------------------
     Code("CF101", "unknown key", "A key that the manifest format does not define."),
     Code("CF102", "missing key", "A required key is missing."),
@@ -194,7 +199,7 @@ SYNTAX, MULTI_DOC, EMPTY, NOT_MAPPING, DUPLICATE_KEY, ALIAS, MERGE_KEY, TAG = (
     "CF014",
     "CF015",
 )
-TOO_DEEP, COMPLEX_KEY = "CF016", "CF017"
+TOO_DEEP, COMPLEX_KEY, TOO_MANY = "CF016", "CF017", "CF018"
 UNKNOWN_KEY, MISSING_KEY, WRONG_TYPE, UNQUOTED_NUMBER, YAML_BOOL, YAML_OTHER = (
     "CF101",
     "CF102",
