@@ -7,15 +7,12 @@ apply's preflight all use these sets.
 
 from __future__ import annotations
 
-ROLES = (
-    "owner",
-    "admin",
-    "manager",
-    "campaign_coordinator",
-    "analyst",
-    "content_creator",
-    "support",
-)
+from typing import Literal, get_args
+
+Role = Literal[
+    "owner", "admin", "manager", "campaign_coordinator", "analyst", "content_creator", "support"
+]
+ROLES: tuple[str, ...] = get_args(Role)
 ALLOWED_ROLES = frozenset({"owner", "admin", "manager", "campaign_coordinator"})
 READ_SCOPE = "sender-config:read"
 WRITE_SCOPE = "sender-config:write"

@@ -14,9 +14,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from reconciler.roles import READ_SCOPE, WRITE_SCOPE, may_configure
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.jsonapi import ApiProblem
-from reconciler.sandbox.seed import READ_SCOPE, WRITE_ROLES, WRITE_SCOPE, hash_key
+from reconciler.sandbox.seed import hash_key
 from reconciler.sandbox.store import User
 
 SCHEME = "Klaviyo-API-Key"
@@ -124,7 +125,7 @@ def require_write(user: User) -> None:
     reasons = []
     if WRITE_SCOPE not in user.scopes:
         reasons.append(f"this key lacks the {WRITE_SCOPE} scope")
-    if user.role not in WRITE_ROLES:
+    if not may_configure(user.role):
         reasons.append(
             f"the key's user has the role {user.role}, which may not configure call forwarding "
             "(owner, admin, manager and campaign_coordinator may)"

@@ -33,20 +33,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from reconciler import numbers
 from reconciler.errors import CallfwdError
+from reconciler.roles import Role
 
-ROLES = (
-    "owner",
-    "admin",
-    "manager",
-    "campaign_coordinator",
-    "analyst",
-    "content_creator",
-    "support",
-)
-# Roles that may configure call forwarding (vendor help article).
-WRITE_ROLES = frozenset({"owner", "admin", "manager", "campaign_coordinator"})
-READ_SCOPE = "sender-config:read"
-WRITE_SCOPE = "sender-config:write"
 DEFAULT_CREATED_AT = "2026-01-01T00:00:00Z"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -63,9 +51,6 @@ def _to_str(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_to_str)]
-Role = Literal[
-    "owner", "admin", "manager", "campaign_coordinator", "analyst", "content_creator", "support"
-]
 SenderType = Literal["toll_free", "short_code", "long_code", "alpha", "vanity_short_code"]
 Status = Literal[
     "active", "pending_registration", "registering", "registration_failed", "suspended"
