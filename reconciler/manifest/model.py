@@ -14,13 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler.roles import Role
+
 ACCOUNT_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
-# The vendor's roles, spelled out for the type checker; a test checks that
-# they are exactly reconciler.roles.ROLES (the one list).
-Role = Literal[
-    "owner", "admin", "manager", "campaign_coordinator", "analyst", "content_creator", "support"
-]
 
 _PHONE_HELP = (
     "Write it as a quoted string in any common format: "
