@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import ssl
 from collections.abc import Mapping
 from typing import Any
@@ -55,6 +56,15 @@ def _ssl_context() -> ssl.SSLContext:
     # Building a context costs ~50 ms (it loads the CA bundle); one per process
     # keeps a thousand-account plan from spending a minute on it.
     return httpx.create_ssl_context()
+
+
+@functools.cache
+def _proxies_in_env() -> bool:
+    # httpx looks for proxy settings by scanning the whole environment for every
+    # client it builds. With one key variable per account, a plan of 1,000 accounts
+    # spent most of its time there (quadratic). Look once; without *_proxy
+    # variables there is nothing for httpx to find.
+    return any(name.lower().endswith("_proxy") for name in os.environ)
 
 
 class SettingsClient:
@@ -99,6 +109,7 @@ class SettingsClient:
             timeout=timeout,
             transport=transport,
             verify=_ssl_context(),
+            trust_env=_proxies_in_env(),
             follow_redirects=False,  # never carry the key to another address
         )
 
