@@ -221,6 +221,11 @@ def _region_label(number: phonenumbers.PhoneNumber) -> tuple[str | None, str]:
     return region, f"{name} ({region})" if region else name
 
 
+def _outside_us(parsed: phonenumbers.PhoneNumber, rule: str) -> NumberResult:
+    region, label = _region_label(parsed)  # only here: the geocoder is slow
+    return _bad(Problem.OUTSIDE_US, f"{e164(parsed)} is a number in {label}; {rule}", region)
+
+
 def is_short_code(raw: str) -> bool:
     return bool(_SHORT_CODE.fullmatch(raw.strip()))
 
@@ -240,13 +245,7 @@ def check_sender(raw: str) -> NumberResult:
     if isinstance(parsed, NumberResult):
         return parsed
     if parsed.country_code != 1:
-        region, label = _region_label(parsed)
-        return _bad(
-            Problem.OUTSIDE_US,
-            f"{e164(parsed)} is a number in {label}; call forwarding is not available "
-            "for numbers outside the US",
-            region,
-        )
+        return _outside_us(parsed, "call forwarding is not available for numbers outside the US")
     if _us_number_type(parsed) == PhoneNumberType.TOLL_FREE:
         return NumberResult(e164(parsed), region="US")
     number_type = phonenumbers.number_type(parsed)  # UNKNOWN exactly when not valid
@@ -255,13 +254,7 @@ def check_sender(raw: str) -> NumberResult:
     if number_type == PhoneNumberType.TOLL_FREE:
         return NumberResult(e164(parsed), region="US")
     if phonenumbers.region_code_for_number(parsed) != "US":
-        region, label = _region_label(parsed)
-        return _bad(
-            Problem.OUTSIDE_US,
-            f"{e164(parsed)} is a number in {label}; call forwarding is not available "
-            "for numbers outside the US",
-            region,
-        )
+        return _outside_us(parsed, "call forwarding is not available for numbers outside the US")
     kind = "premium-rate number" if number_type == PhoneNumberType.PREMIUM_RATE else "US long code"
     return _bad(
         Problem.NOT_TOLL_FREE,
@@ -297,12 +290,7 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
     if parsed.country_code != 1 or kind == PhoneNumberType.UNKNOWN:
         if parsed.country_code == 1:
             return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid US phone number")
-        region, label = _region_label(parsed)
-        return _bad(
-            Problem.OUTSIDE_US,
-            f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
-            region,
-        )
+        return _outside_us(parsed, "the forwarding number must be a US number")
     if kind == PhoneNumberType.PREMIUM_RATE:
         return _bad(
             Problem.PREMIUM_RATE,
@@ -314,12 +302,7 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
         and kind != PhoneNumberType.TOLL_FREE
         and phonenumbers.region_code_for_number(parsed) != "US"
     ):
-        region, label = _region_label(parsed)  # only for the message: the geocoder is slow
-        return _bad(
-            Problem.OUTSIDE_US,
-            f"{e164(parsed)} is a number in {label}; the forwarding number must be a US number",
-            region,
-        )
+        return _outside_us(parsed, "the forwarding number must be a US number")
     return _not_a_loop(e164(parsed), sender)
 
 
