@@ -1,0 +1,334 @@
+"""docs/benchmarks.md from the results of ``benchmarks.run`` (one dict, see run.collect)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+MANY, ONE = "10 per account", "one account"
+CMD = {
+    "validate": "callfwd validate",
+    "plan": "callfwd plan",
+    "apply": "callfwd apply --auto-approve --allow-mass-changes",
+    "naive": "python -m benchmarks.naive",
+    "octodns-validate": "octodns-validate --config-file config.yaml",
+}
+
+
+def s(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.2f} s" if x < 10 else f"{x:.1f} s"
+
+
+def n(x: int | float) -> str:
+    return f"{x:,}"
+
+
+def ok(flag: bool | None) -> str:
+    return "–" if flag is None else ("met" if flag else "**missed**")
+
+
+def pick(rows: Iterable[Row], **want: Any) -> list[Row]:
+    return [r for r in rows if all(r.get(k) == v for k, v in want.items())]
+
+
+def one(rows: Iterable[Row], **want: Any) -> Row | None:
+    found = pick(rows, **want)
+    return found[0] if found else None
+
+
+def table(head: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in body]
+    return "\n".join(lines) + "\n"
+
+
+def off_row(r: Row, rows: list[Row]) -> Row | None:
+    return one(rows, step=r["step"], senders=r["senders"], accounts=r["accounts"], drift=r["drift"])
+
+
+def bound(r: Row, rows: list[Row]) -> float:
+    """The best a limited run can do: its floor, or its own limits-off time if longer."""
+    off = off_row(r, rows)
+    return max(r["floor"] or 0.0, off["wall"] if off else 0.0)
+
+
+def extra(r: Row) -> int:
+    return r["calls"]["total"] - r["verify"] - (r["minimum"] or 0)
+
+
+def fleet_name(r: Row) -> str:
+    if r["accounts"] in (0, 1):
+        return f"{n(r['senders'])} senders" + (" in one account" if r["accounts"] == 1 else "")
+    return f"{n(r['senders'])} senders in {n(r['accounts'])} accounts"
+
+
+def drift(r: Row) -> str:
+    return "–" if r["drift"] is None else f"{r['drift']:.0%}"
+
+
+# ------------------------------------------------------------------ targets
+
+
+def targets(res: dict[str, Any]) -> list[list[str]]:
+    rows, lim = res["rows"], res["limited"]
+    out: list[list[str]] = []
+    bv = {c["name"]: c for c in res.get("bench_validate") or []}
+    if (c := bv.get("1,000 files x 10 senders")) is not None:
+        out.append(
+            [
+                "2",
+                "validate 1,000 files × 10 senders ≤ 1.0 s",
+                s(c["median_s"]),
+                ok(c["median_s"] <= 1.0),
+            ]
+        )
+    if (c := bv.get("--help")) is not None:
+        out.append(["2", "`callfwd --help` ≤ 0.3 s", s(c["median_s"]), ok(c["median_s"] <= 0.3)])
+    srv = res.get("bench_server")
+    if srv:
+        ms = srv["list20"]["server_ms"]["median"]
+        out.append(["3", "20-item list page ≤ 3 ms server time", f"{ms} ms", ok(ms <= 3)])
+        ps = srv["patch"]["8_conn_per_s"]
+        out.append(["3", "≥ 500 PATCH/s (8 connections)", f"{ps}/s", ok(ps >= 500)])
+    if (r := one(rows, step="plan", senders=10000, shape=MANY, note="")) is not None:
+        good = r["wall"] <= 10 and r["calls"]["total"] == r["minimum"]
+        out.append(
+            [
+                "4a",
+                "plan 1,000 accounts × 10, limits off: ≤ 10 s, calls = minimum",
+                f"{s(r['wall'])}, {n(r['calls']['total'])} calls (min {n(r['minimum'])})",
+                ok(good),
+            ]
+        )
+    for issue, want, limit in (
+        ("4b", dict(step="plan", senders=2000), 1.1),
+        ("5a", dict(step="apply", senders=300), 1.1),
+        ("5b", dict(step="apply", senders=1000, accounts=200), 1.2),
+    ):
+        if (r := one(lim, note="issue", **want)) is not None:
+            ratio = r["wall"] / r["floor"] if r["floor"] else None
+            text = f"{s(r['wall'])} vs floor {s(r['floor'])} (×{ratio:.2f})" if ratio else "–"
+            good = ratio is not None and ratio <= limit
+            if issue == "5a":
+                text += f"; {r['calls']['throttled']} 429s (all retried), exit {r['code']}, "
+                text += f"{extra(r)} extra calls"
+                good = good and r["code"] == 0 and extra(r) == 0
+            out.append(
+                [issue, f"{fleet_name(r)} at 10/150: ≤ {limit:.0%} of the floor", text, ok(good)]
+            )
+    applies = pick(rows, step="apply")
+    plans = pick(rows, step="plan")
+    exact = [r for r in applies if extra(r) == 0] + [
+        r for r in plans if r["calls"]["total"] == r["minimum"]
+    ]
+    out.append(
+        [
+            "8",
+            "plan+apply calls = minimum at every size and drift",
+            f"{len(exact)} of {len(applies) + len(plans)} runs exact",
+            ok(len(exact) == len(applies) + len(plans)),
+        ]
+    )
+    oct_ = {r["senders"]: r["wall"] for r in pick(rows, step="octodns-validate")}
+    vals = [r for r in pick(rows, step="validate") if r["senders"] in oct_]
+    slower = [r for r in vals if r["wall"] > oct_[r["senders"]]]
+    out.append(
+        [
+            "8",
+            "validate ≤ octodns-validate at the same size",
+            f"{len(vals) - len(slower)} of {len(vals)} sizes × shapes",
+            ok(not slower),
+        ]
+    )
+    for r in pick(rows, step="validate", senders=50000):
+        out.append(
+            [
+                "8",
+                f"validate 50,000 ({r['shape']}) ≤ 5 s, ≤ 500 MB",
+                f"{s(r['wall'])}, {r['rss_mb']:.0f} MB",
+                ok(r["wall"] <= 5 and r["rss_mb"] <= 500),
+            ]
+        )
+    if (r := one(rows, step="plan", senders=50000, shape=MANY)) is not None:
+        out.append(
+            [
+                "8",
+                "plan 50,000 senders over 5,000 accounts ≤ 30 s",
+                s(r["wall"]),
+                ok(r["wall"] <= 30),
+            ]
+        )
+    over = [r for r in lim if r["wall"] > 1.1 * bound(r, rows)]
+    out.append(
+        [
+            "8",
+            "limits on: plan and apply ≤ 110% of the floor (or of the same run with limits "
+            "off, when that is longer)",
+            f"{len(lim) - len(over)} of {len(lim)} runs",
+            ok(not over),
+        ]
+    )
+    for r in pick(rows, step="naive"):
+        a = one(rows, step="apply", senders=r["senders"], shape=r["shape"], drift=0.01)
+        if a is None:
+            continue
+        w = r["calls"]["writes"] / max(1, a["calls"]["writes"])
+        c = r["calls"]["total"] / max(1, a["calls"]["total"])
+        out.append(
+            [
+                "8",
+                f"1% drift, {fleet_name(a)}: ≥ 50× fewer writes, ≥ 5× fewer calls than naive",
+                f"{w:.0f}× fewer writes, {c:.1f}× fewer calls",
+                ok(w >= 50 and c >= 5),
+            ]
+        )
+    return out
+
+
+# ------------------------------------------------------------------ tables
+
+
+def matrix_table(rows: list[Row], shape: str) -> str:
+    body = []
+    for r in sorted(pick(rows, shape=shape, note=""), key=lambda r: (r["senders"], r["step"])):
+        c = r["calls"]
+        calls = "–" if not c else n(c["total"] - r["verify"])
+        minimum = "–" if r["minimum"] is None else n(r["minimum"])
+        body.append(
+            [
+                fleet_name(r),
+                r["step"],
+                drift(r),
+                f"{s(r['wall'])} ({r['runs']})",
+                f"{r['rss_mb']:.0f} MB",
+                calls,
+                minimum,
+                "–" if not c else n(c["writes"]),
+                n(r["verify"]) if r["verify"] else "–",
+                "0" if r["code"] == 0 else f"**{r['code']}**",
+            ]
+        )
+    head = [
+        "fleet",
+        "step",
+        "drift",
+        "wall, median (runs)",
+        "peak RSS",
+        "calls",
+        "minimum",
+        "writes",
+        "verify reads",
+        "exit",
+    ]
+    return table(head, body)
+
+
+def limited_table(lim: list[Row], rows: list[Row]) -> str:
+    body = []
+    for r in lim:
+        off = one(
+            rows, step=r["step"], senders=r["senders"], accounts=r["accounts"], drift=r["drift"]
+        )
+        per = -(-r["calls"]["total"] // max(1, r["accounts"]))
+        share = r["floor"] / r["wall"] if r["floor"] else None
+        body.append(
+            [
+                fleet_name(r),
+                r["step"],
+                drift(r),
+                s(r["wall"]),
+                s(off["wall"]) if off else "–",
+                n(r["calls"]["total"]),
+                f"{n(per)} → {s(r['floor'])}",
+                "–" if share is None else f"{share:.0%}",
+                f"×{r['wall'] / r['floor']:.2f}" if r["floor"] else "–",
+                f"×{r['wall'] / bound(r, rows):.2f}" if bound(r, rows) else "–",
+                n(r["calls"]["throttled"]),
+                "0" if r["code"] == 0 else f"**{r['code']}**",
+            ]
+        )
+    head = [
+        "fleet",
+        "step",
+        "drift",
+        "wall",
+        "limits off",
+        "calls",
+        "per account → floor",
+        "share of ceiling",
+        "wall / floor",
+        "wall / max(floor, limits off)",
+        "429s (retried)",
+        "exit",
+    ]
+    return table(head, body)
+
+
+def naive_table(rows: list[Row]) -> str:
+    body = []
+    for r in sorted(pick(rows, step="naive"), key=lambda r: (r["shape"], r["senders"])):
+        a = one(rows, step="apply", senders=r["senders"], shape=r["shape"], drift=0.01)
+        if a is None:
+            continue
+        body.append(
+            [
+                fleet_name(r),
+                s(r["wall"]),
+                s(a["wall"]),
+                n(r["calls"]["total"]),
+                n(a["calls"]["total"]),
+                n(r["calls"]["writes"]),
+                n(a["calls"]["writes"]),
+                f"{r['calls']['total'] / max(1, a['calls']['total']):.1f}×",
+                f"{r['calls']['writes'] / max(1, a['calls']['writes']):.0f}×",
+            ]
+        )
+    head = [
+        "fleet (1% drift)",
+        "naive wall",
+        "callfwd apply wall",
+        "naive calls",
+        "callfwd calls",
+        "naive writes",
+        "callfwd writes",
+        "fewer calls",
+        "fewer writes",
+    ]
+    return table(head, body)
+
+
+def octodns_table(rows: list[Row]) -> str:
+    body = []
+    for o in sorted(pick(rows, step="octodns-validate"), key=lambda r: r["senders"]):
+        for v in pick(rows, step="validate", senders=o["senders"]):
+            body.append(
+                [
+                    n(o["senders"]),
+                    v["shape"],
+                    f"{s(v['wall'])} ({v['runs']})",
+                    f"{v['rss_mb']:.0f} MB",
+                    f"{s(o['wall'])} ({o['runs']})",
+                    f"{o['rss_mb']:.0f} MB",
+                    f"{o['wall'] / v['wall']:.1f}×",
+                ]
+            )
+    head = [
+        "records / senders",
+        "callfwd fleet",
+        "callfwd validate",
+        "RSS",
+        "octodns-validate",
+        "RSS",
+        "callfwd faster by",
+    ]
+    return table(head, body)
+
+
+def markdown(res: dict[str, Any], images: list[Path]) -> str:
+    from benchmarks.report_text import document
+
+    return document(res, images)

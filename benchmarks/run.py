@@ -1,0 +1,244 @@
+"""``make bench``: every benchmark in one run → docs/benchmarks.md and docs/img/*.png.
+
+    python -m benchmarks.run            # the full run (about 8 minutes on 2 cores)
+    python -m benchmarks.run --quick    # small sizes only, to check the harness (no docs)
+    python -m benchmarks.run --report   # rewrite the docs from docs/img/benchmarks.json
+
+What runs (see docs/benchmarks.md for the definitions):
+- issue 2: ``benchmarks.bench_validate`` (validate and --help timing);
+- issue 3: ``benchmarks.bench_server --quick`` (list page and PATCH throughput);
+- the matrix, limits off: fleets of 100 … 50,000 senders, 10 per account and all in
+  one account; validate, plan, apply at 0/1/10/100 % drift, the naive script, and
+  octodns-validate on a zone of as many records;
+- at the vendor's default limits (10/s, 150/min), in a second thread with its own
+  server while the matrix runs (those runs mostly wait on the windows): issue 4(b),
+  issue 5(a)(b) and the matrix cells that fit the time budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import plan_apply as pa
+from benchmarks.workload import Fleet, Server
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+RESULTS = DOCS / "img" / "benchmarks.json"
+DRIFTS = (0.0, 0.01, 0.1, 1.0)
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+OPTIONAL_AFTER = 420.0  # seconds into the run: later optional cells are skipped (stated)
+STARTED = time.perf_counter()
+
+
+def runs_for(senders: int) -> int:
+    return 3 if senders <= 100 else 2 if senders <= 1000 else 1
+
+
+def drifts_for(senders: int) -> tuple[float, ...]:
+    # 100% drift at 10,000+ is 10,000+ writes (a minute or more); calls scale exactly
+    return DRIFTS if senders <= 1000 else (0.0, 0.01, 0.1) if senders <= 10000 else (0.01,)
+
+
+def in_budget(what: str, skipped: list[str]) -> bool:
+    if time.perf_counter() - STARTED <= OPTIONAL_AFTER:
+        return True
+    skipped.append(what)
+    log(f"skipped (time budget): {what}")
+    return False
+
+
+def machine() -> dict[str, Any]:
+    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_at_start": [round(x, 2) for x in os.getloadavg()],
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def sub_json(module: str, *args: str) -> Any:
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args, "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        log(f"{module} failed: {out.stderr[-800:]}")
+    return json.loads(out.stdout) if out.stdout.strip() else None
+
+
+def fleets(sizes: list[int]) -> list[Fleet]:
+    out = []
+    for n in sizes:
+        out += [Fleet(max(1, n // 10), min(n, 10)), Fleet(1, n)]
+    return out
+
+
+def matrix(tmp: Path, sizes: list[int], rows: list[pa.Row], skipped: list[str]) -> None:
+    """Limits off: every step at every size and shape (the costly cells trimmed, stated)."""
+    with Server(tmp, name="off") as server:
+        for n in sizes:
+            if n < 50000 or in_budget(f"octodns-validate {n:,}", skipped):
+                rows.append(pa.octodns_row(tmp, Fleet(1, n), runs_for(n)))
+                log(f"octodns-validate {n}: {rows[-1].wall} s")
+        for fleet in fleets(sizes):
+            runs = runs_for(fleet.senders)
+            ws = fleet.write(tmp / f"ws-{fleet.accounts}x{fleet.per_account}", server.url)
+            rows.append(pa.validate_rows(ws, fleet, max(runs, 2)))
+            seeds = {d: fleet.seed(d) for d in {0.01, *drifts_for(fleet.senders)}}
+            rows.append(pa.plan_row(ws, server, fleet, seeds[0.01], runs))
+            log(
+                f"{fleet.senders} {fleet.shape}: validate {rows[-2].wall} s, plan {rows[-1].wall} s"
+            )
+            for d in drifts_for(fleet.senders):
+                what = f"apply {fleet.senders:,} {fleet.shape} {d:.0%}"
+                if fleet.senders < 10000 or d < 0.1 or in_budget(what, skipped):
+                    rows.append(pa.apply_row(ws, server, fleet, d, runs, seeds[d]))
+                    log(f"  apply {d:.0%}: {rows[-1].wall} s, calls {rows[-1].calls['total']}")
+            naive = fleet.senders <= 1000 or (fleet.senders <= 10000 and fleet.accounts > 1)
+            if naive and (fleet.senders <= 1000 or in_budget(f"naive {fleet.senders:,}", skipped)):
+                rows.append(
+                    pa.naive_row(
+                        ws,
+                        server,
+                        fleet,
+                        0.01,
+                        min(runs, 3 if fleet.senders <= 100 else 1),
+                        seeds[0.01],
+                    )
+                )
+                log(f"  naive 1%: {rows[-1].wall} s, calls {rows[-1].calls['total']}")
+        # issue 4(b)/5 shapes with limits off, for the comparison with the limited runs
+        for fleet, drift in ((Fleet(1, 2000), None), (Fleet(1, 300), 1.0), (Fleet(200, 5), 1.0)):
+            ws = fleet.write(tmp / f"ws-off-{fleet.accounts}x{fleet.per_account}", server.url)
+            if drift is None:
+                rows.append(pa.plan_row(ws, server, fleet, fleet.seed(0), 3))
+            else:
+                rows.append(pa.apply_row(ws, server, fleet, drift, 3, fleet.seed(drift)))
+            rows[-1].note = "issue"
+
+
+def limited(tmp: Path, quick: bool, rows: list[pa.Row]) -> None:
+    """Default limits 10/150: what fits the budget; one run each (they wait, not compute)."""
+    with Server(tmp, rate_limit="10/150", name="limited") as server:
+        cases: list[tuple[Fleet, float | None, str]] = [
+            (Fleet(1, 2000), None, "issue"),
+            (Fleet(200, 5), 1.0, "issue"),
+        ]
+        if not quick:
+            cases.insert(1, (Fleet(1, 300), 1.0, "issue"))
+        for fleet in (Fleet(10, 10), Fleet(1, 100)):
+            cases += [(fleet, None, "")] + [(fleet, d, "") for d in (0.01, 0.1, 1.0)]
+        if not quick:
+            cases += [
+                (Fleet(100, 10), None, ""),
+                (Fleet(100, 10), 0.01, ""),
+                (Fleet(1, 1000), None, ""),
+                (Fleet(1, 1000), 0.01, ""),
+            ]
+        for fleet, drift, note in cases:
+            ws = fleet.write(tmp / f"lim-{fleet.accounts}x{fleet.per_account}", server.url)
+            if drift is None:
+                r = pa.plan_row(ws, server, fleet, fleet.seed(0), 1)
+            else:
+                r = pa.apply_row(ws, server, fleet, drift, 1, fleet.seed(drift))
+            r.note = note
+            rows.append(pa.with_floor(r))
+            log(
+                f"[10/150] {r.step} {fleet.senders} {fleet.shape} drift {drift}: "
+                f"{r.wall} s, floor {r.floor} s, calls {r.calls['total']}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes; docs not written")
+    parser.add_argument("--report", action="store_true", help="only rewrite docs from JSON")
+    args = parser.parse_args(argv)
+    from benchmarks import plots, report
+
+    if args.report:
+        results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    else:
+        results = collect(args.quick)
+        if args.quick:
+            json.dump(results, sys.stdout, indent=1)
+            return 0
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    images = plots.draw(results, DOCS / "img")
+    (DOCS / "benchmarks.md").write_text(report.markdown(results, images), encoding="utf-8")
+    log("wrote docs/benchmarks.md and " + ", ".join(p.name for p in images))
+    return 0
+
+
+def collect(quick: bool) -> dict[str, Any]:
+    global STARTED
+    started = STARTED = time.perf_counter()
+    results: dict[str, Any] = {"machine": machine()}
+    sizes = [100, 1000] if quick else [100, 1000, 10000, 50000]
+    rows: list[pa.Row] = []
+    limited_rows: list[pa.Row] = []
+    with tempfile.TemporaryDirectory(prefix="callfwd-bench-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        (tmp / "lim").mkdir()
+        errors: list[BaseException] = []
+
+        def background() -> None:
+            try:
+                limited(tmp / "lim", quick, limited_rows)
+            except BaseException as exc:  # reported after the join
+                errors.append(exc)
+
+        thread = threading.Thread(target=background, name="limited")
+        thread.start()
+        if not quick:
+            log("issue 2: benchmarks.bench_validate")
+            results["bench_validate"] = sub_json("benchmarks.bench_validate", "--runs", "3")
+            log("issue 3: benchmarks.bench_server --quick")
+            results["bench_server"] = sub_json("benchmarks.bench_server", "--quick")
+        skipped: list[str] = []
+        matrix(tmp, sizes, rows, skipped)
+        results["skipped"] = skipped
+        thread.join()
+        if errors:
+            raise errors[0]
+    results["rows"] = [r.as_dict() for r in rows]
+    results["limited"] = [r.as_dict() for r in limited_rows]
+    results["seconds"] = round(time.perf_counter() - started)
+    return results
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

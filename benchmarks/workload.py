@@ -1,0 +1,328 @@
+"""The benchmark world: a fleet (manifests, callfwd.yaml, keys), a seed with drift, a server.
+
+    fleet = Fleet(accounts=1000, per_account=10)
+    with Server(tmp, rate_limit="off") as server:
+        fleet.write(tmp / "ws", server.url)
+        server.reset(fleet.seed(drift=0.01))
+        run = run_cli(["plan"], cwd=tmp / "ws", env=fleet.env())
+        calls = server.calls()
+
+Sender ``n`` (numbered across the whole fleet) is ``+1 TF n`` and wants to
+forward to ``+1 212 …n``. Drift ``d`` makes every ``round(1/d)``-th sender hold
+something else live: every other drifted sender forwards elsewhere (an update
+``~``), the rest have no forwarding (a create ``+``). Same arguments, same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+READY = "callfwd serve: listening on "
+TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
+PAGE = 20  # the API's largest page of senders
+MAX_FILE = 1000  # senders per manifest file when an account has many
+
+
+def sender(n: int) -> str:
+    return f"+1{TOLL_FREE[n % 7]}{2000000 + n:07d}"
+
+
+def target(n: int) -> str:
+    return f"+1212{2000000 + n:07d}"
+
+
+def elsewhere(n: int) -> str:
+    return f"+1415{2000000 + n:07d}"
+
+
+def styled(n: int, e164: str) -> str:
+    """The same number written four common ways, as people do in manifests."""
+    d = e164[2:]
+    a, e, line = d[:3], d[3:6], d[6:]
+    return (f"+1 ({a}) {e}-{line}", f"{a}-{e}-{line}", e164, f"1 {a} {e} {line}")[n % 4]
+
+
+def drifted(n: int, drift: float) -> bool:
+    if drift <= 0:
+        return False
+    step = max(1, round(1 / drift))
+    return n % step == step - 1 if step > 1 else True
+
+
+@dataclass(frozen=True)
+class Fleet:
+    accounts: int
+    per_account: int
+
+    @property
+    def senders(self) -> int:
+        return self.accounts * self.per_account
+
+    @property
+    def shape(self) -> str:
+        return "one account" if self.accounts == 1 else f"{self.per_account} per account"
+
+    def name(self, i: int) -> str:
+        return f"bench-{i:05d}"
+
+    def key(self, i: int) -> str:
+        return f"sandbox-bench-key-{i:05d}"
+
+    def key_env(self, i: int) -> str:
+        return f"BENCH_KEY_{i:05d}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_KEY_")}
+        env.update({self.key_env(i): self.key(i) for i in range(self.accounts)})
+        return env
+
+    def changes(self, drift: float) -> int:
+        return sum(1 for n in range(self.senders) if drifted(n, drift))
+
+    def min_read_calls(self) -> int:
+        """Preflight (GET /api/accounts, GET /api/me) and every list page, per account."""
+        return self.accounts * (2 + math.ceil(self.per_account / PAGE))
+
+    def write(self, ws: Path, api_url: str) -> Path:
+        """Manifests under ``ws/manifests`` and ``ws/callfwd.yaml``; returns ``ws``."""
+        out = ws / "manifests"
+        out.mkdir(parents=True, exist_ok=True)
+        for i in range(self.accounts):
+            first = i * self.per_account
+            for part, start in enumerate(range(0, self.per_account, MAX_FILE)):
+                stop = min(self.per_account, start + MAX_FILE)
+                text = self._manifest(i, range(first + start, first + stop))
+                (out / f"{self.name(i)}-{part:03d}.yaml").write_text(text, encoding="utf-8")
+        lines = [
+            "manifests: [manifests/]\n",
+            f"defaults:\n  api_url: {api_url}\n",
+            "retry: {max_attempts: 8, max_total: 300}\n",
+            "accounts:\n",
+        ]
+        lines += [
+            f"  {self.name(i)}: {{api_key_env: {self.key_env(i)}}}\n" for i in range(self.accounts)
+        ]
+        (ws / "callfwd.yaml").write_text("".join(lines), encoding="utf-8")
+        return ws
+
+    def _manifest(self, i: int, numbers: range) -> str:
+        lines = [
+            "version: 1\n",
+            f"account: {self.name(i)}\n",
+            f"team: team-{i:05d}\n",
+            "owners:\n",
+            f"  - email: ops@{self.name(i)}.example\n",
+            "    role: manager\n",
+            "forwarding:\n",
+        ]
+        for n in numbers:
+            lines.append(f'  - sender: "{styled(n, sender(n))}"\n')
+            lines.append(f'    forward_to: "{styled(n + 1, target(n))}"\n')
+        return "".join(lines)
+
+    def seed(self, drift: float) -> dict[str, Any]:
+        """The live state: every declared sender, ``drift`` of them not as declared."""
+        accounts = []
+        for i in range(self.accounts):
+            rows = []
+            for n in range(i * self.per_account, (i + 1) * self.per_account):
+                row: dict[str, Any] = {"number": sender(n), "type": "toll_free", "country": "US"}
+                if not drifted(n, drift):
+                    row["forward_to"] = target(n)
+                elif n % 2 == 0:
+                    row["forward_to"] = elsewhere(n)
+                rows.append(row)
+            user = {
+                "email": f"ops@{self.name(i)}.example",
+                "role": "owner",
+                "api_key": self.key(i),
+                "scopes": ["sender-config:read", "sender-config:write"],
+            }
+            accounts.append(
+                {"id": self.name(i), "name": self.name(i), "users": [user], "senders": rows}
+            )
+        return {"accounts": accounts}
+
+
+class Server:
+    """``callfwd serve --admin`` on a temp database, stopped on exit."""
+
+    def __init__(self, tmp: Path, *, rate_limit: str = "off", name: str = "server") -> None:
+        self.limits = rate_limit  # a reset puts the server back to this
+        self.log = (tmp / f"{name}.log").open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reconciler",
+                "serve",
+                "--port",
+                "0",
+                "--admin",
+                "--quiet",
+                "--db",
+                str(tmp / f"{name}.db"),
+                "--rate-limit",
+                rate_limit,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith(READY):
+            self.close()
+            raise SystemExit(f"callfwd serve did not start: {line!r}")
+        self.url = line[len(READY) :].strip()
+        self.admin = httpx.Client(base_url=self.url, timeout=600)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if hasattr(self, "admin"):
+            self.admin.close()
+        self.log.close()
+
+    def reset(self, seed: Mapping[str, Any]) -> None:
+        body = json.dumps(seed).encode()
+        r = self.admin.post(
+            "/_sandbox/reset", content=body, headers={"Content-Type": "application/json"}
+        )
+        r.raise_for_status()
+
+    def reset_metrics(self) -> None:
+        self.admin.delete("/_sandbox/metrics").raise_for_status()
+
+    def calls(self) -> Calls:
+        return Calls.of(self.admin.get("/_sandbox/metrics").json())
+
+    def forwardings(self) -> dict[str, str | None]:
+        state = self.admin.get("/_sandbox/state").json()
+        return {
+            s["number"]: s.get("forward_to")
+            for a in state["accounts"]
+            for s in a["senders"]
+            if s["country"] == "US"
+        }
+
+
+@dataclass
+class Calls:
+    """Requests the server answered, by kind (from /_sandbox/metrics)."""
+
+    preflight: int = 0  # GET /api/accounts, GET /api/me
+    pages: int = 0  # GET /api/text-messaging-senders
+    gets: int = 0  # GET /api/text-messaging-senders/{id}
+    writes: int = 0  # PATCH
+    throttled: int = 0  # 429 answers
+    failed: int = 0  # other non-2xx answers
+    other: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.preflight + self.pages + self.gets + self.writes + self.other
+
+    @classmethod
+    def of(cls, metrics: Mapping[str, Any]) -> Calls:
+        c = cls()
+        kinds: Counter[str] = Counter()
+        for r in metrics["requests"]:
+            n, status, method, route = r["count"], r["status"], r["method"], r["route"]
+            if status == 429:
+                c.throttled += n
+                continue
+            if status >= 400:
+                c.failed += n
+            if route in ("/api/accounts", "/api/me"):
+                kinds["preflight"] += n
+            elif method == "GET" and route == "/api/text-messaging-senders":
+                kinds["pages"] += n
+            elif method == "GET" and route.startswith("/api/text-messaging-senders/"):
+                kinds["gets"] += n
+            elif method == "PATCH":
+                kinds["writes"] += n
+            else:
+                kinds["other"] += n
+        for k, v in kinds.items():
+            setattr(c, k, v)
+        return c
+
+
+@dataclass
+class Run:
+    wall: float
+    rss_mb: float
+    code: int
+    stderr: str
+
+
+def callfwd() -> list[str]:
+    script = Path(sys.executable).with_name("callfwd")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "reconciler"]
+
+
+def run_cmd(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> Run:
+    """Run a whole process; its wall time and peak RSS (``ru_maxrss`` from ``wait4``)."""
+    err = cwd / ".bench-stderr"
+    with err.open("wb") as fh:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            env=dict(env or os.environ),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=fh,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+    return Run(
+        wall,
+        usage.ru_maxrss / 1024,
+        os.waitstatus_to_exitcode(status),
+        err.read_text(encoding="utf-8", errors="replace")[-2000:],
+    )
+
+
+def run_cli(args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> Run:
+    return run_cmd([*callfwd(), *args], cwd=cwd, env=env)
+
+
+def floor_seconds(n: int, burst: int = 10, steady: int = 150) -> float:
+    """The earliest the last of ``n`` requests can start under fixed windows.
+
+    Each window opens at the first request after the previous one ended: ``n``
+    requests fill ``ceil(n/steady)`` steady windows, a new one opening 60 s after
+    the last opened; in the last steady window its ``r`` requests need
+    ``ceil(r/burst)`` burst windows of 1 s.
+    """
+    if n <= 0:
+        return 0.0
+    windows = math.ceil(n / steady)
+    last = n - steady * (windows - 1)
+    return 60.0 * (windows - 1) + math.ceil(last / burst) - 1
