@@ -126,19 +126,30 @@ def run_cli(args: Sequence[str], env: Mapping[str, str]) -> Run:
 
 
 def cli_subprocess(
-    args: Sequence[str], env: Mapping[str, str], cwd: Path, **kw: Any
+    args: Sequence[str], env: Mapping[str, str], cwd: Path, *, name: str = "run"
 ) -> subprocess.Popen[bytes]:
-    """``python -m reconciler ARGS`` as a real process (stdout/stderr piped)."""
+    """``python -m reconciler ARGS`` as a real process; stdout and stderr go to files.
+
+    Files, not pipes: a process that writes more than a pipe holds while nobody
+    reads would block, and a test waiting for it would hang.
+    """
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
     full_env["PYTHONPATH"] = str(ROOT)
-    return subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *args],
-        cwd=cwd,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        **kw,
+    with (cwd / f"{name}.stdout").open("wb") as out, (cwd / f"{name}.stderr").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "reconciler", *args],
+            cwd=cwd,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
+
+
+def output_of(cwd: Path, name: str = "run") -> tuple[str, str]:
+    """What a ``cli_subprocess`` run wrote: (stdout, stderr)."""
+    return tuple(  # type: ignore[return-value]
+        (cwd / f"{name}.{s}").read_text(errors="replace") for s in ("stdout", "stderr")
     )
 
 
