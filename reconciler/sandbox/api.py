@@ -225,6 +225,11 @@ async def patch_sender(
     try:
         require_write(user)
         data = await read_document(request)
+        if sender is not None:
+            # Read it again after the last await: a write that landed while this body was
+            # read must meet the If-Match check, or two writers holding the same ETag would
+            # both be accepted (a lost update). From here to the write nothing awaits.
+            sender = store.get_sender(user.account_id, sender_id)
         check_type(data, "text-messaging-sender")
         given_id = data.get("id")
         if not isinstance(given_id, str):
