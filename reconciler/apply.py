@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
     from reconciler.api.pacing import Pacer
     from reconciler.config import AccountTarget
+    from reconciler.planner import AccountSession
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,9 @@ async def apply_async(
     targets: Mapping[str, AccountTarget],
     options: ApplyOptions = ApplyOptions(),
     on_result: Callable[[ChangeResult], None] = lambda r: None,
+    sessions: Mapping[str, AccountSession] | None = None,
 ) -> ApplyReport:
+    """Apply ``plan``. ``sessions``: from the PlanResult, when planned in this process."""
     if not options.allow_mass_changes and (refusals := threshold_refusals(plan, targets)):
         raise UnsafePlanError("\n".join(refusals))
     work = [a for a in plan.accounts if a.changes]
@@ -228,13 +231,21 @@ async def apply_async(
     if missing:
         raise CallfwdError(f"no API settings for account(s) {', '.join(missing)} in this plan")
     names = [a.account for a in work]
-    pace = pacers(names)
+    known = sessions or {}
+    pace = pacers(n for n in names if n not in known)
+    pace.update({n: known[n].pacer for n in names if n in known})
 
-    # Preflight every account before the first write anywhere.
+    # Preflight every account before the first write anywhere (a plan made in this
+    # process already did, for the accounts it has sessions for).
+    unchecked = [n for n in names if n not in known]
     checks, problems = settle(
-        names, await gather_bounded([partial(_check_account, targets[n], pace[n]) for n in names])
+        unchecked,
+        await gather_bounded([partial(_check_account, targets[n], pace[n]) for n in unchecked]),
     )
     problems += [p for c in checks for p in c]
+    problems += [
+        f"account {n}: {w}" for n in names if n in known for w in known[n].preflight.warnings
+    ]
     if problems:
         listed = "\n  ".join(problems)
         raise CallfwdError(f"refusing to apply, nothing was changed:\n  {listed}")
@@ -257,8 +268,9 @@ def apply_plan(
     targets: Mapping[str, AccountTarget],
     options: ApplyOptions = ApplyOptions(),
     on_result: Callable[[ChangeResult], None] = lambda r: None,
+    sessions: Mapping[str, AccountSession] | None = None,
 ) -> ApplyReport:
-    return asyncio.run(apply_async(plan, targets, options, on_result))
+    return asyncio.run(apply_async(plan, targets, options, on_result, sessions))
 
 
 def results_in_plan_order(plan: Plan, report: ApplyReport) -> Sequence[ChangeResult]:

@@ -49,6 +49,19 @@ class Preflight:
         return not self.warnings
 
 
+@dataclass(frozen=True)
+class AccountSession:
+    """What planning learned of one account, for an apply in the same process.
+
+    ``apply`` without a saved plan reuses it: the key was checked moments ago
+    (no second preflight), and the pacer that made the reads knows the account's
+    rate-limit windows (a fresh one would misread the first 429).
+    """
+
+    preflight: Preflight
+    pacer: Pacer
+
+
 @dataclass
 class PlanResult:
     """A plan, or the reasons there is none."""
@@ -56,6 +69,7 @@ class PlanResult:
     plan: Plan | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    sessions: dict[str, AccountSession] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -202,7 +216,8 @@ async def plan_async(
         {n: t.prune for n, t in targets.items()},
     )
     plans = [r[0] for r in results]
-    return PlanResult(assemble(plans, digest=digest, tool_version=__version__))
+    sessions = {n: AccountSession(pre, pace[n]) for n, pre in zip(names, checks, strict=True)}
+    return PlanResult(assemble(plans, digest=digest, tool_version=__version__), sessions=sessions)
 
 
 def make_plan(

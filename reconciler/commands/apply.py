@@ -60,10 +60,12 @@ def command(
     from reconciler.cli import EXIT_FAILURE, EXIT_OK
     from reconciler.plan import render
 
+    sessions = None
     if plan_file:
         plan = _load_saved_plan(plan_file, paths, accounts, config_path)
     else:
-        plan = common.make_plan_or_report(paths, accounts, config_path)
+        result = common.plan_result_or_report(paths, accounts, config_path)
+        plan, sessions = (None, None) if result is None else (result.plan, result.sessions)
     if plan is None:
         return EXIT_FAILURE
     text = fmt == "text"
@@ -90,7 +92,7 @@ def command(
             audit(result)
             progress(result)
 
-        report = apply_plan(plan, targets, options, on_result)
+        report = apply_plan(plan, targets, options, on_result, sessions)
     if text:
         _print_summary(report)
     else:

@@ -13,6 +13,7 @@ import click
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget, Config
     from reconciler.plan.model import Plan
+    from reconciler.planner import PlanResult
     from reconciler.state import Forwarding
 
 
@@ -62,6 +63,14 @@ def make_plan_or_report(
     paths: Sequence[str], accounts: Sequence[str], config_path: str | None
 ) -> Plan | None:
     """Validate, resolve accounts and plan; print every problem and return None on failure."""
+    result = plan_result_or_report(paths, accounts, config_path)
+    return None if result is None else result.plan
+
+
+def plan_result_or_report(
+    paths: Sequence[str], accounts: Sequence[str], config_path: str | None
+) -> PlanResult | None:
+    """``make_plan_or_report``, with what planning learned of each account (for apply)."""
     from reconciler.config import resolve_accounts
     from reconciler.planner import make_plan
     from reconciler.render.diagnostics import render_diagnostics_text
@@ -81,7 +90,7 @@ def make_plan_or_report(
         )
     for err in result.errors:
         click.echo(f"error: {err}", err=True)
-    return result.plan if result.ok else None
+    return result if result.ok else None
 
 
 def resolve_targets(config: Config, names: Sequence[str]) -> dict[str, AccountTarget]:
