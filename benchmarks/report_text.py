@@ -63,13 +63,13 @@ def explain() -> str:
 - **octoDNS peer** (`benchmarks/octodns_peer.py`): `octodns-validate` on a config
   with a YamlProvider zone of as many TXT records as the fleet has senders.
 - **Runs** (the count is in each cell): 3 at 100 senders, 2 at 1,000, 1 at 10,000 and
-  50,000 (validate at least 2; the naive script 3 at 100, else 1). To fit 10 minutes
-  on 2 cores: apply runs at 0/1/10% drift at 10,000 and at 1% at 50,000 (100% drift
-  there is 10,000+ writes, minutes, and calls scale exactly: see the smaller rows); the
-  naive script runs up to 10,000 senders (10 per account), not at 50,000 (100,000
-  sequential calls, minutes: its calls are exactly pages + 2 per sender). Cells the
-  run had to skip for time are listed at the end. At the default limits only fleets
-  whose floor is seconds run; the others' floor is computed below.
+  50,000 (validate at least 2; the naive script 3 at 100, 1 at 1,000). To fit 10
+  minutes on 2 cores: apply runs at 0/1/10% drift at 10,000 and at 1% at 50,000 (100%
+  drift there is 10,000+ writes, minutes; calls scale exactly, see the smaller rows),
+  and the naive script runs up to 1,000 senders (its calls are exactly pages + 2 per
+  sender; at 10,000 it ran 130 s in a trial). Optional cells that would start after
+  7 minutes are skipped and listed at the end. At the default limits only fleets whose
+  floor is seconds run; the others' floor is computed below.
 """
 
 
@@ -250,8 +250,31 @@ workspace; the bench extra installs it).
 - **callfwd.yaml was parsed twice in pure Python** (data, then nodes for line
   numbers). Now once, with libyaml. Validate with a 1,000-account callfwd.yaml: 3.0 s →
   1.5 s.
+- **`apply` checked every key twice and paced its writes with a pacer that knew
+  nothing.** Without `--plan`, apply planned (preflight + pages) and then preflighted
+  each account with changes again — 2 calls above the minimum per such account — with
+  a new Pacer. The burst limit is not in the vendor's headers, so a pacer learns it
+  from its first burst 429 as "the requests answered in the second before"; the plan's
+  reads in that same server window were invisible to the new pacer, which settled on a
+  burst of 2: two writes a second instead of ten. Apply now reuses the plan's preflight
+  and pacer per account (apply from a saved plan still checks the keys itself). 100
+  changes in one account at 10/150: 55.0 s, 114 calls → 13.5 s, 112 calls (floor 11 s).
 
 ## What remains, and why
+
+- **Learning the burst limit costs a 429 and up to a second.** The vendor sends only
+  the steady window in `RateLimit-*`; the pacer finds the 10/s burst from the first
+  429 and waits out its `Retry-After` (whole seconds). With the process start (about
+  0.5–1 s: Python, imports, validation) that is most of the distance to the floor for
+  runs whose floor is about 10 s (issue 4 b). A configured burst per account would
+  remove the 429.
+- **Many small accounts are CPU-bound, not window-bound.** 200 accounts × 5 changes
+  make 2,200 calls; each account's floor is 1 s, but the client needs about 2 ms of
+  CPU per request (below), so the run takes what its limits-off twin takes. The
+  "wall / max(floor, limits off)" column measures pacing alone.
+- **Validating many small files.** 50,000 senders in 5,000 files take longer than in
+  50 files of 1,000: the per-file cost of the loader (`manifest/loader.py: _build`,
+  most of the profile) and reading 5,000 files; memory stays far below 500 MB.
 
 - **Client CPU per request.** What is left of a large plan is httpx itself: about
   2 ms of client CPU per request on this machine (measured: 1,000 sequential
@@ -260,22 +283,6 @@ workspace; the bench extra installs it).
   was tried on paper and rejected: httpcore's pool gets slower per request with many
   requests queued (3.8 ms at 32 concurrent in one client). Going lower means fewer
   requests (below) or another HTTP client.
-- **At the default limits, `apply` learns too small a burst.** `apply` without
-  `--plan` reads with one Pacer per account (planner) and writes with a new one
-  (apply). The burst limit is not in the vendor's headers, so the write pacer learns
-  it from the first burst 429 as "the requests answered in the second before" — but
-  the plan's reads in that same server window were made by the other pacer, so it
-  counts only apply's own 2 preflight calls and settles on a burst of 2: about 2
-  writes a second instead of 10 (100 writes in one account: ~57 s against an 11 s
-  floor; see the limited table). Fix proposed to the API-client/apply owners: one
-  Pacer per account for the whole process (handed from plan to apply), or hand apply
-  the plan's send history; apply from a saved plan (`plan --out`, then `apply --plan`,
-  the CI flow) starts fresh and learns 10 from its own first second.
-- **Apply checks every key twice.** `apply` without `--plan` plans (preflight +
-  pages) and then preflights each account with changes again before writing:
-  2 calls more per such account than the minimum (the "calls − minimum" of the apply
-  rows). Passing the plan's preflight results to apply in the same process would
-  remove them; apply from a saved plan must keep its own check.
 - **`/api/me` already names the key's account**, so against this API the preflight
   could be one call instead of two; kept at two because the vendor publishes
   `GET /api/accounts` and not `/api/me`.
