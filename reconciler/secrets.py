@@ -29,7 +29,23 @@ def read_key(env_var: str) -> str | None:
     if value:
         value = value.strip()
         register(value)
+        if not sendable(value):
+            from reconciler.errors import ConfigError
+
+            raise ConfigError(f"environment variable {env_var}: {UNSENDABLE}")
     return value or None
+
+
+UNSENDABLE = (
+    "the API key has a line break, a control character or a non-ASCII character "
+    "inside, which cannot be sent in an HTTP header; set it again, copied exactly"
+)
+
+
+def sendable(key: str) -> bool:
+    """Whether ``key`` can go in an HTTP header. One that cannot must never be tried:
+    the HTTP layer's error (and its debug log) would show it, escaped past ``scrub``."""
+    return key.isascii() and key.isprintable()
 
 
 class Secret:

@@ -38,7 +38,7 @@ from reconciler.errors import (
     PreconditionFailed,
     TransportError,
 )
-from reconciler.secrets import Secret
+from reconciler.secrets import UNSENDABLE, Secret, sendable
 from reconciler.state import LiveSender
 
 __all__ = ["DEFAULT_REVISION", "Account", "Me", "SettingsClient"]
@@ -87,6 +87,8 @@ class SettingsClient:
         if base.userinfo:
             raise ConfigError("API URL must not carry a user name or password")
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        if not sendable(self._key.reveal()):
+            raise ConfigError(UNSENDABLE)
         port = f":{base.port}" if base.port else ""
         self.origin = f"{base.scheme}://{base.host}{port}"
         self._prefix = base.path.rstrip("/")  # an API mounted below the host's root
