@@ -179,7 +179,7 @@ def seed_of(world: tuple[AccountWorld, ...]) -> dict[str, Any]:
                     },
                     {
                         "email": f"ui@{a.name}.example",
-                        "role": "admin",
+                        "role": "manager",
                         "api_key": ui_key(i),
                         "scopes": both,
                     },
@@ -449,6 +449,7 @@ class LoopMachine(RuleBasedStateMachine):
                 assert e["sender_country"] == "US", e
                 write = (e["sender_id"], e["before"], e["after"])
                 assert write in self.planned, f"a write no plan contained: {e}"
+                assert e["sender_id"] in self.ever_managed, f"a write to an unmanaged sender: {e}"
 
     def _no_crash(self, code: int, stderr: str) -> None:
         assert code in (0, 1), f"exit {code}:\n{stderr}"
@@ -509,6 +510,9 @@ class LoopMachine(RuleBasedStateMachine):
         for sid, value in before.items():
             if sid not in in_plan:
                 assert after[sid] == value, f"apply touched {sid}, which its plan did not change"
+        for ref in self.us:  # nothing deleted that the manifests did not ask to delete
+            if before[ref.id][0] is not None and after[ref.id][0] is None:
+                assert self.managed(ref) and self.want(ref) is None, f"{ref}: deleted unasked"
         for change, outcome in outcomes:
             sid = change.sender_id
             now, was = after[sid][0], before[sid][0]
