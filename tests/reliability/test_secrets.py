@@ -192,6 +192,7 @@ def test_the_sentinel_key_appears_in_no_output_file_exception_or_log(
     assert run("route-call at a wrong URL", route, closed) == 1
     with_creds = {**api, "CALLFWD_API_URL": f"http://u:{SENTINEL}@127.0.0.1:9"}
     assert run("route-call, key in the URL", route, with_creds) == 1
+    assert run("route-call, key as the URL", route, {**api, "CALLFWD_API_URL": SENTINEL}) == 1
 
     env = workspace({SENDERS[1]: "+12125550199"})
     (ws / "manifests" / "other.yaml").write_text(manifest_text("globex", {SENDERS[2]: None}))
