@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/python -m reconciler.demo
 
-test: $(STAMP)
+# The whole check, as CI runs it: lint, types, then the suite on both cores.
+test: lint typecheck
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
