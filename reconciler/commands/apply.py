@@ -117,10 +117,12 @@ def _load_saved_plan(
     loaded = common.load_desired(paths, config_path)
     if loaded is None:
         return None
-    _config, forwardings = loaded
+    config, forwardings = loaded
     names = {a.account for a in plan.accounts}
+    # prune as callfwd.yaml says now, not as the plan file says: the digest covers it.
+    targets = common.resolve_targets(config, sorted(names))
     digest = manifest_digest(
-        (f for f in forwardings if f.account in names), {a.account: a.prune for a in plan.accounts}
+        (f for f in forwardings if f.account in names), {n: t.prune for n, t in targets.items()}
     )
     if digest != plan.manifest_digest:
         raise PlanFileError(
