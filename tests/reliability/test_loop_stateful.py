@@ -76,7 +76,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-ALL = ApplyOptions(allow_mass_changes=True)  # thresholds are tested in tests/e2e
 
 Live = dict[str, tuple[str | None, str]]  # sender id -> (forwarding number, etag)
 
@@ -205,6 +204,7 @@ class LoopMachine(RuleBasedStateMachine):
         self.only_oob: dict[str, str | None] = {}  # id -> what the seed and OOB edits made it
         self.planned: set[tuple[str, str | None, str | None]] = set()  # (id, before, after)
         self.pending: Plan | None = None
+        self.fail_fast = False  # --fail-fast for the apply under way
         self.tool_keys: set[str] = set()
         self.ui: dict[str, httpx.Client] = {}
 
@@ -342,16 +342,20 @@ class LoopMachine(RuleBasedStateMachine):
         self.pending = plan
         self.apply_saved_plan()
 
-    @rule(faults=FAULT_SETS, seed=st.integers(0, 2**16), cli=st.booleans())
+    @rule(faults=FAULT_SETS, seed=st.integers(0, 2**16), cli=st.booleans(), fail_fast=st.booleans())
     def plan_and_apply_under_faults(
-        self, faults: list[dict[str, Any]], seed: int, cli: bool
+        self, faults: list[dict[str, Any]], seed: int, cli: bool, fail_fast: bool
     ) -> None:
         self.box.set_faults(*faults, seed=seed)
-        if cli:
-            self.plan_and_apply_with_the_cli(pretty=False)
-        else:
-            self.plan_and_apply()
-        self.box.clear_faults()
+        self.fail_fast = fail_fast
+        try:
+            if cli:
+                self.plan_and_apply_with_the_cli(pretty=False)
+            else:
+                self.plan_and_apply()
+        finally:
+            self.fail_fast = False
+            self.box.clear_faults()
 
     @rule()
     def plan_and_apply(self) -> None:
@@ -383,6 +387,7 @@ class LoopMachine(RuleBasedStateMachine):
         self._check_plan(plan, before)
         args = ["apply", "--config", str(cfg), "--plan", str(saved), "--auto-approve"]
         args += ["--allow-mass-changes", "--format", "json", "--audit-log", str(log)]
+        args += ["--fail-fast"] if self.fail_fast else []
         run = run_cli(args, env)
         self._no_crash(run.code, run.stderr)
         after = self.live()
@@ -485,7 +490,9 @@ class LoopMachine(RuleBasedStateMachine):
         before = self.live()
         targets = self.targets()
         try:
-            report: ApplyReport | None = apply_plan(plan, targets, ALL)
+            # Thresholds are tested in tests/e2e; here every plan may be applied.
+            options = ApplyOptions(allow_mass_changes=True, fail_fast=self.fail_fast)
+            report: ApplyReport | None = apply_plan(plan, targets, options)
         except CallfwdError as exc:  # preflight failed (faults): nothing may have changed
             assert "nothing was changed" in str(exc), exc
             assert self.live() == before, "apply refused at preflight but changed something"
@@ -523,6 +530,9 @@ class LoopMachine(RuleBasedStateMachine):
                 assert outcome is not Outcome.STALE, f"{change.sender}: stale without an edit"
             if outcome is Outcome.APPLIED:
                 assert now == change.after, f"{change.sender}: applied but holds {now}"
+            elif outcome is Outcome.SKIPPED:
+                assert self.fail_fast, f"{change.sender}: skipped without --fail-fast"
+                assert now == was, f"{change.sender}: skipped but written"
             else:  # a failed write may still have committed (a 5xx or a drop after it)
                 assert now in (was, change.after), f"{change.sender}: holds {now}"
         if ok:
