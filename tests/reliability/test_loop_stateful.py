@@ -6,7 +6,8 @@ random steps: edit a manifest, edit a sender out of band through the API (as a
 person in the UI would, with another key), switch faults on or off (503s before
 or after a write commits, 429 storms with Retry-After 0, dropped connections
 before or after the commit, truncated answers), plan, apply a saved plan, plan
-and apply at once through the library or through the CLI, and converge.
+and apply at once through the library or through the CLI (with or without
+--fail-fast), and converge.
 
 Checked after every step (``@invariant``) and inside the steps that write:
 
