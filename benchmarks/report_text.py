@@ -56,8 +56,10 @@ def explain() -> str:
   `60·(⌈n/150⌉ − 1) + ⌈r/10⌉ − 1` seconds, *r* = the requests in the last steady
   window. Accounts have separate windows, so a run's floor is its slowest account's.
   "Share of ceiling" = floor ÷ wall: how close the run came to the most the limits
-  allow. The limited runs used their own server in a second thread while the
-  limits-off matrix ran (they mostly wait on the windows).
+  allow. Limited runs that the windows hold for 10 s or more (one account of 100
+  to 2,000 senders) ran in a second thread, on their own server, while the
+  limits-off matrix ran: they mostly wait. The others (floor of a second or two, so
+  CPU-bound) ran after the matrix, alone.
 - **Naive script** (`benchmarks/naive.py`): per account, list the senders once (the
   API is keyed by id), then for every declared sender, one at a time, `GET` it and
   `PATCH` its forwarding — the usual hand-written loop.
