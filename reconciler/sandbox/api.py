@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
@@ -23,6 +24,8 @@ from reconciler.sandbox.bodies import (
 from reconciler.sandbox.jsonapi import ApiProblem, JsonApiResponse, document
 from reconciler.sandbox.store import AuditEvent, Sender
 from reconciler.sandbox.urls import base_url
+
+T = TypeVar("T")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     429: {
@@ -87,6 +90,25 @@ def _page_links(
     }
 
 
+def _page(
+    rows: Sequence[T],
+    *,
+    size: int,
+    base: str,
+    path: str,
+    cursor: str | None,
+    position: Callable[[T], int],
+    resource: Callable[[T], dict[str, Any]],
+) -> Response:
+    """One page of a collection; ``rows`` has up to ``size + 1`` rows (one more: more follow)."""
+    more = len(rows) > size
+    rows = rows[:size]
+    last = position(rows[-1]) if more else None
+    return document(
+        {"data": [resource(r) for r in rows], "links": _page_links(base, path, size, cursor, last)}
+    )
+
+
 def sender_resource(s: Sender, base: str) -> dict[str, Any]:
     return {
         "type": "text-messaging-sender",
@@ -127,16 +149,16 @@ SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]
 async def list_senders(
     request: Request, user: Reader, size: PageSize = 10, cursor: PageCursor = None
 ) -> Response:
-    after = decode_cursor(cursor)
-    rows = sandbox_of(request).store.list_senders(user.account_id, after, size + 1)
+    rows = sandbox_of(request).store.list_senders(user.account_id, decode_cursor(cursor), size + 1)
     base = base_url(request.scope)
-    more = len(rows) > size
-    rows = rows[:size]
-    return document(
-        {
-            "data": [sender_resource(s, base) for s in rows],
-            "links": _page_links(base, SENDERS, size, cursor, rows[-1].pk if more else None),
-        }
+    return _page(
+        rows,
+        size=size,
+        base=base,
+        path=SENDERS,
+        cursor=cursor,
+        position=lambda s: s.pk,
+        resource=lambda s: sender_resource(s, base),
     )
 
 
@@ -360,18 +382,17 @@ AuditSize = Annotated[
 async def list_audit_events(
     request: Request, user: Reader, size: AuditSize = 20, cursor: PageCursor = None
 ) -> Response:
-    after = decode_cursor(cursor)
-    events = sandbox_of(request).store.audit_events(user.account_id, after, size + 1)
-    more = len(events) > size
-    events = events[:size]
-    base = base_url(request.scope)
-    return document(
-        {
-            "data": [audit_resource(e) for e in events],
-            "links": _page_links(
-                base, "/api/audit-events", size, cursor, events[-1].seq if more else None
-            ),
-        }
+    events = sandbox_of(request).store.audit_events(
+        user.account_id, decode_cursor(cursor), size + 1
+    )
+    return _page(
+        events,
+        size=size,
+        base=base_url(request.scope),
+        path="/api/audit-events",
+        cursor=cursor,
+        position=lambda e: e.seq,
+        resource=audit_resource,
     )
 
 
