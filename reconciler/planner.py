@@ -43,10 +43,7 @@ class Preflight:
     role: str | None
     scopes: tuple[str, ...]
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def may_write(self) -> bool:
-        return not self.warnings
+    me: Me | None = None  # the key's user, where the API says who it is
 
 
 @dataclass(frozen=True)
@@ -109,6 +106,7 @@ async def preflight(client: SettingsClient, name: str) -> Preflight:
         role=None if me is None else me.role,
         scopes=() if me is None else tuple(me.scopes),
         warnings=write_refusals(me),
+        me=me,
     )
 
 

@@ -76,8 +76,7 @@ def command(
 
     async def read() -> tuple[list[Owner], list[LiveSender]]:
         async with open_client(target) as client:
-            await preflight(client, account)
-            me = await client.get_me()
+            me = (await preflight(client, account)).me
             senders = await client.list_senders()
         found = [Owner(e, r) for e, r in parsed]
         if not found:

@@ -57,10 +57,6 @@ class Summary:
     unchanged: int = 0
     unmanaged: int = 0
 
-    @property
-    def changes(self) -> int:
-        return self.create + self.update + self.delete
-
     def __add__(self, other: Summary) -> Summary:
         return Summary(
             self.create + other.create,
@@ -116,6 +112,3 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(a.changes for a in self.accounts)
-
-    def account(self, name: str) -> AccountPlan | None:
-        return next((a for a in self.accounts if a.account == name), None)
