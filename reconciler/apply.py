@@ -3,9 +3,12 @@
 Order of work:
 1. Thresholds: refuse a plan that updates or deletes more than a set share of
    an account's managed forwardings, unless ``allow_mass_changes`` (octoDNS's
-   ``raise_if_unsafe``).
+   ``raise_if_unsafe``; the verdict is ``plan.safety``'s, which plan shows).
 2. Preflight, for every account before any write anywhere: the key belongs to
-   the plan's account and its user may configure call forwarding.
+   the plan's account and its user may configure call forwarding; and the API
+   offers the forwarding write at all (the vendor publishes reads only: an
+   ``OPTIONS`` probe that changes nothing). Any refusal stops the run with
+   nothing written.
 3. Writes: each change is one PATCH of ``forwarding_number``. With an ETag the
    PATCH carries ``If-Match``; a 412 means the sender changed since the plan:
    re-read, and if it already holds the desired value (a retried PATCH whose
@@ -14,8 +17,10 @@ Order of work:
    a value other than the plan's ``before`` is stale.
 4. Verify: re-read touched senders and report any that do not hold ``after``.
 
-Every change ends applied, failed (with the reason), stale or skipped. A change
-is applied only when the server confirmed it.
+Every change ends applied, already set (the live value was already the plan's
+``after``: nothing written), failed (with the reason), stale or skipped. A
+change is applied only when the server confirmed it. A write answered 405
+(no such method) stops every account before its next write.
 """
 
 from __future__ import annotations
@@ -28,9 +33,19 @@ from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING
 
+from reconciler.api.client import PAGE_SIZE
 from reconciler.errors import ApiError, CallfwdError, PreconditionFailed, UnsafePlanError
-from reconciler.plan.model import AccountPlan, Action, Change, Plan
-from reconciler.planner import gather_bounded, open_client, pacers, preflight, settle
+from reconciler.plan.model import AccountPlan, Change, Plan
+from reconciler.plan.safety import threshold_verdicts
+from reconciler.planner import (
+    NO_WRITE,
+    CapabilityCache,
+    gather_bounded,
+    open_client,
+    pacers,
+    preflight,
+    settle,
+)
 
 if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
@@ -45,6 +60,7 @@ WRITE_CONCURRENCY = 8  # in flight per account; the client's pacer keeps within 
 
 class Outcome(StrEnum):
     APPLIED = "applied"
+    ALREADY_SET = "already set"
     FAILED = "failed"
     STALE = "stale"
     SKIPPED = "skipped"
@@ -63,6 +79,9 @@ class ApplyOptions:
     verify: bool = True
     allow_mass_changes: bool = False
     concurrency: int = WRITE_CONCURRENCY
+    # Re-read every sender just before writing, even with an ETag: for a plan that
+    # came from a file, the sender must still be the one the file names.
+    reread: bool = False
 
 
 @dataclass
@@ -75,7 +94,14 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches and all(r.outcome is Outcome.APPLIED for r in self.results)
+        return not self.mismatches and all(r.outcome in _DONE for r in self.results)
+
+
+_DONE = frozenset({Outcome.APPLIED, Outcome.ALREADY_SET})
+
+
+class NoWriteError(CallfwdError):
+    """The API answered a write with 405: it offers no forwarding write."""
 
 
 # ---------------------------------------------------------------- thresholds
@@ -86,43 +112,49 @@ def threshold_refusals(plan: Plan, targets: Mapping[str, AccountTarget]) -> list
     out = []
     for acct in plan.accounts:
         t = targets.get(acct.account)
-        if t is None or not acct.changes:
-            continue
-        limits = t.thresholds
-        existing = acct.managed_forwardings
-        if existing < limits.min_existing:
-            continue
-        for action in (Action.UPDATE, Action.DELETE):
-            n = sum(1 for c in acct.changes if c.action is action)
-            share = limits.update_share if action is Action.UPDATE else limits.delete_share
-            if n / existing > share:
-                out.append(
-                    f"account {acct.account}: the plan would {action.value} {n} of "
-                    f"{existing} managed forwardings ({n / existing:.0%}), above the "
-                    f"{share:.0%} safety threshold; review the plan and rerun with "
-                    "--allow-mass-changes if it is meant"
-                )
+        if t is not None:
+            out += [
+                f"account {acct.account}: {n.message}"
+                for n in threshold_verdicts(acct, t.thresholds)
+            ]
     return out
 
 
 # ---------------------------------------------------------------- writes
 
 
-async def _write_one(client: SettingsClient, change: Change) -> ChangeResult:
+async def _write_one(client: SettingsClient, change: Change, *, reread: bool) -> ChangeResult:
     etag = change.etag
-    if etag is None:
+    if etag is None or reread:
         # No ETags from this API: read just before writing and compare to the plan.
         live = await client.get_sender(change.sender_id)
+        if live.number != change.sender or not live.can_forward:
+            return ChangeResult(
+                change,
+                Outcome.FAILED,
+                f"sender id {change.sender_id} is {live.number or 'a sender without a number'} "
+                f"({live.country} {live.type}), not the US toll-free sender {change.sender}; "
+                "nothing written",
+            )
+        if live.forwarding_number == change.after:
+            return ChangeResult(change, Outcome.ALREADY_SET, "already held the planned value")
         if live.forwarding_number != change.before:
             return _stale(change, live.forwarding_number)
         etag = live.etag
     try:
         confirmed = await client.set_forwarding(change.sender_id, change.after, if_match=etag)
-    except PreconditionFailed:
+    except PreconditionFailed as exc:
         live = await client.get_sender(change.sender_id)
         if live.forwarding_number == change.after:
-            return ChangeResult(change, Outcome.APPLIED, "already held the desired value")
+            # After a retry the 412 may answer our own first attempt: then it is ours.
+            if exc.after_retry:
+                return ChangeResult(change, Outcome.APPLIED, "confirmed by a re-read")
+            return ChangeResult(change, Outcome.ALREADY_SET, "already held the planned value")
         return _stale(change, live.forwarding_number)
+    except ApiError as exc:
+        if exc.status == 405:
+            raise NoWriteError(NO_WRITE.format(url=client.origin)) from exc
+        raise
     if confirmed.forwarding_number != change.after:
         return ChangeResult(
             change,
@@ -158,10 +190,13 @@ async def _apply_account(
                 result = ChangeResult(change, Outcome.SKIPPED, "skipped after an earlier failure")
             else:
                 try:
-                    result = await _write_one(client, change)
-                except (ApiError, CallfwdError) as exc:
+                    result = await _write_one(client, change, reread=options.reread)
+                except NoWriteError as exc:
+                    stop.set()  # no account can write through this API: stop them all
                     result = ChangeResult(change, Outcome.FAILED, str(exc))
-                if result.outcome is not Outcome.APPLIED and options.fail_fast:
+                except CallfwdError as exc:
+                    result = ChangeResult(change, Outcome.FAILED, str(exc))
+                if result.outcome not in _DONE and options.fail_fast:
                     stop.set()
         report.results.append(result)
         on_result(result)
@@ -179,7 +214,7 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
     ]
     if not applied:
         return
-    pages = -(-len(acct.senders) // 20)
+    pages = -(-len(acct.senders) // PAGE_SIZE)
     if pages < len(applied):
         live = {s.id: s.forwarding_number for s in await client.list_senders()}
         now = {c.sender_id: live.get(c.sender_id) for c in applied}
@@ -197,10 +232,22 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
 # ---------------------------------------------------------------- entry
 
 
-async def _check_account(target: AccountTarget, pacer: Pacer) -> list[str]:
-    async with open_client(target, pacer=pacer) as client:
-        pre = await preflight(client, target.name)
-    return [f"account {target.name}: {w}" for w in pre.warnings]
+async def _check_account(
+    target: AccountTarget,
+    acct: AccountPlan,
+    pacer: Pacer,
+    caps: CapabilityCache,
+    checked: bool,
+) -> list[str]:
+    """Why this account could not be applied (empty when it can); writes nothing."""
+    async with open_client(target, pacer=pacer, checked=checked) as client:
+        problems = []
+        if not checked:
+            pre = await preflight(client, target, caps(target))
+            problems += [f"account {target.name}: {w}" for w in pre.refusals]
+        if not await caps(target).write(client, acct.changes[0].sender_id):
+            problems.append(f"account {target.name}: {NO_WRITE.format(url=target.api_url)}")
+    return problems
 
 
 async def _run_account(
@@ -236,15 +283,22 @@ async def apply_async(
     pace.update({n: known[n].pacer for n in names if n in known})
 
     # Preflight every account before the first write anywhere (a plan made in this
-    # process already did, for the accounts it has sessions for).
-    unchecked = [n for n in names if n not in known]
+    # process already checked the keys of the accounts it has sessions for).
+    caps = CapabilityCache()
     checks, problems = settle(
-        unchecked,
-        await gather_bounded([partial(_check_account, targets[n], pace[n]) for n in unchecked]),
+        names,
+        await gather_bounded(
+            [
+                partial(
+                    _check_account, targets[a.account], a, pace[a.account], caps, a.account in known
+                )
+                for a in work
+            ]
+        ),
     )
-    problems += [p for c in checks for p in c]
+    problems = sorted(set(problems)) + [p for c in checks for p in c]
     problems += [
-        f"account {n}: {w}" for n in names if n in known for w in known[n].preflight.warnings
+        f"account {n}: {w}" for n in names if n in known for w in known[n].preflight.refusals
     ]
     if problems:
         listed = "\n  ".join(problems)

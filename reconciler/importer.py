@@ -39,8 +39,9 @@ def render_manifest(
     include_empty: bool,
     schema_ref: str,
 ) -> str:
+    modeline = [f"# yaml-language-server: $schema={schema_ref}"] if schema_ref else []
     lines = [
-        f"# yaml-language-server: $schema={schema_ref}",
+        *modeline,
         f"# Imported from account {account} by `callfwd import`. Edit, review, commit.",
         "version: 1",
         f"account: {_q(account)}",
@@ -51,8 +52,10 @@ def render_manifest(
         lines += [f"  - email: {_q(o.email)}", f"    role: {o.role}"]
     rows = [
         s
-        for s in sorted(senders, key=lambda s: s.number)
-        if s.can_forward and (include_empty or s.forwarding_number is not None)
+        for s in sorted(senders, key=lambda s: s.number or "")
+        if s.number is not None
+        and s.can_forward
+        and (include_empty or s.forwarding_number is not None)
     ]
     if not rows:
         lines.append("forwarding: []")
@@ -60,11 +63,17 @@ def render_manifest(
         lines.append("forwarding:")
     for s in rows:
         fwd = "null" if s.forwarding_number is None else _q(s.forwarding_number)
-        lines += [f"  - sender: {_q(s.number)}", f"    forward_to: {fwd}"]
+        lines += [f"  - sender: {_q(s.number or '')}", f"    forward_to: {fwd}"]
     return "\n".join(lines) + "\n"
 
 
 def schema_ref_from(target: Path, repo_root: Path) -> str:
-    """The modeline's path to the schema, relative to the manifest's folder."""
+    """The modeline's path to the schema, relative to the manifest's folder.
+
+    Empty when the repository has no copy of the schema: a modeline to a path
+    that does not exist would only confuse editors (README shows the setup).
+    """
     schema = (repo_root / SCHEMA).resolve()
+    if not schema.is_file():
+        return ""
     return Path(os.path.relpath(schema, target.parent.resolve())).as_posix()

@@ -336,3 +336,14 @@ def caller_region(raw: str) -> NumberResult:
     if not phonenumbers.is_valid_number(parsed):
         return _bad(Problem.NOT_A_NUMBER, f"{raw!r} is not a valid phone number")
     return NumberResult(e164(parsed), region=phonenumbers.region_code_for_number(parsed))
+
+
+def display(e164_number: str) -> str:
+    """A US number as people and the vendor's UI write it: ``(833) 555-0100``."""
+    try:
+        parsed = phonenumbers.parse(e164_number, None)
+    except phonenumbers.NumberParseException:
+        return e164_number
+    if parsed.country_code != 1:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

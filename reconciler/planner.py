@@ -1,8 +1,9 @@
 """Read live state and build a Plan: the I/O half of ``callfwd plan``.
 
 validate manifests → resolve accounts (callfwd.yaml / env) → per account,
-concurrently: preflight (the key's account must be the manifest's account;
-role and scopes) → list every sender → ``plan.diff`` → one Plan.
+concurrently: preflight (the key's account must be the configured account id;
+role and scopes where the API tells them) → list every sender → ``plan.diff``
+→ notices (thresholds, key, write offered) → one Plan.
 
 Planning only reads. Nothing here writes to any API.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
@@ -19,9 +20,11 @@ from typing import TYPE_CHECKING, TypeVar
 from reconciler import __version__
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import AuthError, CallfwdError
-from reconciler.plan.diff import assemble, diff_account, manifest_digest
-from reconciler.plan.model import AccountPlan, Plan
+from reconciler.plan.diff import assemble, diff_account, manifest_digest, source_digests
+from reconciler.plan.model import AccountPlan, Level, Notice, Plan
+from reconciler.plan.safety import threshold_verdicts
 from reconciler.roles import WRITE_SCOPE, allowed_list, may_configure
+from reconciler.rules import codes
 from reconciler.state import Forwarding, LiveSender
 
 if TYPE_CHECKING:
@@ -35,6 +38,58 @@ T = TypeVar("T")
 # Accounts read at once. Each account is its own rate-limit bucket on the
 # vendor's side, so this bounds only our own sockets and memory.
 ACCOUNT_CONCURRENCY = 32
+ACCOUNTS_SCOPE = "accounts:read"
+NO_WRITE = (
+    "the settings API at {url} offers no way to change forwarding numbers (the vendor "
+    "publishes reads only); make the changes in the vendor's UI with the list from "
+    "`callfwd plan --format checklist`, then plan again"
+)
+
+
+def account_id(target: AccountTarget) -> str:
+    """The vendor's id of the account (``account_id`` in callfwd.yaml; else its name)."""
+    return getattr(target, "account_id", None) or target.name
+
+
+class Capabilities:
+    """What one settings API (one origin) offers beyond the vendor's published reads.
+
+    Learned once per API and shared by every account on it: ``/api/me`` (who
+    the key is) and the forwarding write. The first caller asks; the others wait.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._me: bool | None = None
+        self._write: bool | None = None
+
+    async def me(self, client: SettingsClient) -> Me | None:
+        if self._me is False:
+            return None
+        if self._me is None:
+            async with self._lock:
+                if self._me is None:
+                    me = await client.get_me()
+                    self._me = me is not None
+                    return me
+            if self._me is False:
+                return None
+        return await client.get_me()
+
+    async def write(self, client: SettingsClient, sender_id: str) -> bool:
+        if self._write is None:
+            async with self._lock:
+                if self._write is None:
+                    self._write = await client.offers_write(sender_id)
+        return self._write
+
+
+class CapabilityCache:
+    def __init__(self) -> None:
+        self._by_url: dict[str, Capabilities] = {}
+
+    def __call__(self, target: AccountTarget) -> Capabilities:
+        return self._by_url.setdefault(target.api_url.rstrip("/"), Capabilities())
 
 
 @dataclass
@@ -42,8 +97,12 @@ class Preflight:
     account: str
     role: str | None
     scopes: tuple[str, ...]
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     me: Me | None = None  # the key's user, where the API says who it is
+
+    @property
+    def refusals(self) -> list[str]:
+        return [n.message for n in self.notices if n.code == codes.KEY_MAY_NOT_WRITE]
 
 
 @dataclass(frozen=True)
@@ -67,6 +126,7 @@ class PlanResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sessions: dict[str, AccountSession] = field(default_factory=dict)
+    capabilities: CapabilityCache = field(default_factory=CapabilityCache)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +135,21 @@ class PlanResult:
             and not self.errors
             and not any(d.severity == "error" for d in self.diagnostics)
         )
+
+
+@dataclass(frozen=True)
+class Desired:
+    """What the manifests ask for, as plan and apply use it.
+
+    ``forwardings``: the declared senders to plan (narrowed by PATHs).
+    ``declared``: every sender the configured manifest set declares, per account:
+    prune never touches them, whatever PATHs were given. ``prune``: False when
+    PATHs outside the configured set were given (prune is then off for the run).
+    """
+
+    forwardings: tuple[Forwarding, ...]
+    declared: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    prune: bool = True
 
 
 def write_refusals(me: Me | None) -> list[str]:
@@ -92,20 +167,35 @@ def write_refusals(me: Me | None) -> list[str]:
     return out
 
 
-async def preflight(client: SettingsClient, name: str) -> Preflight:
-    """Check that the key belongs to ``name``'s account; learn its role."""
-    acct = await client.get_account()
-    if acct.id != name:
+async def preflight(
+    client: SettingsClient, target: AccountTarget, caps: Capabilities | None = None
+) -> Preflight:
+    """Check that the key belongs to the target's account; learn its role where offered."""
+    name, expected = target.name, account_id(target)
+    try:
+        acct = await client.get_account()
+    except AuthError as exc:
+        if exc.status == 403:
+            raise AuthError(
+                f"account {name}: the key in {target.api_key_env} may not read its account "
+                f"(GET /api/accounts answered 403); callfwd checks every key's account before "
+                f"any work and needs the {ACCOUNTS_SCOPE} scope for it: add that scope to the key",
+                status=403,
+                code=exc.code,
+            ) from exc
+        raise
+    if acct.id != expected:
+        shown = expected if expected == name else f"{expected} ({name})"
         raise AuthError(
-            f"account {name}: the API key configured for it belongs to account {acct.id}; "
-            f"refusing to plan or apply {name} with another account's key"
+            f"account {name}: the API key in {target.api_key_env} belongs to account {acct.id}, "
+            f"not {shown}; refusing to plan or apply {name} with another account's key"
         )
-    me = await client.get_me()
+    me = await (caps.me(client) if caps is not None else client.get_me())
     return Preflight(
         account=name,
         role=None if me is None else me.role,
         scopes=() if me is None else tuple(me.scopes),
-        warnings=write_refusals(me),
+        notices=[Notice(Level.WARNING, codes.KEY_MAY_NOT_WRITE, w) for w in write_refusals(me)],
         me=me,
     )
 
@@ -165,35 +255,74 @@ def settle(names: Sequence[str], results: Sequence[T | BaseException]) -> tuple[
     return ok, errors
 
 
-async def _preflight(target: AccountTarget, pacer: Pacer) -> Preflight:
+async def _preflight(target: AccountTarget, pacer: Pacer, caps: Capabilities) -> Preflight:
     async with open_client(target, pacer=pacer) as client:
-        return await preflight(client, target.name)
+        return await preflight(client, target, caps)
 
 
 async def _plan_account(
-    target: AccountTarget, desired: Sequence[Forwarding], pre: Preflight, pacer: Pacer
+    target: AccountTarget,
+    desired: Sequence[Forwarding],
+    pre: Preflight,
+    pacer: Pacer,
+    caps: Capabilities,
+    declared: Collection[str],
+    prune: bool,
 ) -> tuple[AccountPlan, list[Diagnostic]]:
+    notices = list(pre.notices)
+    if target.prune and not prune:
+        notices.append(
+            Notice(
+                Level.NOTE,
+                codes.PRUNE_OFF,
+                "prune is off for this run: paths outside callfwd.yaml's manifests were given, "
+                "so no undeclared sender is planned for deletion",
+            )
+        )
     async with open_client(target, pacer=pacer, checked=True) as client:
         live: list[LiveSender] = await client.list_senders()
-    log.debug("account %s: %d senders read", target.name, len(live))
-    return diff_account(target.name, desired, live, prune=target.prune, warnings=pre.warnings)
+        log.debug("account %s: %d senders read", target.name, len(live))
+        acct, problems = diff_account(
+            target.name,
+            desired,
+            live,
+            prune=target.prune and prune,
+            declared_elsewhere=declared,
+            notices=notices,
+        )
+        extra = threshold_verdicts(acct, target.thresholds)
+        if acct.changes and not await caps.write(client, acct.changes[0].sender_id):
+            extra.append(
+                Notice(Level.WARNING, codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url))
+            )
+    if extra:
+        from dataclasses import replace
+
+        acct = replace(acct, notices=(*acct.notices, *extra))
+    return acct, problems
 
 
 async def plan_async(
-    forwardings: Iterable[Forwarding], targets: Mapping[str, AccountTarget]
+    desired: Desired | Iterable[Forwarding], targets: Mapping[str, AccountTarget]
 ) -> PlanResult:
-    forwardings = list(forwardings)
+    if not isinstance(desired, Desired):
+        desired = Desired(tuple(desired))
+    forwardings = list(desired.forwardings)
     by_account: dict[str, list[Forwarding]] = {name: [] for name in targets}
     for f in forwardings:
         if f.account in by_account:
             by_account[f.account].append(f)
     names = sorted(by_account)
     pace = pacers(names)
+    caps = CapabilityCache()
 
     # Every key is checked before any sender is read: a key of the wrong
     # account stops the whole run before any work.
     checks, errors = settle(
-        names, await gather_bounded([partial(_preflight, targets[n], pace[n]) for n in names])
+        names,
+        await gather_bounded(
+            [partial(_preflight, targets[n], pace[n], caps(targets[n])) for n in names]
+        ),
     )
     if errors:
         return PlanResult(None, [], errors)
@@ -201,7 +330,16 @@ async def plan_async(
         names,
         await gather_bounded(
             [
-                partial(_plan_account, targets[n], by_account[n], pre, pace[n])
+                partial(
+                    _plan_account,
+                    targets[n],
+                    by_account[n],
+                    pre,
+                    pace[n],
+                    caps(targets[n]),
+                    desired.declared.get(n, frozenset()),
+                    desired.prune,
+                )
                 for n, pre in zip(names, checks, strict=True)
             ]
         ),
@@ -209,16 +347,18 @@ async def plan_async(
     diagnostics = sorted((d for r in results for d in r[1]), key=lambda d: d.sort_key)
     if errors or diagnostics:
         return PlanResult(None, diagnostics, errors)
-    digest = manifest_digest(
-        (f for f in forwardings if f.account in targets),
-        {n: t.prune for n, t in targets.items()},
-    )
+    planned = [f for f in forwardings if f.account in targets]
+    digest = manifest_digest(planned, {n: t.prune and desired.prune for n, t in targets.items()})
     plans = [r[0] for r in results]
     sessions = {n: AccountSession(pre, pace[n]) for n, pre in zip(names, checks, strict=True)}
-    return PlanResult(assemble(plans, digest=digest, tool_version=__version__), sessions=sessions)
+    return PlanResult(
+        assemble(plans, digest=digest, tool_version=__version__, sources=source_digests(planned)),
+        sessions=sessions,
+        capabilities=caps,
+    )
 
 
 def make_plan(
-    forwardings: Iterable[Forwarding], targets: Mapping[str, AccountTarget]
+    desired: Desired | Iterable[Forwarding], targets: Mapping[str, AccountTarget]
 ) -> PlanResult:
-    return asyncio.run(plan_async(forwardings, targets))
+    return asyncio.run(plan_async(desired, targets))

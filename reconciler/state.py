@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.diagnostics import Position
+from reconciler.senders import may_forward
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +20,15 @@ class Forwarding:
 
 @dataclass(frozen=True, slots=True)
 class LiveSender:
-    """One sender as the settings API reports it."""
+    """One sender as the settings API reports it.
+
+    ``number`` (the API's ``sender_identifier``) is None while the sender is
+    pending registration: the vendor has not assigned it a number yet.
+    """
 
     id: str
     account: str
-    number: str
+    number: str | None
     type: str
     country: str
     status: str
@@ -32,4 +37,9 @@ class LiveSender:
 
     @property
     def can_forward(self) -> bool:
-        return self.type == "toll_free" and self.country == "US"
+        return may_forward(self.type, self.country)
+
+    @property
+    def pending(self) -> bool:
+        """No number yet: it cannot be named in a manifest until the vendor assigns one."""
+        return self.number is None

@@ -49,6 +49,7 @@ DEFAULT_REVISION = "2026-10-15"
 MEDIA_TYPE = "application/vnd.api+json"
 SENDERS = "/api/text-messaging-senders"
 MAX_PAGES = 100_000
+PAGE_SIZE = 20  # the most the published list endpoint gives per page
 
 
 @functools.cache
@@ -143,12 +144,24 @@ class SettingsClient:
             return None
         return parse_me(doc, "GET /api/me")
 
-    async def list_senders(self, *, page_size: int = 20) -> list[LiveSender]:
+    async def list_senders(self, *, page_size: int = PAGE_SIZE) -> list[LiveSender]:
         """Every sender of the account, all pages (``links.next``) in the API's order."""
         account = (self._account or await self.get_account()).id
         items = await self._collect(SENDERS, {"page[size]": str(page_size)})
         where = f"GET {SENDERS}"
         return [parse_sender(i, account=account, etag=None, where=where) for i in items]
+
+    async def offers_write(self, sender_id: str) -> bool:
+        """Whether the API offers the forwarding write (a PATCH of the sender); changes nothing.
+
+        The vendor publishes reads only; the local API adds the write as an
+        extension. An ``OPTIONS`` of the sender's URL answers with ``Allow``
+        (on a 2xx or a 405); a missing header or a 404 means no write we may use.
+        """
+        path = f"{SENDERS}/{quote(sender_id, safe='')}"
+        resp, _ = await self._send("OPTIONS", self._url(path), ok=frozenset({404, 405}))
+        allow = {m.strip().upper() for m in resp.headers.get("Allow", "").split(",")}
+        return "PATCH" in allow
 
     async def get_sender(self, sender_id: str) -> LiveSender:
         path = f"{SENDERS}/{quote(sender_id, safe='')}"
@@ -242,8 +255,12 @@ class SettingsClient:
         params: Mapping[str, str] | None = None,
         body: object = None,
         headers: Mapping[str, str] | None = None,
+        ok: frozenset[int] = frozenset(),
     ) -> tuple[httpx.Response, Any]:
-        """One logical request: paced, retried, its answer parsed or its error raised."""
+        """One logical request: paced, retried, its answer parsed or its error raised.
+
+        ``ok``: error statuses returned to the caller instead of raised.
+        """
         where = f"{method} {url.path}"
         content = None if body is None else json.dumps(body).encode()
         req_headers = dict(headers or {})
@@ -278,6 +295,8 @@ class SettingsClient:
             if resp is None:
                 assert failure is not None
                 error, reason = transport_error(where, self.origin, failure), type(failure).__name__
+            elif resp.status_code in ok:
+                return resp, None
             elif resp.is_success:
                 try:
                     return resp, (json.loads(resp.content) if resp.content else None)

@@ -117,7 +117,8 @@ def parse_sender(item: object, *, account: str, etag: str | None, where: str) ->
     return LiveSender(
         id=ident,
         account=account,
-        number=_str(attrs, "sender_identifier", where) or "",
+        # Null while the sender is pending registration (the vendor's published contract).
+        number=_str(attrs, "sender_identifier", where, optional=True),
         type=_str(attrs, "sender_type", where) or "",
         country=country if isinstance(country, str) else "",
         status=_str(attrs, "status", where, optional=True) or "",

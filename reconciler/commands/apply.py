@@ -84,7 +84,10 @@ def command(
         load_config(config_path), [a.account for a in plan.accounts if a.changes]
     )
     options = ApplyOptions(
-        fail_fast=fail_fast, verify=not no_verify, allow_mass_changes=allow_mass_changes
+        fail_fast=fail_fast,
+        verify=not no_verify,
+        allow_mass_changes=allow_mass_changes,
+        reread=plan_file is not None,
     )
     with _Progress(len(plan.changes), lines=text) as progress, _audit(audit_log) as audit:
 
@@ -103,31 +106,48 @@ def command(
 def _load_saved_plan(
     plan_file: str, paths: tuple[str, ...], accounts: tuple[str, ...], config_path: str | None
 ) -> Plan | None:
+    """The saved plan, once re-derived from the manifests as they are now; else an error.
+
+    Nothing in the file is taken on trust: its digest must match its content,
+    the manifests must ask for what they asked for at plan time, and its changes
+    must be exactly those that the manifests and the live values it recorded give.
+    """
     from dataclasses import replace
 
     from reconciler.errors import PlanFileError
     from reconciler.plan import planfile
-    from reconciler.plan.diff import manifest_digest
+    from reconciler.plan.diff import changed_sources, manifest_digest, source_digests
+    from reconciler.plan.rederive import rederive
 
     try:
         with open(plan_file, encoding="utf-8") as fh:
             plan = planfile.loads(fh.read(), name=plan_file)
     except OSError as exc:
         raise PlanFileError(f"{plan_file}: cannot read the plan ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise PlanFileError(f"{plan_file}: not a callfwd plan (not UTF-8 text)") from exc
     loaded = common.load_desired(paths, config_path)
     if loaded is None:
         return None
-    config, forwardings = loaded
+    config, desired = loaded
     names = {a.account for a in plan.accounts}
     # prune as callfwd.yaml says now, not as the plan file says: the digest covers it.
     targets = common.resolve_targets(config, sorted(names))
-    digest = manifest_digest(
-        (f for f in forwardings if f.account in names), {n: t.prune for n, t in targets.items()}
-    )
-    if digest != plan.manifest_digest:
+    prune = {n: t.prune and desired.prune for n, t in targets.items()}
+    planned = [f for f in desired.forwardings if f.account in names]
+    if manifest_digest(planned, prune) != plan.manifest_digest:
+        changed = changed_sources(plan.sources, source_digests(planned))
+        what = f" ({', '.join(changed)})" if changed else " (the prune setting in callfwd.yaml)"
         raise PlanFileError(
-            f"{plan_file}: the manifests changed since this plan was made; "
+            f"{plan_file}: the manifests changed since this plan was made{what}; "
             "plan again and review the new plan"
+        )
+    problems = rederive(plan, planned, prune=prune, declared=desired.declared)
+    if problems:
+        listed = "\n  ".join(problems)
+        raise PlanFileError(
+            f"{plan_file}: refusing the whole plan, nothing was changed: its changes are not "
+            f"what the manifests ask for:\n  {listed}\nplan again and review the new plan"
         )
     if accounts:
         unknown = sorted(set(accounts) - names)
@@ -137,15 +157,20 @@ def _load_saved_plan(
     return plan
 
 
+def _changes(n: int) -> str:
+    return f"{n} change" if n == 1 else f"{n} changes"
+
+
 def _confirmed(plan: Plan) -> bool:
     n = len(plan.changes)
     if not sys.stdin.isatty():
         common.note(
-            f"Refusing to apply {n} changes without confirmation: no terminal to ask on. "
-            "Review the plan, then rerun with --auto-approve (or apply a saved plan)."
+            f"Refusing to apply {_changes(n)} without confirmation: no terminal to ask on. "
+            "Review the plan, then rerun with --auto-approve."
         )
         return False
-    if click.confirm(f"Apply these {n} changes?", default=False, err=True):
+    these = "this change" if n == 1 else f"these {n} changes"
+    if click.confirm(f"Apply {these}?", default=False, err=True):
         return True
     common.note("Nothing was changed.")
     return False
@@ -208,7 +233,7 @@ def _print_summary(report: ApplyReport) -> None:
 
     for m in report.mismatches:
         click.echo(f"verify: {m}", err=True)
-    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome)
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
     click.echo(f"Apply: {counts}.")
     if not report.ok:
         common.note("Not everything applied. Fix what is reported above and run apply again.")

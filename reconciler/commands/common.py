@@ -13,7 +13,7 @@ import click
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget, Config
     from reconciler.plan.model import Plan
-    from reconciler.planner import PlanResult
+    from reconciler.planner import Desired, PlanResult
     from reconciler.state import Forwarding
 
 
@@ -28,22 +28,49 @@ def note(message: str) -> None:
     click.echo(message, err=True)
 
 
-def load_desired(
-    paths: Sequence[str], config_path: str | None
-) -> tuple[Config, list[Forwarding]] | None:
-    """Validate the manifests; print diagnostics and return None if they are invalid."""
+def load_desired(paths: Sequence[str], config_path: str | None) -> tuple[Config, Desired] | None:
+    """Validate the whole configured manifest set; print diagnostics, None if invalid.
+
+    PATHs only narrow which declared senders are planned: duplicates and prune
+    always see every manifest of ``callfwd.yaml``'s ``manifests:``, so planning
+    one file never deletes what another declares. PATHs outside that set are
+    validated with it, and prune is off for the run.
+    """
     from reconciler.config import load_config
+    from reconciler.manifest.discovery import discover
+    from reconciler.planner import Desired
     from reconciler.render.diagnostics import render_text
     from reconciler.validate import validate
 
     config = load_config(config_path)
-    result = validate(list(paths) or list(config.manifests), config=config)
+    configured = list(config.manifests)
+    if config.source is None and paths:
+        configured = list(paths)  # no callfwd.yaml: the PATHs are the whole set
+    result = validate(configured + [p for p in paths if p not in configured], config=config)
     if result.diagnostics:
         click.echo(render_text(result, colour=colour_for(stdout=False)), err=True, nl=False)
     if not result.ok:
         note("Fix the manifest errors above, then plan again.")
         return None
-    return config, list(result.forwardings)
+    forwardings = list(result.forwardings)
+    declared: dict[str, set[str]] = {}
+    for f in forwardings:
+        declared.setdefault(f.account, set()).add(f.sender)
+    outside = False
+    if paths:
+        in_set = {_abs(s.display) for s in discover(configured, config)[0]}
+        given = {_abs(s.display) for s in discover(list(paths), config)[0]}
+        outside = bool(given - in_set)
+        forwardings = [f for f in forwardings if _abs(f.position.path) in given]
+    return config, Desired(
+        forwardings=tuple(forwardings),
+        declared={a: frozenset(s) for a, s in declared.items()},
+        prune=not outside,
+    )
+
+
+def _abs(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
 
 
 def select_accounts(forwardings: Sequence[Forwarding], only: Sequence[str]) -> list[str]:
@@ -78,10 +105,10 @@ def plan_result_or_report(
     loaded = load_desired(paths, config_path)
     if loaded is None:
         return None
-    config, forwardings = loaded
-    names = select_accounts(forwardings, accounts)
+    config, desired = loaded
+    names = select_accounts(desired.forwardings, accounts)
     targets = resolve_accounts(config, names)
-    result = make_plan({f for f in forwardings if f.account in targets}, targets)
+    result = make_plan(desired, targets)
     if result.diagnostics:
         click.echo(
             render_diagnostics_text(result.diagnostics, colour=colour_for(stdout=False)),

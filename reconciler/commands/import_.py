@@ -1,10 +1,15 @@
-"""``callfwd import``: bootstrap manifests from a live account."""
+"""``callfwd import``: bootstrap manifests from a live account; it writes only what validates."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from reconciler.config import Config
+    from reconciler.state import LiveSender
 
 
 def _owner(value: str) -> tuple[str, str]:
@@ -36,8 +41,8 @@ def _owner(value: str) -> tuple[str, str]:
     "--owner",
     "owners",
     multiple=True,
-    help="EMAIL:ROLE of an owner (repeatable). Default: the key's own user, if its role may "
-    "configure call forwarding.",
+    help="EMAIL:ROLE of an owner (repeatable). Default: the key's own user, if the API says "
+    "who it is and its role may configure call forwarding.",
 )
 @click.option("--include-empty", is_flag=True, help="Also list senders without forwarding.")
 @click.option("--force", is_flag=True, help="Overwrite an existing manifest.")
@@ -54,7 +59,9 @@ def command(
     """Write a manifest from what is live in ACCOUNT.
 
     Toll-free US senders with forwarding are listed (all of them with
-    --include-empty). A plan right after the import shows no changes.
+    --include-empty), except senders another manifest already declares. The
+    manifest is validated with the rest before it is written; a plan right
+    after the import shows no changes.
     """
     import asyncio
 
@@ -63,8 +70,6 @@ def command(
     from reconciler.errors import CallfwdError
     from reconciler.importer import Owner, render_manifest, schema_ref_from
     from reconciler.planner import open_client, preflight
-    from reconciler.roles import allowed_list, may_configure
-    from reconciler.state import LiveSender
 
     parsed = [_owner(o) for o in owners]
     target_path = Path(out_dir) / account / f"{team}.yaml"
@@ -73,31 +78,103 @@ def command(
 
     config = load_config(config_path)
     target = common.resolve_targets(config, [account])[account]
+    declared = _declared_elsewhere(config, account, target_path)
 
     async def read() -> tuple[list[Owner], list[LiveSender]]:
         async with open_client(target) as client:
-            me = (await preflight(client, account)).me
+            me = (await preflight(client, target)).me
             senders = await client.list_senders()
         found = [Owner(e, r) for e, r in parsed]
         if not found:
-            if me is None or not may_configure(me.role):
-                raise CallfwdError(
-                    "name at least one owner with --owner EMAIL:ROLE (roles that may configure "
-                    f"call forwarding: {allowed_list()})"
+            if me is None:
+                raise click.UsageError(
+                    "name at least one owner with --owner EMAIL:ROLE (this API does not say "
+                    "who the key belongs to)"
                 )
             found = [Owner(me.email, me.role)]
         return found, senders
 
     found, senders = asyncio.run(read())
+    skipped = sorted(s.number for s in senders if s.number is not None and s.number in declared)
     text = render_manifest(
         account=account,
         team=team,
         owners=found,
-        senders=senders,
+        senders=[s for s in senders if s.number not in declared],
         include_empty=include_empty,
         schema_ref=schema_ref_from(target_path, Path.cwd()),
     )
+    if not _validates(text, target_path, config):
+        common.note(f"Nothing was written: {target_path} would not validate (see above).")
+        return 1
     common.write_atomic(target_path, text)
     listed = text.count("  - sender:")
-    common.note(f"Wrote {target_path} ({listed} senders). Run `callfwd plan` to check it.")
+    common.note(f"Wrote {target_path} ({listed} sender{'' if listed == 1 else 's'}).")
+    if skipped:
+        common.note(
+            f"Left out {len(skipped)} sender{'' if len(skipped) == 1 else 's'} that another "
+            f"manifest already declares: {', '.join(skipped)}."
+        )
+    common.note("It validates with the other manifests; run `callfwd plan` to check it live.")
     return 0
+
+
+def _declared_elsewhere(config: Config, account: str, target_path: Path) -> set[str]:
+    """Senders of ``account`` that the configured manifests declare, except ``target_path``."""
+    import os
+
+    from reconciler.validate import validate
+
+    result = validate(list(config.manifests), config=config) if _any_exist(config) else None
+    if result is None:
+        return set()
+    mine = os.path.abspath(target_path)
+    return {
+        f.sender
+        for pm in result.manifests
+        if pm.account == account and os.path.abspath(pm.path) != mine
+        for f in result.forwardings
+        if f.position.path == pm.path
+    }
+
+
+def _any_exist(config: Config) -> bool:
+    return any(Path(p).exists() for p in config.manifests)
+
+
+def _validates(text: str, target_path: Path, config: Config) -> bool:
+    """Validate ``text`` as ``target_path`` together with the configured manifests.
+
+    The same rules and messages as ``callfwd validate``; printed on failure.
+    """
+    import os
+    import tempfile
+    from dataclasses import replace
+
+    from reconciler.commands import common
+    from reconciler.render.diagnostics import render_diagnostics_text
+    from reconciler.validate import validate
+
+    target_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target_path.parent, prefix=".import.", suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        others = [p for p in config.manifests if Path(p).exists()]
+        # The file being replaced (--force) is not one of the others.
+        rest = config.model_copy(update={"exclude": [*config.exclude, target_path.as_posix()]})
+        result = validate([*others, tmp], config=rest)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    shown = target_path.as_posix()
+    tmp_display = Path(tmp).as_posix()
+    # Only the new file's problems are import's to judge (a duplicate shows on both sides).
+    errors = [
+        replace(d, position=replace(d.position, path=shown))
+        for d in result.diagnostics
+        if d.severity == "error" and d.position.path == tmp_display
+    ]
+    if errors:
+        click.echo(render_diagnostics_text(errors, colour=common.colour_for(stdout=False)),
+                   err=True, nl=False)  # fmt: skip
+    return not errors

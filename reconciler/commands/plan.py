@@ -12,10 +12,11 @@ from reconciler.commands import common
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "checklist"]),
     default="text",
     show_default=True,
-    help="Output format; markdown suits PR comments and $GITHUB_STEP_SUMMARY.",
+    help="Output format; markdown suits PR comments and $GITHUB_STEP_SUMMARY; checklist is "
+    "a task list to follow by hand in the vendor's UI.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan`.")
 @click.option(
@@ -48,6 +49,8 @@ def command(
         click.echo(render.render_json(plan), nl=False)
     elif fmt == "markdown":
         click.echo(render.render_markdown(plan), nl=False)
+    elif fmt == "checklist":
+        click.echo(render.render_checklist(plan), nl=False)
     else:
         click.echo(render.render_text(plan, colour=common.colour_for(stdout=True)), nl=False)
     if out:

@@ -6,23 +6,32 @@ Per declared sender (matched to the account's US sender with that number):
     ``forward_to: null``, live forwarding -> delete
     otherwise                             -> unchanged (no call)
 Undeclared US toll-free senders are unmanaged, untouched and counted, unless the
-account prunes: then a live forwarding on them is planned for delete.
+account prunes: then a live forwarding on them is planned for delete. A sender
+that a manifest outside this run declares (``declared_elsewhere``) is never
+pruned. Senders with no number yet (pending registration) are listed, never an
+error: no manifest can name them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from reconciler.diagnostics import Diagnostic, error
-from reconciler.plan.model import AccountPlan, Action, Change, Plan, SenderSnapshot, Summary
+from reconciler.plan.model import (
+    AccountPlan,
+    Action,
+    Change,
+    Level,
+    Notice,
+    Plan,
+    SenderSnapshot,
+    Summary,
+)
+from reconciler.rules import codes
+from reconciler.senders import BEING_VERIFIED, NOT_SENDING
 from reconciler.state import Forwarding, LiveSender
-
-# Plan-time diagnostic codes (documented in docs/rules.md).
-SENDER_NOT_IN_ACCOUNT = "CF501"
-SENDER_ONLY_CANADIAN = "CF502"
-SENDER_CANNOT_FORWARD = "CF503"
 
 
 def _decide(before: str | None, after: str | None) -> Action | None:
@@ -39,17 +48,21 @@ def diff_account(
     live: Sequence[LiveSender],
     *,
     prune: bool = False,
-    warnings: Sequence[str] = (),
+    declared_elsewhere: Collection[str] = (),
+    notices: Sequence[Notice] = (),
 ) -> tuple[AccountPlan, list[Diagnostic]]:
     by_number: dict[str, list[LiveSender]] = {}
     for s in live:
-        by_number.setdefault(s.number, []).append(s)
+        if s.number is not None:
+            by_number.setdefault(s.number, []).append(s)
 
     changes: list[Change] = []
     problems: list[Diagnostic] = []
+    advice: list[Notice] = []
     unchanged = 0
     with_forwarding = 0
     declared: set[str] = set()
+    final: dict[str, str | None] = {}  # sender id -> forwarding after this plan
     for f in desired:
         declared.add(f.sender)
         candidates = by_number.get(f.sender, [])
@@ -57,48 +70,71 @@ def diff_account(
         if target is None:
             problems.append(_unmatched(account, f, candidates))
             continue
+        final[target.id] = f.forward_to
         with_forwarding += target.forwarding_number is not None
+        if f.forward_to is not None and target.status in NOT_SENDING:
+            advice.append(_not_sending(target))
         action = _decide(target.forwarding_number, f.forward_to)
         if action is None:
             unchanged += 1
             continue
         changes.append(
             Change(
-                action,
-                account,
-                f.sender,
-                target.id,
-                target.forwarding_number,
-                f.forward_to,
-                f.position,
-                target.etag,
+                action=action,
+                account=account,
+                sender=f.sender,
+                sender_id=target.id,
+                before=target.forwarding_number,
+                after=f.forward_to,
+                source=f.position,
+                etag=target.etag,
             )
         )
 
     unmanaged = 0
+    pending = 0
     for s in live:
+        if s.number is None:
+            pending += 1
+            continue
         if not s.can_forward or s.number in declared:
             continue
+        if s.number in declared_elsewhere:
+            continue  # managed by a manifest this run does not plan: neither pruned nor counted
         if prune and s.forwarding_number is not None:
             with_forwarding += 1
+            final[s.id] = None
             changes.append(
                 Change(
-                    Action.DELETE, account, s.number, s.id, s.forwarding_number, None, None, s.etag
+                    action=Action.DELETE,
+                    account=account,
+                    sender=s.number,
+                    sender_id=s.id,
+                    before=s.forwarding_number,
+                    after=None,
+                    source=None,
+                    etag=s.etag,
                 )
             )
         else:
             unmanaged += 1
 
+    for s in live:
+        after = final.get(s.id, s.forwarding_number)
+        if s.can_forward and s.status in BEING_VERIFIED and after is None:
+            advice.append(_unverified_without_forwarding(s))
+    if pending:
+        advice.append(_pending(live))
+
     changes.sort(key=lambda c: (c.sender, c.sender_id))
     counts = {a: sum(1 for c in changes if c.action is a) for a in Action}
     summary = Summary(
-        counts[Action.CREATE], counts[Action.UPDATE], counts[Action.DELETE], unchanged, unmanaged
-    )
-    snapshot = tuple(
-        sorted(
-            (SenderSnapshot(s.id, s.number, s.country, s.forwarding_number, s.etag) for s in live),
-            key=lambda s: (s.number, s.country, s.id),
-        )
+        create=counts[Action.CREATE],
+        update=counts[Action.UPDATE],
+        delete=counts[Action.DELETE],
+        unchanged=unchanged,
+        unmanaged=unmanaged,
+        pending=pending,
     )
     plan = AccountPlan(
         account=account,
@@ -107,42 +143,132 @@ def diff_account(
         prune=prune,
         managed=len(declared),
         managed_forwardings=with_forwarding,
-        senders=snapshot,
-        warnings=tuple(warnings),
+        senders=snapshot(live),
+        notices=(*notices, *sorted(advice, key=lambda n: (n.code, n.sender or ""))),
     )
     return plan, problems
+
+
+def snapshot(live: Iterable[LiveSender]) -> tuple[SenderSnapshot, ...]:
+    """What a plan records of the live senders, in a stable order."""
+    return tuple(
+        sorted(
+            (
+                SenderSnapshot(
+                    id=s.id,
+                    number=s.number,
+                    country=s.country,
+                    forwarding_number=s.forwarding_number,
+                    etag=s.etag,
+                    type=s.type,
+                    status=s.status,
+                )
+                for s in live
+            ),
+            key=lambda s: (s.number or "", s.country, s.id),
+        )
+    )
+
+
+def live_from_snapshot(account: str, senders: Iterable[SenderSnapshot]) -> list[LiveSender]:
+    """The live senders a plan recorded, as the diff reads them (to re-derive a saved plan)."""
+    return [
+        LiveSender(
+            id=s.id,
+            account=account,
+            number=s.number,
+            type=s.type,
+            country=s.country,
+            status=s.status,
+            forwarding_number=s.forwarding_number,
+            etag=s.etag,
+        )
+        for s in senders
+    ]
+
+
+def _pending(live: Sequence[LiveSender]) -> Notice:
+    ids = sorted(s.id for s in live if s.number is None)
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    what = "sender is" if len(ids) == 1 else "senders are"
+    return Notice(
+        Level.NOTE,
+        codes.PENDING_SENDER,
+        f"{len(ids)} {what} pending registration and {'has' if len(ids) == 1 else 'have'} "
+        f"no number yet ({shown}); a manifest can name a sender once the vendor assigns "
+        "its number",
+    )
+
+
+def _unverified_without_forwarding(s: LiveSender) -> Notice:
+    return Notice(
+        Level.NOTE,
+        codes.UNVERIFIED_WITHOUT_FORWARDING,
+        f"{s.number} is being verified ({s.status}) and has no call forwarding; the vendor "
+        "recommends setting it up while the number is being verified",
+        sender=s.number,
+    )
+
+
+def _not_sending(s: LiveSender) -> Notice:
+    return Notice(
+        Level.WARNING,
+        codes.FORWARDING_NOT_SENDING,
+        f"forwarding is declared for {s.number}, whose status is {s.status}: it sends no "
+        "messages now; check the sender in the vendor's UI before relying on this forwarding",
+        sender=s.number,
+    )
 
 
 def _unmatched(account: str, f: Forwarding, candidates: Sequence[LiveSender]) -> Diagnostic:
     if not candidates:
         return error(
             f.position,
-            SENDER_NOT_IN_ACCOUNT,
+            codes.SENDER_NOT_IN_ACCOUNT,
             f"account {account} has no sender {f.sender}; check the number and the "
             "manifest's account",
         )
     if all(c.country != "US" for c in candidates):
         return error(
             f.position,
-            SENDER_ONLY_CANADIAN,
+            codes.SENDER_ONLY_CANADIAN,
             f"account {account} has {f.sender} only as a Canadian sender; call forwarding "
             "is available for US senders only",
         )
     kind = candidates[0].type.replace("_", " ")
     return error(
         f.position,
-        SENDER_CANNOT_FORWARD,
+        codes.SENDER_CANNOT_FORWARD,
         f"{f.sender} is a {kind} sender in account {account}; only US toll-free senders "
         "can forward calls",
     )
 
 
+def _digest(doc: object) -> str:
+    blob = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+
 def manifest_digest(forwardings: Iterable[Forwarding], prune: Mapping[str, bool]) -> str:
     """A digest of what the manifests ask for (not of their bytes: comments don't count)."""
     rows = sorted((f.account, f.sender, f.forward_to) for f in forwardings)
-    doc = {"forwarding": rows, "prune": sorted(prune.items())}
-    blob = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
-    return "sha256:" + hashlib.sha256(blob).hexdigest()
+    return _digest({"forwarding": rows, "prune": sorted(prune.items())})
+
+
+def source_digests(forwardings: Iterable[Forwarding]) -> tuple[tuple[str, str], ...]:
+    """Per manifest file, a digest of what it asks for: to name the file that changed."""
+    rows: dict[str, list[tuple[str, str, str | None]]] = {}
+    for f in forwardings:
+        rows.setdefault(f.position.path, []).append((f.account, f.sender, f.forward_to))
+    return tuple(sorted((path, _digest(sorted(r))) for path, r in rows.items()))
+
+
+def changed_sources(
+    recorded: Iterable[tuple[str, str]], now: Iterable[tuple[str, str]]
+) -> list[str]:
+    """Manifest paths whose declarations differ between a plan and now (added, removed too)."""
+    before, after = dict(recorded), dict(now)
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
 def assemble(
@@ -150,9 +276,11 @@ def assemble(
     *,
     digest: str,
     tool_version: str,
+    sources: tuple[tuple[str, str], ...] = (),
 ) -> Plan:
     return Plan(
         accounts=tuple(sorted(accounts, key=lambda a: a.account)),
         manifest_digest=digest,
         tool_version=tool_version,
+        sources=sources,
     )

@@ -7,7 +7,9 @@ from enum import StrEnum
 
 from reconciler.diagnostics import Diagnostic, Position
 
-FORMAT_VERSION = 1
+# 2: senders record their type and status (a saved plan is re-derived from them),
+# a sender's number may be null (pending registration), notices carry codes.
+FORMAT_VERSION = 2
 
 
 class Action(StrEnum):
@@ -40,13 +42,38 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class SenderSnapshot:
-    """What the plan read for one sender: apply compares against it to spot stale changes."""
+    """What the plan read for one sender.
+
+    Apply compares against it to spot stale changes, and re-derives a saved
+    plan's changes from it: it holds every field the diff reads.
+    """
 
     id: str
-    number: str
+    number: str | None  # None while the sender is pending registration
     country: str
     forwarding_number: str | None
     etag: str | None
+    type: str = "toll_free"
+    status: str = "active"
+
+
+class Level(StrEnum):
+    NOTE = "note"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a reviewer should know that is not a change: never changes the exit code.
+
+    ``code`` is a registered CF5xx code (``reconciler.rules.codes``); ``sender``
+    the sender it is about, if any.
+    """
+
+    level: Level
+    code: str
+    message: str
+    sender: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +83,7 @@ class Summary:
     delete: int = 0
     unchanged: int = 0
     unmanaged: int = 0
+    pending: int = 0  # senders without a number yet (pending registration)
 
     def __add__(self, other: Summary) -> Summary:
         return Summary(
@@ -64,6 +92,7 @@ class Summary:
             self.delete + other.delete,
             self.unchanged + other.unchanged,
             self.unmanaged + other.unmanaged,
+            self.pending + other.pending,
         )
 
     def as_dict(self) -> dict[str, int]:
@@ -73,6 +102,7 @@ class Summary:
             "delete": self.delete,
             "unchanged": self.unchanged,
             "unmanaged": self.unmanaged,
+            "pending": self.pending,
         }
 
 
@@ -87,7 +117,11 @@ class AccountPlan:
     managed: int = 0  # declared senders of this account
     managed_forwardings: int = 0  # live forwardings on managed senders (thresholds use it)
     senders: tuple[SenderSnapshot, ...] = ()
-    warnings: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[Notice, ...]:
+        return tuple(n for n in self.notices if n.level is Level.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +131,8 @@ class Plan:
     tool_version: str
     format_version: int = FORMAT_VERSION
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    # (manifest path, digest of what it asks for): names the file that changed since
+    sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -112,3 +148,7 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(a.changes for a in self.accounts)
+
+    @property
+    def notices(self) -> tuple[Notice, ...]:
+        return tuple(n for a in self.accounts for n in a.notices)

@@ -1,10 +1,10 @@
-"""Render a Plan for people (text, markdown) and machines (json). Pure functions."""
+"""Render a Plan for people (text, markdown, checklist) and machines (json). Pure functions."""
 
 from __future__ import annotations
 
 import json
 
-from reconciler.plan.model import AccountPlan, Action, Change, Plan, Summary
+from reconciler.plan.model import AccountPlan, Action, Change, Notice, Plan, Summary
 
 NONE = "(none)"
 # GitHub refuses comments over 65,536 characters; stay well under with room for a header.
@@ -21,15 +21,20 @@ def _num(value: str | None) -> str:
 
 def _source(change: Change) -> str:
     if change.source is None:
-        return "not declared (prune)"
+        return "prune: declared in no manifest"
     return f"{change.source.path}:{change.source.line}"
 
 
 def _counts(s: Summary) -> str:
+    pending = f", {s.pending} pending registration" if s.pending else ""
     return (
         f"{s.create} to create, {s.update} to update, {s.delete} to delete; "
-        f"{s.unchanged} unchanged, {s.unmanaged} unmanaged"
+        f"{s.unchanged} unchanged, {s.unmanaged} unmanaged{pending}"
     )
+
+
+def _notice(n: Notice) -> str:
+    return f"{n.level.value}[{n.code}]: {n.message}"
 
 
 # ---------------------------------------------------------------- text
@@ -39,8 +44,8 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     lines: list[str] = []
     for acct in plan.accounts:
         lines.append(f"account {acct.account}" + (" (prune)" if acct.prune else ""))
-        for w in acct.warnings:
-            lines.append(f"  warning: {w}")
+        for n in acct.notices:
+            lines.append(f"  {_notice(n)}")
         width = max((len(c.sender) for c in acct.changes), default=0)
         for c in acct.changes:
             sym = c.action.symbol
@@ -84,10 +89,19 @@ def _md_row(c: Change) -> str:
     )
 
 
+def _md_notices(acct: AccountPlan) -> list[str]:
+    if not acct.notices:
+        return []
+    icon = {"warning": "⚠️", "note": "ℹ️"}
+    return [
+        *(f"- {icon[n.level.value]} **{n.level.value}** `{n.code}`: {_md_escape(n.message)}"
+          for n in acct.notices),
+        "",
+    ]  # fmt: skip
+
+
 def _md_account(acct: AccountPlan) -> list[str]:
-    out = [f"#### `{acct.account}`", ""]
-    # Key warnings ("this key could not apply") are left out on purpose: markdown
-    # goes to PR comments and drift summaries, which run with read-only keys.
+    out = [f"#### `{acct.account}`" + (" (prune)" if acct.prune else ""), "", *_md_notices(acct)]
     if not acct.changes:
         return [*out, "No changes.", ""]
     rows = ["| | sender | before | after | source |", "|---|---|---|---|---|"]
@@ -123,7 +137,7 @@ def render_markdown(plan: Plan, *, budget: int = MARKDOWN_BUDGET) -> str:
     text = "\n".join(head) + "\n"
     shown = 0
     for i, acct in enumerate(plan.accounts):
-        if not acct.changes:
+        if not acct.changes and not acct.notices:
             continue
         block = "\n".join(_md_account(acct)) + "\n"
         if len(text) + len(block) > budget:
@@ -162,12 +176,79 @@ def plan_document(plan: Plan) -> dict[str, object]:
             for c in plan.changes
         ],
         "accounts": [
-            {"account": a.account, "summary": a.summary.as_dict(), "warnings": list(a.warnings)}
+            {
+                "account": a.account,
+                "prune": a.prune,
+                "summary": a.summary.as_dict(),
+                "warnings": [_notice_doc(n) for n in a.notices if n.level.value == "warning"],
+                "notes": [_notice_doc(n) for n in a.notices if n.level.value == "note"],
+                "pending": [s.id for s in a.senders if s.number is None],
+            }
             for a in plan.accounts
         ],
         "summary": plan.summary.as_dict(),
+        "warnings": [
+            {"account": a.account, **_notice_doc(n)} for a in plan.accounts for n in a.warnings
+        ],
     }
+
+
+def _notice_doc(n: Notice) -> dict[str, object]:
+    return {"code": n.code, "message": n.message, "sender": n.sender}
 
 
 def render_json(plan: Plan) -> str:
     return json.dumps(plan_document(plan), indent=2, sort_keys=False) + "\n"
+
+
+# ---------------------------------------------------------------- checklist
+
+CHECKLIST_PATH = "Settings → SMS → Sender preferences → Call forwarding"
+
+
+def _ui(number: str | None) -> str:
+    from reconciler.numbers import display
+
+    return "no forwarding" if number is None else f"{display(number)} ({number})"
+
+
+def _task(c: Change) -> str:
+    from reconciler.numbers import display
+
+    sender = f"**{display(c.sender)}** ({c.sender})"
+    if c.action is Action.CREATE:
+        what = f"set up forwarding to **{_ui(c.after)}**"
+    elif c.action is Action.UPDATE:
+        what = f"edit: change the forwarding number from {_ui(c.before)} to **{_ui(c.after)}**"
+    else:
+        what = f"delete the forwarding number (now {_ui(c.before)})"
+    return f"- [ ] {sender}: {what}"
+
+
+def render_checklist(plan: Plan) -> str:
+    """The changes as a Markdown task list to follow by hand in the vendor's UI.
+
+    For an API without the forwarding write (the vendor's published API): plan,
+    follow the list, plan again, and the plan shows nothing to do.
+    """
+    lines = ["# callfwd checklist", ""]
+    if not plan.has_changes:
+        lines += ["Nothing to do: live settings match the manifests.", ""]
+    else:
+        n = len(plan.changes)
+        lines += [
+            f"{n} change{'s' if n != 1 else ''} to make by hand. For each sender: open the "
+            f"account, go to {CHECKLIST_PATH}, and do what the line says (Set up, Edit or "
+            "Delete, then Save). Then run `callfwd plan` again: it shows no changes when every "
+            "box is done.",
+            "",
+        ]
+    for acct in plan.accounts:
+        if not acct.changes and not acct.notices:
+            continue
+        lines += [f"## Account `{acct.account}`", ""]
+        lines += [_task(c) for c in acct.changes]
+        if acct.changes:
+            lines.append("")
+        lines += _md_notices(acct)
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -9,6 +9,7 @@ new codes. ``docs/rules.md`` documents each one and a test checks that it does.
     CF2xx  sender numbers
     CF3xx  forward_to numbers
     CF4xx  owners, roles and the --actor check
+    CF5xx  plan: declared senders against the live account, notices for reviewers
 """
 
 from __future__ import annotations
@@ -175,6 +176,57 @@ _CODES = (
         "duplicate owner",
         "The same email is listed twice among a manifest's owners (a warning).",
     ),
+    # -- CF5xx: plan (declared senders against the live account) -------------
+    Code(
+        "CF501",
+        "sender not in account",
+        "The account has no sender with this number (a plan error).",
+    ),
+    Code(
+        "CF502",
+        "sender only Canadian",
+        "The account has this toll-free number only as a Canadian sender (a plan error).",
+    ),
+    Code(
+        "CF503",
+        "sender cannot forward",
+        "The account's sender with this number is not toll-free (a plan error).",
+    ),
+    Code(
+        "CF510",
+        "sender pending registration",
+        "A sender has no number yet, so no manifest can name it (a plan note).",
+    ),
+    Code(
+        "CF511",
+        "no forwarding while being verified",
+        "A toll-free sender being verified has no forwarding (a plan note).",
+    ),
+    Code(
+        "CF512",
+        "forwarding on a sender that does not send",
+        "Forwarding is declared for a suspended or rejected sender (a plan warning).",
+    ),
+    Code(
+        "CF520",
+        "above the safety threshold",
+        "Apply will refuse this account's changes without --allow-mass-changes (a plan warning).",
+    ),
+    Code(
+        "CF521",
+        "key may not write",
+        "The account's key could not apply the plan: role or scope (a plan warning).",
+    ),
+    Code(
+        "CF522",
+        "no forwarding write in the API",
+        "The settings API offers no way to change forwarding numbers (a plan warning).",
+    ),
+    Code(
+        "CF523",
+        "prune off for this run",
+        "Paths outside callfwd.yaml's manifests were given, so nothing is pruned (a plan note).",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -211,6 +263,9 @@ UNKNOWN_KEY, MISSING_KEY, WRONG_TYPE, UNQUOTED_NUMBER, YAML_BOOL, YAML_OTHER = (
 BAD_VERSION, BAD_ACCOUNT, BAD_VALUE = "CF107", "CF108", "CF109"
 DUPLICATE_SENDER = "CF208"
 LOOP, CHAIN = "CF304", "CF305"
+SENDER_NOT_IN_ACCOUNT, SENDER_ONLY_CANADIAN, SENDER_CANNOT_FORWARD = "CF501", "CF502", "CF503"
+PENDING_SENDER, UNVERIFIED_WITHOUT_FORWARDING, FORWARDING_NOT_SENDING = "CF510", "CF511", "CF512"
+ABOVE_THRESHOLD, KEY_MAY_NOT_WRITE, NO_WRITE_API, PRUNE_OFF = "CF520", "CF521", "CF522", "CF523"
 UNKNOWN_ROLE, DISALLOWED_ROLE, NO_ALLOWED_OWNER, BAD_EMAIL, ACTOR, DUPLICATE_OWNER = (
     "CF401",
     "CF402",

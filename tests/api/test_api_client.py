@@ -320,8 +320,32 @@ async def test_a_document_without_what_is_needed_is_an_api_error(fake_time: Fake
         ACCOUNT, doc([{"type": "text-messaging-sender", "id": "s1", "attributes": {}}])
     )
     async with make_client(handler, fake_time) as client:
-        with pytest.raises(ApiError, match=r"sender s1.*sender_identifier"):
+        with pytest.raises(ApiError, match=r"sender s1.*sender_type"):
             await client.list_senders()
+
+
+async def test_a_pending_sender_without_a_number_is_read_not_refused(
+    fake_time: FakeTime,
+) -> None:
+    # The vendor's published contract: sender_identifier is null while the sender is
+    # pending registration; the whole list must still be read.
+    pending = {
+        "type": "text-messaging-sender",
+        "id": "01PENDING",
+        "attributes": {
+            "sender_identifier": None,
+            "sender_type": "toll_free",
+            "sender_details": {"country": "US"},
+            "status": "pending_registration",
+            "forwarding_number": None,
+            "created_at": "2026-11-01T00:00:00Z",
+        },
+    }
+    handler, _ = script(ACCOUNT, doc([pending]))
+    async with make_client(handler, fake_time) as client:
+        (sender,) = await client.list_senders()
+    assert sender.number is None and sender.pending and sender.status == "pending_registration"
+    assert sender.etag is None
 
 
 # -- retries -------------------------------------------------------------------------------------

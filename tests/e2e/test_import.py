@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workspace import Workspace
+from workspace import Workspace, manifest
 
 
 def test_import_then_plan_is_empty_for_several_accounts(workspace: Workspace) -> None:
@@ -29,8 +29,57 @@ def test_include_empty_lists_every_toll_free_sender_and_still_plans_empty(
     text = Path("manifests/emp-0000/imported.yaml").read_text()
     assert text.count("  - sender:") == 25  # the Canadian siblings are not listed
     assert text.count("forward_to: null") == 17
-    assert text.startswith("# yaml-language-server: $schema=../../schemas/manifest.v1.schema.json")
+    # No schemas/ in this repository: no modeline pointing at a file that is not there.
+    assert "yaml-language-server" not in text
     assert workspace.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_the_modeline_points_at_the_schema_where_the_repository_has_it(
+    workspace: Workspace,
+) -> None:
+    workspace.use_generated("mod", 1, 2)
+    workspace.write("schemas/manifest.v1.schema.json", "{}")
+    assert workspace.run("import", "--account", "mod-0000").code == 0
+    text = Path("manifests/mod-0000/imported.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=../../schemas/manifest.v1.schema.json")
+
+
+def test_an_owner_whose_role_may_not_forward_is_refused_as_validate_refuses_it(
+    workspace: Workspace,
+) -> None:
+    workspace.use_generated("rol", 1, 3)
+    run = workspace.run("import", "--account", "rol-0000", "--owner", "bob@acme.example:analyst")
+    assert run.code == 1
+    assert (
+        "manifests/rol-0000/imported.yaml:7:11: error[CF402] bob@acme.example: the role analyst "
+        "may not configure call forwarding"
+    ) in run.stderr
+    assert "Nothing was written" in run.stderr
+    assert not Path("manifests/rol-0000/imported.yaml").exists()
+
+
+def test_senders_another_manifest_declares_are_left_out_and_the_result_plans_empty(
+    workspace: Workspace,
+) -> None:
+    workspace.use_generated("dup", 1, 6, forwarding=1)
+    live = [s for s in workspace.sandbox.senders("dup-0000") if s["country"] == "US"]
+    first = live[0]
+    workspace.write(
+        "manifests/dup-0000/existing.yaml",
+        manifest("dup-0000", {first["number"]: first["forward_to"]}),
+    )
+    run = workspace.run("import", "--account", "dup-0000", "--include-empty")
+    assert run.code == 0, run.stderr
+    assert f"Left out 1 sender that another manifest already declares: {first['number']}." in (
+        run.stderr
+    )
+    text = Path("manifests/dup-0000/imported.yaml").read_text()
+    assert first["number"] not in text
+    assert text.count("  - sender:") == len(live) - 1
+    assert workspace.run("validate").code == 0
+    plan = workspace.run("plan", "--detailed-exitcode")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    assert workspace.sandbox.writes() == []
 
 
 def test_import_refuses_to_overwrite_without_force(workspace: Workspace) -> None:

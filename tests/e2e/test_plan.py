@@ -45,7 +45,14 @@ def test_demo_plan_in_json(workspace: Workspace) -> None:
         ("acme-us", "delete", "+18665550133", "+16175550100", None),
         ("globex", "create", "+18885550160", None, "+14155550123"),
     }
-    assert doc["summary"] == {"create": 2, "update": 1, "delete": 1, "unchanged": 2, "unmanaged": 1}
+    assert doc["summary"] == {
+        "create": 2,
+        "update": 1,
+        "delete": 1,
+        "unchanged": 2,
+        "unmanaged": 1,
+        "pending": 0,
+    }
     assert doc["changes"][0]["source"] == {
         "path": "manifests/acme-us/customer-care.yaml",
         "line": 11,
@@ -120,7 +127,7 @@ def test_a_key_that_could_not_apply_gives_a_warning(workspace: Workspace) -> Non
     workspace.env["ACME_US_KEY"] = ACME_ANALYST
     run = workspace.run("plan")
     assert run.code == 0
-    assert "warning: the key's user ari@acme.example has role analyst" in run.stdout
+    assert "warning[CF521]: the key's user ari@acme.example has role analyst" in run.stdout
 
 
 def test_pagination_reads_every_page_with_the_minimum_calls(workspace: Workspace) -> None:
@@ -132,7 +139,9 @@ def test_pagination_reads_every_page_with_the_minimum_calls(workspace: Workspace
     assert run.code == 0, run.stderr
     assert json.loads(run.stdout)["summary"]["create"] == 95
     assert workspace.sandbox.count(route="/api/text-messaging-senders") == 5  # ceil(95 / 20)
-    assert workspace.sandbox.metrics()["total"] == 5 + 2  # pages + preflight (accounts, me)
+    # pages + preflight (accounts, me) + one probe per API for the forwarding write
+    assert workspace.sandbox.count(method="OPTIONS") == 1
+    assert workspace.sandbox.metrics()["total"] == 5 + 2 + 1
 
 
 def test_retries_ride_out_injected_429_and_503(workspace: Workspace) -> None:

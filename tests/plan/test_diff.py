@@ -19,6 +19,7 @@ def live(
     country: str = "US",
     kind: str = "toll_free",
     sid: str | None = None,
+    status: str = "active",
 ) -> LiveSender:
     return LiveSender(
         id=sid or f"{number}-{country}",
@@ -26,7 +27,7 @@ def live(
         number=number,
         type=kind,
         country=country,
-        status="active",
+        status=status,
         forwarding_number=fwd,
         etag=f"e-{number}-{country}",
     )
@@ -117,3 +118,74 @@ def test_digest_ignores_order_and_changes_with_content() -> None:
     assert manifest_digest(a, {ACCT: False}) != manifest_digest(a, {ACCT: True})
     b = [want("+18335550100", "+12125550198"), want("+18445550111", None)]
     assert manifest_digest(a, {ACCT: False}) != manifest_digest(b, {ACCT: False})
+
+
+def codes_of(plan: object) -> list[str]:
+    return [n.code for n in plan.notices]  # type: ignore[attr-defined]
+
+
+def test_a_pending_sender_without_a_number_is_listed_never_an_error() -> None:
+    pending = LiveSender("01PENDING", ACCT, None, "toll_free", "US", "pending_registration", None)
+    plan, problems = diff_account(
+        ACCT, [want("+18335550100", "+12125550199")], [live("+18335550100", None), pending]
+    )
+    assert problems == []
+    assert plan.summary.pending == 1 and plan.summary.unmanaged == 0
+    assert [c.action for c in plan.changes] == [Action.CREATE]
+    (note,) = plan.notices
+    assert note.code == "CF510" and "01PENDING" in note.message
+    assert [s.number for s in plan.senders] == [None, "+18335550100"]
+
+
+@pytest.mark.parametrize(
+    ("declared", "prune", "expected"),
+    [
+        (None, False, ["CF511"]),  # undeclared, no forwarding
+        ("+12125550199", False, []),  # the plan creates its forwarding
+        (False, False, ["CF511"]),  # declared with forward_to: null
+    ],
+)
+def test_a_sender_being_verified_without_forwarding_gets_a_note(
+    declared: str | bool | None, prune: bool, expected: list[str]
+) -> None:
+    desired = [] if declared is None else [want("+18445550111", declared or None)]
+    plan, problems = diff_account(
+        ACCT, desired, [live("+18445550111", None, status="registering")], prune=prune
+    )
+    assert problems == []
+    assert codes_of(plan) == expected
+
+
+def test_a_sender_being_verified_that_prune_would_empty_gets_a_note() -> None:
+    plan, _ = diff_account(
+        ACCT, [], [live("+18445550111", "+12125550100", status="registering")], prune=True
+    )
+    assert [c.action for c in plan.changes] == [Action.DELETE]
+    assert codes_of(plan) == ["CF511"]
+
+
+@pytest.mark.parametrize("status", ["suspended", "registration_failed"])
+def test_forwarding_declared_on_a_sender_that_does_not_send_is_a_warning(status: str) -> None:
+    plan, problems = diff_account(
+        ACCT, [want("+18665550133", "+12125550199")], [live("+18665550133", None, status=status)]
+    )
+    assert problems == []
+    (warning,) = plan.warnings
+    assert warning.code == "CF512" and status in warning.message
+    assert [c.action for c in plan.changes] == [Action.CREATE]  # still planned
+
+
+def test_prune_never_touches_a_sender_declared_by_a_manifest_outside_this_run() -> None:
+    plan, _ = diff_account(
+        ACCT,
+        [want("+18335550100", "+12125550199")],
+        [
+            live("+18335550100", "+12125550199"),
+            live("+18445550111", "+12125550100"),  # declared in another file
+            live("+18555550122", "+12125550101"),  # declared nowhere
+        ],
+        prune=True,
+        declared_elsewhere={"+18445550111"},
+    )
+    assert [(c.action, c.sender) for c in plan.changes] == [(Action.DELETE, "+18555550122")]
+    assert plan.summary.unmanaged == 0

@@ -53,8 +53,39 @@ def test_foreign_or_future_files_are_refused(text: str, fragment: str) -> None:
         planfile.loads(text)
 
 
+def rebound(doc: dict[str, object]) -> str:
+    """The document with its plan_digest recomputed, as a careful forger would."""
+    doc["plan_digest"] = planfile._bind(doc)
+    return json.dumps(doc)
+
+
 def test_damaged_plan_names_the_field() -> None:
     doc = json.loads(planfile.dumps(sample()))
     doc["accounts"][0]["changes"][0]["action"] = "explode"
     with pytest.raises(PlanFileError, match=r"accounts\.0\.changes\.0\.action"):
+        planfile.loads(rebound(doc))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["accounts"][0]["changes"][0].update(after="+14165550100"),
+        lambda d: d["accounts"][0]["changes"].append(dict(d["accounts"][0]["changes"][0])),
+        lambda d: d["accounts"][0]["changes"].clear(),
+        lambda d: d["accounts"][0]["senders"][0].update(forwarding_number=None),
+        lambda d: d.update(manifest_digest="sha256:0"),
+        lambda d: d.pop("plan_digest"),
+    ],
+    ids=["edited-after", "added-change", "removed-changes", "edited-read", "digest", "unbound"],
+)
+def test_any_edit_of_a_saved_plan_is_refused_at_load(edit: object) -> None:
+    doc = json.loads(planfile.dumps(sample()))
+    edit(doc)  # type: ignore[operator]
+    with pytest.raises(PlanFileError, match="edited after `callfwd plan --out` wrote it"):
         planfile.loads(json.dumps(doc))
+
+
+def test_a_truncated_plan_file_is_refused() -> None:
+    text = planfile.dumps(sample())
+    with pytest.raises(PlanFileError, match="invalid JSON"):
+        planfile.loads(text[: len(text) // 2])

@@ -43,8 +43,10 @@ def test_markdown_folds_long_lists() -> None:
 
 def test_json_document_matches_the_documented_shape() -> None:
     doc = json.loads(render.render_json(plan_with(2)))
-    assert doc["format_version"] == 1
-    assert doc["summary"] == {"create": 2, "update": 0, "delete": 0, "unchanged": 0, "unmanaged": 0}
+    assert doc["format_version"] == 2
+    assert doc["summary"] == {
+        "create": 2, "update": 0, "delete": 0, "unchanged": 0, "unmanaged": 0, "pending": 0
+    }  # fmt: skip
     assert doc["changes"][0] == {
         "action": "create",
         "account": "acct-0",

@@ -1,0 +1,30 @@
+"""What the vendor says about senders, written once: types, statuses, who may forward.
+
+The vendor's help article: only US toll-free numbers can forward calls; short
+codes and numbers outside the US cannot; and "call forwarding is recommended
+while your toll-free number is being verified". The planner, the importer and
+the local server all ask here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+SenderType = Literal["toll_free", "short_code", "long_code", "alpha", "vanity_short_code"]
+Status = Literal[
+    "active", "pending_registration", "registering", "registration_failed", "suspended"
+]
+SENDER_TYPES: tuple[str, ...] = get_args(SenderType)
+STATUSES: tuple[str, ...] = get_args(Status)
+
+# The vendor shows no number (sender_identifier: null) while a sender is in this status.
+PENDING = "pending_registration"
+# Being verified: the help article recommends forwarding calls already.
+BEING_VERIFIED = frozenset({"registering"})
+# Statuses in which the sender sends nothing: forwarding declared there is likely stale.
+NOT_SENDING = frozenset({"suspended", "registration_failed"})
+
+
+def may_forward(sender_type: str, country: str) -> bool:
+    """Only a US toll-free sender can forward calls (its Canadian sibling cannot)."""
+    return sender_type == "toll_free" and country == "US"
