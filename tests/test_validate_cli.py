@@ -101,11 +101,27 @@ def test_config_flag_names_the_file_and_a_missing_one_is_an_error(
     code, out = _run("validate", "--config", "conf.yaml")
     assert code == 1
     assert out.splitlines() == [
-        "nowhere:1:1: error[CF001] no such file or directory",
+        "nowhere:1:1: error[CF002] no manifests here: looked for nowhere/ (the manifests: "
+        "list of conf.yaml); give the manifests to check (`callfwd validate PATH...`), run "
+        "from your repository's root, or list them under manifests: in callfwd.yaml",
         "invalid: 0 files, 0 senders, 1 error",
     ]
     code, out = _run("validate", "--config", "missing.yaml")
     assert code == 1 and "config file not found" in out
+
+
+def test_a_folder_without_manifests_says_what_it_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = _run("validate")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "manifests:1:1: error[CF002] no manifests here: looked for manifests/ (the default, "
+        "as there is no callfwd.yaml here); give the manifests to check (`callfwd validate "
+        "PATH...`), run from your repository's root, or list them under manifests: in "
+        "callfwd.yaml"
+    )
 
 
 def test_an_empty_directory_is_an_error(tmp_path: Path) -> None:

@@ -67,15 +67,32 @@ def _walk(top: str) -> list[tuple[str, Path]]:
     return found
 
 
+def _nothing_here(config: Config) -> str:
+    where = (
+        f"the manifests: list of {config.source}"
+        if config.source
+        else "the default, as there is no callfwd.yaml here"
+    )
+    return (
+        f"no manifests here: looked for {', '.join(config.manifests)} ({where}); give the "
+        "manifests to check (`callfwd validate PATH...`), run from your repository's root, "
+        "or list them under manifests: in callfwd.yaml"
+    )
+
+
 def discover(paths: Sequence[str], config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Files to validate for ``paths`` (``config.manifests`` when empty)."""
     diags: list[Diagnostic] = []
     files: dict[str, SourceFile] = {}
     seen: set[str] = set()
     excluded = _exclusion(config)
+    defaults = not paths
     for arg in paths or config.manifests:
         path = Path(arg)
         display = path.as_posix()
+        if defaults and not path.exists():
+            diags.append(error(Position(display, 1, 1), codes.NO_MANIFESTS, _nothing_here(config)))
+            continue
         if path.is_dir():
             found = [(d, p) for d, p in _walk(str(path)) if not excluded(d)]
             if not found:
