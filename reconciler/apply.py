@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
     from reconciler.api.pacing import Pacer
     from reconciler.config import AccountTarget
-    from reconciler.planner import AccountSession
+    from reconciler.planner import AccountSession, Preflight
 
 log = logging.getLogger(__name__)
 
@@ -237,14 +237,13 @@ async def _check_account(
     acct: AccountPlan,
     pacer: Pacer,
     caps: CapabilityCache,
-    checked: bool,
+    known: Preflight | None,
 ) -> list[str]:
     """Why this account could not be applied (empty when it can); writes nothing."""
-    async with open_client(target, pacer=pacer, checked=checked) as client:
-        problems = []
-        if not checked:
-            pre = await preflight(client, target, caps(target))
-            problems += [f"account {target.name}: {w}" for w in pre.refusals]
+    async with open_client(target, pacer=pacer, checked=known is not None) as client:
+        pre = known or await preflight(client, target)
+        await pre.learn_me(client, caps(target))
+        problems = [f"account {target.name}: {w}" for w in pre.refusals]
         if not await caps(target).write(client, acct.changes[0].sender_id):
             problems.append(f"account {target.name}: {NO_WRITE.format(url=target.api_url)}")
     return problems
@@ -290,16 +289,18 @@ async def apply_async(
         await gather_bounded(
             [
                 partial(
-                    _check_account, targets[a.account], a, pace[a.account], caps, a.account in known
+                    _check_account,
+                    targets[a.account],
+                    a,
+                    pace[a.account],
+                    caps,
+                    known[a.account].preflight if a.account in known else None,
                 )
                 for a in work
             ]
         ),
     )
-    problems = sorted(set(problems)) + [p for c in checks for p in c]
-    problems += [
-        f"account {n}: {w}" for n in names if n in known for w in known[n].preflight.refusals
-    ]
+    problems += [p for c in checks for p in c]
     if problems:
         listed = "\n  ".join(problems)
         raise CallfwdError(f"refusing to apply, nothing was changed:\n  {listed}")

@@ -1,9 +1,13 @@
 """Read live state and build a Plan: the I/O half of ``callfwd plan``.
 
 validate manifests → resolve accounts (callfwd.yaml / env) → per account,
-concurrently: preflight (the key's account must be the configured account id;
-role and scopes where the API tells them) → list every sender → ``plan.diff``
-→ notices (thresholds, key, write offered) → one Plan.
+concurrently: preflight (``GET /api/accounts``: the key's account must be the
+configured account id) → list every sender → ``plan.diff`` → for an account
+with changes, what apply would meet: thresholds, the key's role and scopes
+where the API tells them, whether the API offers the write → one Plan.
+
+An account with at most one page of senders and no changes costs exactly two
+calls: the key check and the page.
 
 Planning only reads. Nothing here writes to any API.
 """
@@ -94,15 +98,20 @@ class CapabilityCache:
 
 @dataclass
 class Preflight:
+    """The key checked for one account; who its user is, once asked (``asked_me``)."""
+
     account: str
-    role: str | None
-    scopes: tuple[str, ...]
-    notices: list[Notice] = field(default_factory=list)
     me: Me | None = None  # the key's user, where the API says who it is
+    asked_me: bool = False
 
     @property
     def refusals(self) -> list[str]:
-        return [n.message for n in self.notices if n.code == codes.KEY_MAY_NOT_WRITE]
+        return write_refusals(self.me)
+
+    async def learn_me(self, client: SettingsClient, caps: Capabilities) -> None:
+        if not self.asked_me:
+            self.me = await caps.me(client)
+            self.asked_me = True
 
 
 @dataclass(frozen=True)
@@ -167,10 +176,8 @@ def write_refusals(me: Me | None) -> list[str]:
     return out
 
 
-async def preflight(
-    client: SettingsClient, target: AccountTarget, caps: Capabilities | None = None
-) -> Preflight:
-    """Check that the key belongs to the target's account; learn its role where offered."""
+async def preflight(client: SettingsClient, target: AccountTarget) -> Preflight:
+    """Check that the key belongs to the target's account (one ``GET /api/accounts``)."""
     name, expected = target.name, account_id(target)
     try:
         acct = await client.get_account()
@@ -190,14 +197,7 @@ async def preflight(
             f"account {name}: the API key in {target.api_key_env} belongs to account {acct.id}, "
             f"not {shown}; refusing to plan or apply {name} with another account's key"
         )
-    me = await (caps.me(client) if caps is not None else client.get_me())
-    return Preflight(
-        account=name,
-        role=None if me is None else me.role,
-        scopes=() if me is None else tuple(me.scopes),
-        notices=[Notice(Level.WARNING, codes.KEY_MAY_NOT_WRITE, w) for w in write_refusals(me)],
-        me=me,
-    )
+    return Preflight(account=name)
 
 
 def open_client(
@@ -255,9 +255,9 @@ def settle(names: Sequence[str], results: Sequence[T | BaseException]) -> tuple[
     return ok, errors
 
 
-async def _preflight(target: AccountTarget, pacer: Pacer, caps: Capabilities) -> Preflight:
+async def _preflight(target: AccountTarget, pacer: Pacer) -> Preflight:
     async with open_client(target, pacer=pacer) as client:
-        return await preflight(client, target, caps)
+        return await preflight(client, target)
 
 
 async def _plan_account(
@@ -269,7 +269,7 @@ async def _plan_account(
     declared: Collection[str],
     prune: bool,
 ) -> tuple[AccountPlan, list[Diagnostic]]:
-    notices = list(pre.notices)
+    notices = []
     if target.prune and not prune:
         notices.append(
             Notice(
@@ -290,11 +290,15 @@ async def _plan_account(
             declared_elsewhere=declared,
             notices=notices,
         )
+        # What apply would meet; asked only where there is something to apply.
         extra = threshold_verdicts(acct, target.thresholds)
-        if acct.changes and not await caps.write(client, acct.changes[0].sender_id):
-            extra.append(
-                Notice(Level.WARNING, codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url))
-            )
+        if acct.changes:
+            await pre.learn_me(client, caps)
+            extra += [Notice(Level.WARNING, codes.KEY_MAY_NOT_WRITE, w) for w in pre.refusals]
+            if not await caps.write(client, acct.changes[0].sender_id):
+                extra.append(
+                    Notice(Level.WARNING, codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url))
+                )
     if extra:
         from dataclasses import replace
 
@@ -320,9 +324,7 @@ async def plan_async(
     # account stops the whole run before any work.
     checks, errors = settle(
         names,
-        await gather_bounded(
-            [partial(_preflight, targets[n], pace[n], caps(targets[n])) for n in names]
-        ),
+        await gather_bounded([partial(_preflight, targets[n], pace[n]) for n in names]),
     )
     if errors:
         return PlanResult(None, [], errors)

@@ -82,7 +82,8 @@ def command(
 
     async def read() -> tuple[list[Owner], list[LiveSender]]:
         async with open_client(target) as client:
-            me = (await preflight(client, target)).me
+            await preflight(client, target)
+            me = await client.get_me()  # None where the API does not say who the key is
             senders = await client.list_senders()
         found = [Owner(e, r) for e, r in parsed]
         if not found:

@@ -206,3 +206,22 @@ def test_drift_made_by_hand_is_detected_exactly(workspace: Workspace) -> None:
             "source": {"path": "manifests/acme-us/customer-care.yaml", "line": 9},
         }
     ]
+
+
+def test_an_account_without_changes_costs_exactly_two_calls(workspace: Workspace) -> None:
+    # The key check (GET /api/accounts) and one page: nothing else is asked when there is
+    # nothing to apply (no /api/me, no write probe).
+    workspace.use_generated("two", 3, 20, forwarding=20)
+    for account in workspace.accounts:
+        rows = {
+            s["number"]: s["forward_to"]
+            for s in workspace.sandbox.senders(account)
+            if s["country"] == "US"
+        }
+        workspace.write(f"manifests/{account}.yaml", manifest(account, rows))
+    workspace.sandbox.reset_metrics()
+    run = workspace.run("plan", "--detailed-exitcode")
+    assert run.code == 0, run.stdout + run.stderr
+    assert workspace.sandbox.count(route="/api/accounts") == 3
+    assert workspace.sandbox.count(route="/api/text-messaging-senders") == 3
+    assert workspace.sandbox.metrics()["total"] == 6
