@@ -361,6 +361,16 @@ async def plan_async(
 
 
 def make_plan(
-    desired: Desired | Iterable[Forwarding], targets: Mapping[str, AccountTarget]
+    desired: Desired | Iterable[Forwarding],
+    targets: Mapping[str, AccountTarget],
+    *,
+    jobs: int = 1,
 ) -> PlanResult:
+    """Plan every account of ``targets``; ``jobs`` > 1 shards them over processes."""
+    if not isinstance(desired, Desired):
+        desired = Desired(tuple(desired))
+    if jobs > 1 and len(targets) > 1:
+        from reconciler.sharding import plan_sharded
+
+        return plan_sharded(desired, targets, jobs)
     return asyncio.run(plan_async(desired, targets))

@@ -38,6 +38,7 @@ _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
     type=click.Path(dir_okay=False),
     help="Append one JSON line per change to this file.",
 )
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help=common.JOBS_HELP)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
 def command(
     paths: tuple[str, ...],
@@ -49,6 +50,7 @@ def command(
     no_verify: bool,
     allow_mass_changes: bool,
     audit_log: str | None,
+    jobs: int | None,
     config_path: str | None,
 ) -> int:
     """Apply the manifests (or a saved plan) to the live settings API.
@@ -64,7 +66,7 @@ def command(
     if plan_file:
         plan = _load_saved_plan(plan_file, paths, accounts, config_path)
     else:
-        result = common.plan_result_or_report(paths, accounts, config_path)
+        result = common.plan_result_or_report(paths, accounts, config_path, jobs=jobs)
         plan, sessions = (None, None) if result is None else (result.plan, result.sessions)
     if plan is None:
         return EXIT_FAILURE
