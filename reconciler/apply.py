@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 class Outcome(StrEnum):
     APPLIED = "applied"
     ALREADY_SET = "already set"

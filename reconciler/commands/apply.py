@@ -120,6 +120,7 @@ def _load_saved_plan(
     from reconciler.plan import planfile
     from reconciler.plan.diff import changed_sources, manifest_digest, source_digests
     from reconciler.plan.rederive import rederive
+    from reconciler.validate import us_territories
 
     try:
         with open(plan_file, encoding="utf-8") as fh:
@@ -144,7 +145,13 @@ def _load_saved_plan(
             f"{plan_file}: the manifests changed since this plan was made{what}; "
             "plan again and review the new plan"
         )
-    problems = rederive(plan, planned, prune=prune, declared=desired.declared)
+    problems = rederive(
+        plan,
+        planned,
+        prune=prune,
+        declared=desired.declared,
+        us_territories=us_territories(config),
+    )
     if problems:
         listed = "\n  ".join(problems)
         raise PlanFileError(

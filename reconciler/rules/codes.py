@@ -153,6 +153,11 @@ _CODES = (
     ),
     Code("CF308", "letters in forward_to", "The forwarding number contains letters."),
     Code("CF309", "forward_to is a short code", "Calls cannot be forwarded to a short code."),
+    Code(
+        "CF310",
+        "forward_to in a US territory",
+        "By default the forwarding number must be in the 50 states or DC (callfwd's reading).",
+    ),
     # -- CF4xx: owners, roles, actor -----------------------------------------
     Code("CF401", "unknown role", "The role is not one of the vendor's roles."),
     Code(
