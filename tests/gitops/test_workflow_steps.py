@@ -70,8 +70,18 @@ def test_account_list_gives_each_account_its_key_variable(tmp_path: Path) -> Non
     run = run_step(find_step("apply.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
     assert run.returncode == 0, run.output
     assert json.loads(run.outputs["accounts"]) == [
-        {"account": "acme-us", "key_env": "ACME_US_KEY"},
-        {"account": "globex", "key_env": "CALLFWD_API_KEY"},
+        {
+            "account": "acme-us",
+            "api_key_env": "ACME_US_KEY",
+            "api_url": "https://acme.example",
+            "manifests": ["manifests/acme-us/care.yaml"],
+        },
+        {
+            "account": "globex",
+            "api_key_env": "CALLFWD_API_KEY",
+            "api_url": "https://globex.example",
+            "manifests": ["manifests/globex/support.yaml"],
+        },
     ]
 
 
@@ -81,7 +91,11 @@ def test_account_list_without_callfwd_yaml_uses_callfwd_api_key(tmp_path: Path) 
     run = run_step(find_step("drift.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
     assert run.returncode == 0, run.output
     assert json.loads(run.outputs["accounts"]) == [
-        {"account": "acme-us", "key_env": "CALLFWD_API_KEY"}
+        {
+            "account": "acme-us",
+            "api_key_env": "CALLFWD_API_KEY",
+            "manifests": ["manifests/acme-us/care.yaml"],
+        }
     ]
 
 
@@ -121,9 +135,22 @@ def test_pr_scan_lists_only_the_manifests_the_pr_adds_or_changes(tmp_path: Path)
         "manifests/acme-us/a.yaml",
         "manifests/acme-us/c.yaml",
     ]
-    assert json.loads(run.outputs["accounts"]) == [
-        {"account": "acme-us", "key_env": "CALLFWD_API_KEY"}
-    ]
+    [row] = json.loads(run.outputs["accounts"])
+    assert (row["account"], row["api_key_env"], row["changed"]) == (
+        "acme-us",
+        "CALLFWD_API_KEY",
+        True,
+    )
+
+
+def test_pr_scan_fails_when_the_account_list_cannot_be_made(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _acme(ws)
+    # Not a git repository: the PR's base cannot be found, so nothing is listed.
+    run = run_step(find_step("pull-request.yml", "validate", "scan"), cwd=ws, runner=tmp_path / "r")
+    assert run.returncode != 0
+    assert "accounts" not in run.outputs
+    assert "not a git repository" in run.stderr
 
 
 def _map_actor(tmp_path: Path, login: str, actors: str | None) -> StepRun:
