@@ -4,7 +4,8 @@
 Manifests are found exactly as ``validate`` finds them (``callfwd.yaml``'s
 ``manifests:`` and ``exclude:``). With ``changed_since``, an account is
 *changed* when one of its manifests differs from that git revision (in the
-working tree, or untracked), when a manifest deleted since named it, or when
+working tree, or untracked), when a manifest deleted since named it (and
+another still does), or when
 ``callfwd.yaml`` itself changed (it can move every account).
 
 Nothing here reads a key: a row names the *variable* that holds it.
@@ -77,10 +78,8 @@ def list_accounts(
         if pm.account is not None:
             by_account.setdefault(pm.account, []).append(_shown(pm.path))
 
+    # An account whose last manifest was deleted gets no row: no manifest names it now.
     changes = _Changes.scan(changed_since, paths, config) if changed_since else None
-    if changes is not None:
-        for account in changes.deleted_accounts:
-            by_account.setdefault(account, [])  # no manifest names it any more
     rows = []
     for name in sorted(by_account):
         manifests = tuple(sorted(by_account[name]))
@@ -107,7 +106,7 @@ def _row(config: Config, name: str, manifests: tuple[str, ...]) -> AccountRow:
         raise ConfigError(f"account {name}: {config.where('accounts', name)}: api_url {bad}")
     # TODO(config rework): AccountConfig gains ``account_id: str | None``; read it directly
     # once that is merged. getattr keeps this working before and after.
-    account_id = getattr(acct, "account_id", None) or getattr(dflt, "account_id", None)
+    account_id = getattr(acct, "account_id", None)
     return AccountRow(
         account=name,
         api_key_env=key_env,

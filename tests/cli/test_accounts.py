@@ -247,6 +247,10 @@ def test_a_deleted_manifest_marks_the_account_it_named(history: Path) -> None:
     _git(history, "rm", "-q", "manifests/acme-us/a.yml")
     _git(history, "commit", "-q", "-m", "drop a")
     assert _changed("--changed-since", "HEAD~1") == {"acme-us": (True, []), "globex": (False, [])}
+    # The account's last manifest gone: no manifest names it, so it has no row to plan.
+    _git(history, "rm", "-q", "-r", "manifests/acme-us")
+    _git(history, "commit", "-q", "-m", "drop acme-us")
+    assert _changed("--changed-since", "HEAD~2") == {"globex": (False, [])}
 
 
 def test_changes_are_found_from_a_subdirectory_too(
