@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "plan": "plan",
     "apply": "apply",
     "import": "import_",
+    "accounts": "accounts",
 }
 
 

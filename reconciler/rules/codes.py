@@ -15,6 +15,7 @@ new codes. ``docs/rules.md`` documents each one and a test checks that it does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Code:
     code: str
     title: str
     explanation: str
+    severity: Literal["error", "warning"] = "error"  # what the rules emit it as
 
 
 _CODES = (
@@ -39,7 +41,12 @@ _CODES = (
         "The file contains NUL bytes: it is binary or UTF-16, not UTF-8 YAML.",
     ),
     Code("CF005", "not UTF-8", "The file is not valid UTF-8; save it as UTF-8."),
-    Code("CF006", "byte-order mark", "The file starts with a UTF-8 byte-order mark (a warning)."),
+    Code(
+        "CF006",
+        "byte-order mark",
+        "The file starts with a UTF-8 byte-order mark (a warning).",
+        "warning",
+    ),
     Code(
         "CF007", "control character", "The file contains a control character YAML does not allow."
     ),
@@ -180,6 +187,7 @@ _CODES = (
         "CF406",
         "duplicate owner",
         "The same email is listed twice among a manifest's owners (a warning).",
+        "warning",
     ),
     # -- CF5xx: plan (declared senders against the live account) -------------
     Code(
