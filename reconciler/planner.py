@@ -25,7 +25,7 @@ from reconciler import __version__
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import AuthError, CallfwdError
 from reconciler.plan.diff import assemble, diff_account, manifest_digest, source_digests
-from reconciler.plan.model import AccountPlan, Level, Notice, Plan
+from reconciler.plan.model import AccountPlan, Plan, notice
 from reconciler.plan.safety import threshold_verdicts
 from reconciler.roles import WRITE_SCOPE, allowed_list, may_configure
 from reconciler.rules import codes
@@ -272,8 +272,7 @@ async def _plan_account(
     notices = []
     if target.prune and not prune:
         notices.append(
-            Notice(
-                Level.NOTE,
+            notice(
                 codes.PRUNE_OFF,
                 "prune is off for this run: paths outside callfwd.yaml's manifests were given, "
                 "so no undeclared sender is planned for deletion",
@@ -294,11 +293,9 @@ async def _plan_account(
         extra = threshold_verdicts(acct, target.thresholds)
         if acct.changes:
             await pre.learn_me(client, caps)
-            extra += [Notice(Level.WARNING, codes.KEY_MAY_NOT_WRITE, w) for w in pre.refusals]
+            extra += [notice(codes.KEY_MAY_NOT_WRITE, w) for w in pre.refusals]
             if not await caps.write(client, acct.changes[0].sender_id):
-                extra.append(
-                    Notice(Level.WARNING, codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url))
-                )
+                extra.append(notice(codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url)))
     if extra:
         from dataclasses import replace
 

@@ -23,7 +23,7 @@ class Code:
     code: str
     title: str
     explanation: str
-    severity: Literal["error", "warning"] = "error"  # what the rules emit it as
+    severity: Literal["error", "warning", "note"] = "error"  # what the rules emit it as
 
 
 _CODES = (
@@ -209,36 +209,43 @@ _CODES = (
         "CF510",
         "sender pending registration",
         "A sender has no number yet, so no manifest can name it (a plan note).",
+        severity="note",
     ),
     Code(
         "CF511",
         "no forwarding while being verified",
         "A toll-free sender being verified has no forwarding (a plan note).",
+        severity="note",
     ),
     Code(
         "CF512",
         "forwarding on a sender that does not send",
         "Forwarding is declared for a suspended or rejected sender (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF520",
         "above the safety threshold",
         "Apply will refuse this account's changes without --allow-mass-changes (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF521",
         "key may not write",
         "The account's key could not apply the plan: role or scope (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF522",
         "no forwarding write in the API",
         "The settings API offers no way to change forwarding numbers (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF523",
         "prune off for this run",
         "Paths outside callfwd.yaml's manifests were given, so nothing is pruned (a plan note).",
+        severity="note",
     ),
 )
 
