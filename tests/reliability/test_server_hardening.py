@@ -297,7 +297,7 @@ def test_sql_metacharacters_in_a_seed_are_stored_as_text_or_refused(
                         "email": f"{bad}@x.example",
                         "role": "owner",
                         "api_key": f"k-{bad}",
-                        "scopes": ["sender-config:read", "sender-config:write"],
+                        "scopes": ["sender-config:read", "sender-config:write", "accounts:read"],
                     },
                 ],
                 "senders": [{"number": "+18335550100", "type": "toll_free", "country": "US"}],
