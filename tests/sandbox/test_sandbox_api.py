@@ -54,7 +54,7 @@ def test_list_shows_the_keys_account_only_with_vendor_shaped_resources(sandbox: 
     assert r.status_code == 200
     assert r.headers["content-type"] == MEDIA_TYPE
     doc = r.json()
-    assert len(doc["data"]) == 9  # default page size 10, acme has 9
+    assert len(doc["data"]) == 8  # default page size 10, acme has 8
     assert doc["links"]["next"] is None
     first = doc["data"][0]
     assert first["type"] == "text-messaging-sender"
@@ -71,7 +71,8 @@ def test_list_shows_the_keys_account_only_with_vendor_shaped_resources(sandbox: 
     rel = first["relationships"]["text-messaging-sender-registration"]
     assert rel["data"]["type"] == "text-messaging-sender-registration"
     assert rel["links"]["related"] == f"{first['links']['self']}/text-messaging-sender-registration"
-    pending = [d for d in doc["data"] if d["attributes"]["sender_identifier"] is None]
+    opaque = sandbox.client("sandbox-initech-admin").get(SENDERS).json()["data"]
+    pending = [d for d in opaque if d["attributes"]["sender_identifier"] is None]
     assert [p["attributes"]["status"] for p in pending] == ["pending_registration"]
     numbers = {
         (d["attributes"]["sender_identifier"], d["attributes"]["sender_details"]["country"])

@@ -16,7 +16,7 @@ from reconciler.sandbox.seed import SeedError, load_seed
 
 def test_demo_seed_matches_the_demo_data_contract() -> None:
     seed = load_seed(DEFAULT_SEED)
-    assert [a for a, _ in seed.accounts] == ["acme-us", "globex"]
+    assert [a for a, _ in seed.accounts] == ["acme-us", "globex", "Qz4nW8"]
     forwarding = {
         (s.account_id, s.identifier, s.country): s.forwarding_number for s in seed.senders
     }
@@ -29,14 +29,16 @@ def test_demo_seed_matches_the_demo_data_contract() -> None:
         ("acme-us", "+18775550144", "US"): "+12065550100",
         ("acme-us", "24680", "US"): None,
         ("acme-us", "+14165550100", "CA"): None,
-        ("acme-us", None, "US"): None,  # pending registration: no number yet
         ("globex", "+18885550160", "US"): None,
         ("globex", "+18005550161", "US"): "+14155550100",
+        ("Qz4nW8", "+18665550170", "US"): None,
+        ("Qz4nW8", None, "US"): None,  # pending registration: no number yet
     }
     assert {(u.email, u.role) for u in seed.users} == {
         ("dana@acme.example", "manager"),
         ("ari@acme.example", "analyst"),
         ("hank@globex.example", "owner"),
+        ("peter@initech.example", "admin"),
     }
     assert "sandbox-only" in DEFAULT_SEED.read_text().lower()
     assert all("accounts:read" in u.scopes for u in seed.users)  # callfwd's key check needs it
