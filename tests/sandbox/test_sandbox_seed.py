@@ -126,6 +126,18 @@ BAD_SEEDS = [
         "senders[0].number: not a toll-free number",
     ),
     (
+        {"accounts": [_account(senders=[_sender(number=None, status="active")])]},
+        "senders[0].number: only a sender with status pending_registration may have no number",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(status="approved")])]},
+        "senders[0].status: Input should be 'active', 'pending_registration'",
+    ),
+    (
+        {"accounts": [_account(configuration={"status": "paused"})]},
+        "accounts[0].configuration.status: Input should be 'active' or 'disabled'",
+    ),
+    (
         {
             "accounts": [
                 _account(
@@ -243,3 +255,28 @@ def test_bulk_seeding_is_fast(sandbox: Sandbox) -> None:
         "US",
     ]
     assert r.json()["data"][0]["attributes"]["forwarding_number"] == "+12122002997"
+
+
+def test_vendor_style_ids_pending_senders_and_configurations(sandbox: Sandbox) -> None:
+    key = "sandbox-opaque-owner"
+    user = _user(api_key=key, scopes=["sender-config:read", "accounts:read"])
+    pending = [_sender(number=None, status="pending_registration", id=f"P{i}") for i in (1, 2)]
+    sandbox.reset(
+        {
+            "accounts": [
+                _account(id="aB3xY9", name="Opaque", users=[user], senders=pending),
+                _account(id="acme-us", configuration={"org_prefix": "Acme"}),
+            ]
+        }
+    )
+    api = sandbox.client(key)
+    assert api.get("/api/accounts").json()["data"][0]["id"] == "aB3xY9"
+    data = api.get("/api/text-messaging-senders").json()["data"]
+    assert [(d["id"], d["attributes"]["sender_identifier"]) for d in data] == [
+        ("P1", None),
+        ("P2", None),
+    ]
+    config = api.get("/api/text-messaging-configurations/aB3xY9").json()["data"]["attributes"]
+    assert (config["org_prefix"], config["status"]) == ("Opaque", "active")  # the defaults
+    assert config["opt_out_language"]
+    assert [s["number"] for s in sandbox.senders("aB3xY9")] == [None, None]
