@@ -46,9 +46,12 @@ _ACCOUNT_PATHS = frozenset({"/api/accounts", "/api/accounts/{account_id}"})
 VENDOR = "vendor"  # the --rate-limit default: each endpoint its vendor limits
 
 
+_WRITES = frozenset({"PATCH", "PUT", "DELETE"})  # POST /api/call-routes only reads
+
+
 def vendor_limits(method: str, route: str) -> Limits:
     """The vendor's limits for an endpoint (route template, e.g. /api/accounts)."""
-    if route in _ACCOUNT_PATHS or method not in ("GET", "HEAD"):
+    if route in _ACCOUNT_PATHS or method in _WRITES:
         return ACCOUNT_LIMITS
     return READ_LIMITS
 

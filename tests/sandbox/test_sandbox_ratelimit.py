@@ -74,6 +74,7 @@ def test_vendor_limits_per_endpoint() -> None:
     assert vendor_limits("GET", "/api/accounts") == ACCOUNT_LIMITS == Limits(1, 15)
     assert vendor_limits("GET", "/api/accounts/{account_id}") == ACCOUNT_LIMITS
     assert vendor_limits("PATCH", "/api/text-messaging-senders/{sender_id}") == ACCOUNT_LIMITS
+    assert vendor_limits("POST", "/api/call-routes") == READ_LIMITS  # a simulation: reads only
     assert str(RatePolicy()) == "vendor" and str(OFF) == "off"
 
 
