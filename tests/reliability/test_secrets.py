@@ -50,7 +50,7 @@ def seed() -> dict[str, Any]:
         "email": "owner@sentinel.example",
         "role": "owner",
         "api_key": SENTINEL,
-        "scopes": ["sender-config:read", "sender-config:write"],
+        "scopes": ["sender-config:read", "sender-config:write", "accounts:read"],
     }
     return {"accounts": [{"id": ACCOUNT, "name": "Sentinel", "users": [user], "senders": senders}]}
 
