@@ -27,6 +27,7 @@ def test_demo_seed_matches_the_demo_data_contract() -> None:
         ("acme-us", "+18555550122", "US"): "+13125550100",
         ("acme-us", "+18665550133", "US"): "+16175550100",
         ("acme-us", "+18775550144", "US"): "+12065550100",
+        ("acme-us", None, "US"): None,  # pending registration: no number yet
         ("acme-us", "24680", "US"): None,
         ("acme-us", "+14165550100", "CA"): None,
         ("globex", "+18885550160", "US"): None,
