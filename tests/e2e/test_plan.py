@@ -51,7 +51,7 @@ def test_demo_plan_in_json(workspace: Workspace) -> None:
         "delete": 1,
         "unchanged": 2,
         "unmanaged": 1,
-        "pending": 0,
+        "pending": 1,
     }
     assert doc["changes"][0]["source"] == {
         "path": "manifests/acme-us/customer-care.yaml",
