@@ -104,14 +104,12 @@ def _row(config: Config, name: str, manifests: tuple[str, ...]) -> AccountRow:
     api_url = (acct and acct.api_url) or dflt.api_url
     if api_url is not None and (bad := url_problem(api_url)):
         raise ConfigError(f"account {name}: {config.where('accounts', name)}: api_url {bad}")
-    # TODO(config rework): AccountConfig gains ``account_id: str | None``; read it directly
-    # once that is merged. getattr keeps this working before and after.
-    account_id = getattr(acct, "account_id", None)
+    account_id = acct.account_id if acct is not None else None
     return AccountRow(
         account=name,
         api_key_env=key_env,
         manifests=manifests,
-        account_id=account_id if isinstance(account_id, str) else None,
+        account_id=account_id,
         api_url=api_url,
     )
 

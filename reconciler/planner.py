@@ -50,11 +50,6 @@ NO_WRITE = (
 )
 
 
-def account_id(target: AccountTarget) -> str:
-    """The vendor's id of the account (``account_id`` in callfwd.yaml; else its name)."""
-    return getattr(target, "account_id", None) or target.name
-
-
 class Capabilities:
     """What one settings API (one origin) offers beyond the vendor's published reads.
 
@@ -178,7 +173,7 @@ def write_refusals(me: Me | None) -> list[str]:
 
 async def preflight(client: SettingsClient, target: AccountTarget) -> Preflight:
     """Check that the key belongs to the target's account (one ``GET /api/accounts``)."""
-    name, expected = target.name, account_id(target)
+    name, expected = target.name, target.account_id
     try:
         acct = await client.get_account()
     except AuthError as exc:
@@ -208,16 +203,9 @@ def open_client(
     Pass the account's one ``pacer`` to every client of that account, so what
     one learned of its rate limits holds for the next.
     """
-    from reconciler.api.client import SettingsClient
-    from reconciler.api.retry import RetryPolicy
+    from reconciler.api.target import client_for
 
-    return SettingsClient(
-        base_url=target.api_url,
-        api_key=target.api_key,
-        pacer=pacer,
-        retry=RetryPolicy(max_attempts=target.retry.max_attempts, max_total=target.retry.max_total),
-        account=target.name if checked else None,
-    )
+    return client_for(target, pacer=pacer, checked=checked)
 
 
 def pacers(names: Iterable[str]) -> dict[str, Pacer]:

@@ -132,8 +132,7 @@ def validate(
 
 def us_territories(config: Config) -> bool:
     """callfwd.yaml ``numbers: {us_territories: allow}``: forwarding to PR, VI, GU, AS, MP."""
-    policy = getattr(config, "numbers", None)
-    return getattr(policy, "us_territories", "deny") == "allow"
+    return config.numbers.us_territories == "allow"
 
 
 def _validate(paths: Sequence[str], actor: str | None, config: Config) -> ValidationResult:

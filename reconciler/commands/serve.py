@@ -74,6 +74,14 @@ def _latency(ctx: click.Context, param: click.Parameter, value: str) -> float:
     metavar="DURATION",
     help="Delay every answer this long (50ms, 0.05s) [default: 0].",
 )
+@click.option(
+    "--us-territories",
+    type=click.Choice(["deny", "allow"]),
+    default="deny",
+    show_default=True,
+    help="Forwarding to PR, VI, GU, AS and MP numbers, as callfwd.yaml's "
+    "numbers.us_territories (docs/rules.md CF310).",
+)
 @click.option("--admin", is_flag=True, help="Enable the sandbox-only /_sandbox/ endpoints.")
 @click.option(
     "--log-level",
@@ -92,6 +100,7 @@ def command(
     rate_limit: object,
     published_only: bool,
     latency: float,
+    us_territories: str,
     admin: bool,
     log_level: str,
     quiet: bool,
@@ -136,6 +145,7 @@ def command(
             admin=admin,
             published_only=published_only,
             latency=latency,
+            us_territories=us_territories == "allow",
         )
         url = url_of(sock)
 

@@ -10,6 +10,7 @@ new codes. ``docs/rules.md`` documents each one and a test checks that it does.
     CF3xx  forward_to numbers
     CF4xx  owners, roles and the --actor check
     CF5xx  plan: declared senders against the live account, notices for reviewers
+    CF6xx  callfwd.yaml (its YAML problems share the CF0xx codes)
 """
 
 from __future__ import annotations
@@ -247,6 +248,26 @@ _CODES = (
         "Paths outside callfwd.yaml's manifests were given, so nothing is pruned (a plan note).",
         severity="note",
     ),
+    # -- CF6xx: callfwd.yaml -------------------------------------------------
+    Code("CF601", "unknown config key", "A key that callfwd.yaml does not define."),
+    Code(
+        "CF602",
+        "wrong config type",
+        "A callfwd.yaml value has the wrong type (text, number, list or mapping).",
+    ),
+    Code("CF603", "not a boolean", "A callfwd.yaml switch must be true or false, unquoted."),
+    Code(
+        "CF604",
+        "invalid config value",
+        "A callfwd.yaml value is out of range or badly formed (account_id, api_key_env).",
+    ),
+    Code("CF605", "API key in callfwd.yaml", "Keys are read only from environment variables."),
+    Code(
+        "CF606",
+        "invalid api_url",
+        "An api_url must be https (http only to loopback), without credentials, query or /api.",
+    ),
+    Code("CF607", "duplicate account_id", "Two accounts in callfwd.yaml name the same account_id."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -294,3 +315,10 @@ UNKNOWN_ROLE, DISALLOWED_ROLE, NO_ALLOWED_OWNER, BAD_EMAIL, ACTOR, DUPLICATE_OWN
     "CF405",
     "CF406",
 )
+CONFIG_UNKNOWN_KEY, CONFIG_WRONG_TYPE, CONFIG_NOT_BOOL, CONFIG_BAD_VALUE = (
+    "CF601",
+    "CF602",
+    "CF603",
+    "CF604",
+)
+CONFIG_API_KEY, CONFIG_BAD_URL, CONFIG_DUPLICATE_ID = "CF605", "CF606", "CF607"

@@ -146,6 +146,7 @@ def create_app(
     admin: bool,
     published_only: bool = False,
     latency: float = 0.0,
+    us_territories: bool = False,
 ) -> FastAPI:
     """The app; ``published_only`` leaves out every extension, ``latency`` delays answers."""
     app = SandboxApp(
@@ -168,6 +169,7 @@ def create_app(
         startup_limits=rate_limit,
         admin=admin,
         published_only=published_only,
+        us_territories=us_territories,
     )
     app.state.latency = latency
     # flat: FastAPI's included-router layer costs ~25%

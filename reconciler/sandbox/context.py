@@ -17,5 +17,6 @@ class Sandbox:
     startup_limits: RatePolicy
     admin: bool
     published_only: bool = False  # only what the vendor publishes: no extensions, no ETags
+    us_territories: bool = False  # callfwd.yaml's numbers.us_territories: allow (CF310)
     faults: Faults = field(default_factory=Faults)
     metrics: Metrics = field(default_factory=Metrics)

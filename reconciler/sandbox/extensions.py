@@ -143,7 +143,11 @@ async def patch_sender(
         new: str | None = None
         if raw is not None:
             _forwarding_allowed(sender)
-            result = numbers.check_forward_to(raw, sender=sender.identifier)
+            result = numbers.check_forward_to(
+                raw,
+                sender=sender.identifier,
+                us_territories=sandbox_of(request).us_territories,
+            )
             if result.e164 is None:
                 raise forwarding_problem(result)
             new = requested[0] = result.e164
