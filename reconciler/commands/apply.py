@@ -140,6 +140,13 @@ def _load_saved_plan(
     planned = [f for f in desired.forwardings if f.account in names]
     if manifest_digest(planned, prune) != plan.manifest_digest:
         changed = changed_sources(plan.sources, source_digests(planned))
+        recorded = dict(plan.sources)
+        if changed and not any(p in recorded for p in changed):
+            raise PlanFileError(
+                f"{plan_file}: the plan does not cover {', '.join(changed)}; if it was made "
+                "for some manifests only (`callfwd plan PATH... --out`), give apply the same "
+                "PATHs; else plan again and review the new plan"
+            )
         what = f" ({', '.join(changed)})" if changed else " (the prune setting in callfwd.yaml)"
         raise PlanFileError(
             f"{plan_file}: the manifests changed since this plan was made{what}; "
