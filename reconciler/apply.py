@@ -302,7 +302,7 @@ async def apply_async(
     )
     problems += [p for c in checks for p in c]
     if problems:
-        listed = "\n  ".join(problems)
+        listed = "\n  ".join(_grouped(problems))
         raise CallfwdError(f"refusing to apply, nothing was changed:\n  {listed}")
 
     report = ApplyReport()
@@ -316,6 +316,24 @@ async def apply_async(
     _done, errors = settle(names, await gather_bounded(jobs))
     report.mismatches += [f"{e} (verify did not finish)" for e in errors]
     return report
+
+
+def _grouped(problems: Sequence[str]) -> list[str]:
+    """One line per distinct problem, naming every account it concerns."""
+    by_text: dict[str, list[str]] = {}
+    for p in problems:
+        head, sep, text = p.partition(": ")
+        if sep and head.startswith("account "):
+            by_text.setdefault(text, []).append(head.removeprefix("account "))
+        else:
+            by_text.setdefault(p, [])
+    out = []
+    for text, names in by_text.items():
+        if not names:
+            out.append(text)
+        else:
+            out.append(f"account{'s' if len(names) > 1 else ''} {', '.join(names)}: {text}")
+    return out
 
 
 def apply_plan(

@@ -2,6 +2,9 @@
 
 serve (sandbox seed) → validate → plan → apply --auto-approve → plan again
 (no changes) → route a call from a US and a Canadian number → stop the server.
+Then the vendor's truth: a second server serving exactly what the vendor
+publishes (reads only) → plan warns that apply would refuse → the checklist
+for the vendor's UI → apply refuses with nothing written.
 Every step is the real ``callfwd`` command, printed before it runs.
 """
 
@@ -18,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "manifests/sandbox-seed.yaml"
 PORT = 8765  # callfwd.yaml points the demo accounts here
+VENDOR_PORT = 8766  # the published-only server; .callfwd/vendor.yaml points there
 # Sandbox-only keys from the seed; never real credentials.
 DEMO_ENV = {
     "ACME_US_KEY": "sandbox-acme-manager",
@@ -41,12 +45,19 @@ def _step(title: str, args: list[str], env: dict[str, str], ok: tuple[int, ...] 
         raise SystemExit(f"demo: `callfwd {shlex.join(args)}` exited {rc}")
 
 
-def _start_server(env: dict[str, str], db: Path) -> subprocess.Popen[str]:
+def _start_server(
+    env: dict[str, str],
+    db: Path,
+    *,
+    port: int = PORT,
+    flags: tuple[str, ...] = (),
+    title: str = "Start the local settings API (a stand-in for the vendor's)",
+) -> subprocess.Popen[str]:
     db.parent.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    args = ["serve", "--port", str(PORT), "--db", str(db), "--seed", SEED, "--quiet"]
-    print(f"{BOLD}== Start the local settings API (a stand-in for the vendor's){RESET}")
+    args = ["serve", "--port", str(port), "--db", str(db), "--seed", SEED, "--quiet", *flags]
+    print(f"\n{BOLD}== {title}{RESET}")
     print(f"$ callfwd {shlex.join(args)} &", flush=True)
     proc = subprocess.Popen(_callfwd(*args), cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 15
@@ -60,7 +71,7 @@ def _start_server(env: dict[str, str], db: Path) -> subprocess.Popen[str]:
             return proc
     proc.kill()
     raise SystemExit(
-        f"demo: the local settings API did not start on port {PORT} "
+        f"demo: the local settings API did not start on port {port} "
         "(is something else using it? stop it and run `make demo` again)"
     )
 
@@ -85,18 +96,71 @@ def main() -> int:
         _step("Plan again: nothing left to do", ["plan", "--detailed-exitcode"], env)
         _step(
             "A call from a US area code is forwarded",
-            ["route-call", "--from", "+1 212 555 0100", "--to", "+1 833 555 0100"],
+            [
+                "route-call",
+                "--account",
+                "acme-us",
+                "--from",
+                "+1 212 555 0100",
+                "--to",
+                "+1 833 555 0100",
+            ],  # fmt: skip
             env,
         )
         _step(
             "A call from a Canadian area code rings until the caller hangs up",
-            ["route-call", "--from", "+1 416 555 0100", "--to", "+1 833 555 0100"],
+            [
+                "route-call",
+                "--account",
+                "acme-us",
+                "--from",
+                "+1 416 555 0100",
+                "--to",
+                "+1 833 555 0100",
+            ],  # fmt: skip
             env,
         )
     finally:
         _stop(proc)
-    print(f"\n{BOLD}Demo done.{RESET} The server is stopped; its data is in .callfwd/demo.db.")
+    _vendor_truth(env)
+    print(f"\n{BOLD}Demo done.{RESET} The servers are stopped; their data is in .callfwd/.")
     return 0
+
+
+def _vendor_truth(env: dict[str, str]) -> None:
+    """The same manifests against an API that publishes reads only, as the vendor's does."""
+    config = ROOT / ".callfwd" / "vendor.yaml"
+    url = f"http://127.0.0.1:{VENDOR_PORT}"
+    config.write_text(
+        "# Written by `make demo`: the demo accounts on a server that publishes reads only.\n"
+        "manifests: [manifests/]\nexclude: [manifests/sandbox-seed.yaml]\n"
+        f"accounts:\n  acme-us: {{api_url: {url}, api_key_env: ACME_US_KEY}}\n"
+        f"  globex: {{api_url: {url}, api_key_env: GLOBEX_KEY}}\n",
+        encoding="utf-8",
+    )
+    proc = _start_server(
+        env,
+        ROOT / ".callfwd" / "vendor.db",
+        port=VENDOR_PORT,
+        flags=("--published-only",),
+        title="The vendor's truth: a server with only what the vendor publishes (reads)",
+    )
+    conf = ["--config", ".callfwd/vendor.yaml"]
+    try:
+        _step("Plan: it warns that this API offers no write", ["plan", *conf], env)
+        _step(
+            "The changes as a checklist for the vendor's UI",
+            ["plan", "--format", "checklist", *conf],
+            env,
+        )
+        _step(
+            "Apply refuses before writing anything (exit 1 expected)",
+            ["apply", "--auto-approve", *conf],
+            env,
+            ok=(1,),
+        )
+    finally:
+        _stop(proc)
 
 
 if __name__ == "__main__":
