@@ -10,6 +10,16 @@ import pytest
 
 pytest_plugins = ["sandbox_fixtures"]
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With CALLFWD_LONG=1 the budget tests (marked slow) may run an hour each, not 2 min."""
+    from budgets import LONG
+
+    if LONG:
+        for item in items:
+            if item.get_closest_marker("slow") is not None:
+                item.add_marker(pytest.mark.timeout(3600))
+
 _real_connect = socket.socket.connect
 
 

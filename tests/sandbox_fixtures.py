@@ -32,6 +32,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,16 @@ class Sandbox:
         """``{"total": N, "requests": [{method, route, account, status, count, ...}]}``."""
         result: dict[str, Any] = self._ok(self._admin.get("/_sandbox/metrics"))
         return result
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Until no /api/ request is being answered (one in flight from a killed client)."""
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while quiet < 2:  # twice in a row: a request the kernel had not handed over yet
+            quiet = quiet + 1 if self.metrics()["in_flight"] == 0 else 0
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server still answers requests after {timeout} s")
+            time.sleep(0.01)
 
     def reset_metrics(self) -> None:
         self._ok(self._admin.delete("/_sandbox/metrics"))

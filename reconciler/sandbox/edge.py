@@ -39,6 +39,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self._counts: dict[tuple[str, str, str, int], list[float]] = {}
+        self.in_flight = 0  # /api/ requests being answered now (tests wait for 0)
 
     def add(self, method: str, route: str, account: str, status: int, ms: float) -> None:
         key = (method, route, account, status)
@@ -64,7 +65,11 @@ class Metrics:
             }
             for (m, r, a, s), (c, t) in sorted(self._counts.items())
         ]
-        return {"total": sum(r["count"] for r in rows), "requests": rows}
+        return {
+            "total": sum(r["count"] for r in rows),
+            "in_flight": self.in_flight,
+            "requests": rows,
+        }
 
 
 def _close_connection(send: Send) -> bool:
@@ -126,6 +131,8 @@ class Edge:
         admin = path.startswith("/_sandbox/")
         status = 0
         fault: FaultRule | None = None
+        if not admin:
+            self.metrics.in_flight += 1
         try:
             if self.latency and not admin:
                 await asyncio.sleep(self.latency)
@@ -145,6 +152,7 @@ class Edge:
             ms = (time.perf_counter() - start) * 1000.0
             account = scope.get("callfwd.account") or "-"
             if not admin:
+                self.metrics.in_flight -= 1
                 route = scope.get("route")
                 label = getattr(route, "path", None) or ("(fault)" if fault else "(no route)")
                 self.metrics.add(method, label, account, status, ms)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from budgets import budget
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,9 +155,10 @@ yamlish = st.text(
 
 
 # CALLFWD_LONG=1 (docs/reliability.md) gives the fuzz target a long budget.
-FUZZ_EXAMPLES = 20_000 if os.environ.get("CALLFWD_LONG") else 400
+FUZZ_EXAMPLES = budget(400, 20_000)
 
 
+@pytest.mark.slow
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 @given(data=st.one_of(yamlish.map(lambda s: s.encode("utf-8")), st.binary(max_size=80)))
 def test_fuzz_loader_never_raises(data: bytes) -> None:

@@ -24,8 +24,6 @@ from reconciler.cli import cli
 from reconciler.config import AccountTarget, RetryConfig
 from reconciler.secrets import Secret
 
-LONG = bool(os.environ.get("CALLFWD_LONG"))
-
 # Forwarding numbers within the rules: US, geographic, never a sender (no loops).
 POOL = ("+12125550100", "+12125550142", "+13125550175", "+16175550100", "+14155550123")
 TOLL_FREE = ("833", "844", "855", "866", "877", "888", "800")

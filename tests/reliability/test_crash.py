@@ -100,7 +100,8 @@ def test_apply_killed_at_random_points_converges_on_the_next_run(
             proc.kill()
             proc.wait(timeout=30)
         assert proc.returncode == -signal.SIGKILL
-        time.sleep(0.3)  # a PATCH in flight when the client died still finishes on the server
+        # A PATCH in flight when the client died still finishes on the server: wait for it.
+        sandbox.wait_idle()
 
         now = live(sandbox)
         assert all(now[n] in (old[n], want[n]) for n in want), "a sender holds a third value"

@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from budgets import budget
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -51,7 +53,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from reliability_helpers import (
-    LONG,
     POOL,
     TOLL_FREE,
     AccountSpec,
@@ -72,8 +73,8 @@ from reconciler.planner import make_plan
 from reconciler.state import Forwarding
 
 SETTINGS = settings(
-    max_examples=150 if LONG else 15,
-    stateful_step_count=40 if LONG else 15,
+    max_examples=budget(15, 150),
+    stateful_step_count=budget(15, 40),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
@@ -542,6 +543,7 @@ class LoopMachine(RuleBasedStateMachine):
                     assert after[r.id][0] == self.want(r), f"{r}: success, but not as desired"
 
 
+@pytest.mark.slow
 def test_the_loop_converges_and_touches_only_what_plans_contain(
     sandbox_server: ServerProcess,
 ) -> None:

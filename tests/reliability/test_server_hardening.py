@@ -28,8 +28,8 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+from budgets import budget
 from hypothesis import HealthCheck, settings
-from reliability_helpers import LONG
 from sandbox_fixtures import (
     ACME_MANAGER,
     GLOBEX_OWNER,
@@ -327,7 +327,7 @@ def test_sql_metacharacters_in_a_seed_are_stored_as_text_or_refused(
 # ------------------------------------------------------------------ schemathesis
 
 
-STATEFUL_EXAMPLES = 300 if LONG else 30  # scenarios of up to 8 calls: ~240 calls
+STATEFUL_EXAMPLES = budget(30, 300)  # scenarios of up to 8 calls: ~240 calls
 _config = schemathesis.Config.from_dict(
     {
         "auth": {"openapi": {"Klaviyo-API-Key": {"api_key": f"Klaviyo-API-Key {ACME_MANAGER}"}}},
@@ -336,6 +336,7 @@ _config = schemathesis.Config.from_dict(
 _workflow = schemathesis.openapi.from_dict(document(), config=_config).as_state_machine()
 
 
+@pytest.mark.slow
 def test_a_stateful_schemathesis_run_finds_no_5xx_and_no_nonconforming_answer(
     sandbox: Sandbox,
 ) -> None:

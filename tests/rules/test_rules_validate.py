@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from budgets import budget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,8 +117,9 @@ numbers = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=2_000 if os.environ.get("CALLFWD_LONG") else 60,
+    max_examples=budget(60, 2_000),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

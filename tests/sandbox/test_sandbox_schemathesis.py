@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 import schemathesis
+from budgets import LONG, budget, slow
 from hypothesis import HealthCheck, settings
 from sandbox_fixtures import ACME_MANAGER, Sandbox
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from reconciler.sandbox.openapi import document
 
-# Small by default; CALLFWD_LONG=1 (issue 7's long budgets) runs many more.
-MAX_EXAMPLES = 300 if os.environ.get("CALLFWD_LONG") else 25
-COVERAGE = bool(os.environ.get("CALLFWD_LONG"))
+pytestmark = slow
+
+# Small by default; CALLFWD_LONG=1 (the long budgets) runs many more.
+MAX_EXAMPLES = budget(25, 300)
+COVERAGE = LONG
 
 _config = schemathesis.Config.from_dict(
     {
