@@ -240,8 +240,8 @@ def simulate(
 @pytest.mark.parametrize(
     ("n", "burst", "steady", "concurrency"),
     [
-        (300, 10, 150, 8),  # issue 5 benchmark (a): 300 changes at the default limits
-        (102, 10, 150, 1),  # issue 4 benchmark (b): 2,000 senders, 100 list pages, sequential
+        (300, 10, 150, 8),  # apply: 300 changes at 10/s, 150/min
+        (102, 10, 150, 1),  # plan: 2,000 senders, 100 list pages, one at a time
         (60, 3, 60, 8),
         (500, 75, 700, 8),
     ],
