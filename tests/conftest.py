@@ -20,6 +20,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if item.get_closest_marker("slow") is not None:
                 item.add_marker(pytest.mark.timeout(3600))
 
+
 _real_connect = socket.socket.connect
 
 

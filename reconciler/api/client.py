@@ -36,6 +36,7 @@ from reconciler.api.errors import (
 from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from reconciler.domain.state import LiveSender
 from reconciler.errors import (
     ApiError,
     CallfwdError,
@@ -46,7 +47,6 @@ from reconciler.errors import (
 )
 from reconciler.notice import notice_logger
 from reconciler.secrets import UNSENDABLE, Secret, sendable
-from reconciler.state import LiveSender
 
 __all__ = ["DEFAULT_REVISION", "Account", "Me", "SettingsClient"]
 

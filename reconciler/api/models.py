@@ -1,6 +1,6 @@
 """What the settings API returns, read out of its JSON:API documents.
 
-Senders become ``reconciler.state.LiveSender``; the key's account and user
+Senders become ``reconciler.domain.state.LiveSender``; the key's account and user
 become ``Account`` and ``Me``. A document that lacks what these need raises
 ``ApiError`` naming the request, never a ``KeyError``.
 """
@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.domain.roles import WRITE_SCOPE, may_configure
+from reconciler.domain.state import LiveSender
 from reconciler.errors import ApiError
-from reconciler.roles import WRITE_SCOPE, may_configure
-from reconciler.state import LiveSender
 
 SENDER_TYPE = "text-messaging-sender"
 

@@ -1,6 +1,6 @@
 """A ``SettingsClient`` for one configured account: the one place that maps the two.
 
-``reconciler.planner.open_client`` should delegate here, so every command's
+``reconciler.engine.planner.open_client`` should delegate here, so every command's
 client carries the account's label and key variable (for its messages) and
 the whole ``retry:`` section of callfwd.yaml.
 """

@@ -19,10 +19,9 @@ from pydantic import ValidationError
 from reconciler.config.messages import diagnose
 from reconciler.config.model import DEFAULT_CONFIG, Config
 from reconciler.config.urls import url_problem
-from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.diagnostics import Diagnostic, Position, codes, error
 from reconciler.errors import ConfigError
 from reconciler.manifest.loader import MAX_BYTES, MappingNode, Node, ScalarNode, load
-from reconciler.rules import codes
 
 # YAML 1.1 reads these as booleans too; in callfwd.yaml a switch is true or false.
 _BOOLEAN_WORDS = {"true", "false"}

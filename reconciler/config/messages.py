@@ -14,10 +14,9 @@ from reconciler.config.model import (
     RetryConfig,
     ThresholdsConfig,
 )
-from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.diagnostics import Diagnostic, Position, codes, error
 from reconciler.manifest.loader import MappingNode, Node, ScalarNode, SequenceNode, find
 from reconciler.manifest.parse import shown
-from reconciler.rules import codes
 
 Loc = tuple[str | int, ...]
 

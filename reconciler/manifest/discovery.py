@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.config import Config
-from reconciler.diagnostics import Diagnostic, Position, error
-from reconciler.rules import codes
+from reconciler.diagnostics import Diagnostic, Position, codes, error
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -23,7 +23,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
-from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.diagnostics import Diagnostic, Position, codes, error
 from reconciler.manifest.nodes import (
     MappingNode,
     Node,
@@ -34,7 +34,6 @@ from reconciler.manifest.nodes import (
     to_data,
 )
 from reconciler.manifest.text import MAX_BYTES, decode
-from reconciler.rules import codes
 
 __all__ = [
     "MAX_BYTES",

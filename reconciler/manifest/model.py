@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from reconciler.roles import Role
+from reconciler.domain.roles import Role
 
 ACCOUNT_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 # The schema's stable identifier: format v1 keeps it for as long as it exists. Editors

@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.diagnostics import Diagnostic, Position, codes, error
+from reconciler.domain.roles import ROLES
 from reconciler.manifest.loader import (
     MappingNode,
     Node,
@@ -28,8 +29,6 @@ from reconciler.manifest.loader import (
     find,
 )
 from reconciler.manifest.model import ForwardingEntry, Manifest, Owner
-from reconciler.roles import ROLES
-from reconciler.rules import codes
 
 Loc = tuple[str | int, ...]
 MAX_ERRORS = 1_000

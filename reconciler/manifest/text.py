@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.diagnostics import Diagnostic, Position, error, warning
-from reconciler.rules import codes
+from reconciler.diagnostics import Diagnostic, Position, codes, error, warning
 
 MAX_BYTES = 4 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"

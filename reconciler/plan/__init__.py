@@ -1,8 +1,10 @@
 """Plans: inert data describing what apply would change.
 
 Nothing in this package performs I/O. ``diff`` builds a Plan from desired
-and live state, ``planfile`` turns a Plan into bytes and back, ``render``
-turns it into text, markdown or json for people and machines.
+and live state, ``safety`` gives the mass-change verdict, ``rederive`` checks
+a saved plan against the manifests, ``planfile`` turns a Plan into bytes and
+back. ``reconciler.render.plan`` turns it into text, markdown, json or a
+checklist.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from reconciler.diagnostics import Diagnostic, error
+from reconciler.diagnostics import Diagnostic, codes, error
+from reconciler.domain.senders import BEING_VERIFIED, NOT_SENDING
+from reconciler.domain.state import Forwarding, LiveSender
 from reconciler.plan.model import (
     AccountPlan,
     Action,
@@ -29,9 +31,6 @@ from reconciler.plan.model import (
     Summary,
     notice,
 )
-from reconciler.rules import codes
-from reconciler.senders import BEING_VERIFIED, NOT_SENDING
-from reconciler.state import Forwarding, LiveSender
 
 
 def _decide(before: str | None, after: str | None) -> Action | None:

@@ -66,7 +66,7 @@ class Level(StrEnum):
 class Notice:
     """Something a reviewer should know that is not a change: never changes the exit code.
 
-    ``code`` is a registered CF5xx code (``reconciler.rules.codes``); ``sender``
+    ``code`` is a registered CF5xx code (``reconciler.diagnostics.codes``); ``sender``
     the sender it is about, if any.
     """
 
@@ -78,7 +78,7 @@ class Notice:
 
 def notice(code: str, message: str, *, sender: str | None = None) -> Notice:
     """A notice whose level is the registry's for ``code`` (one source for each code's level)."""
-    from reconciler.rules.codes import CODES
+    from reconciler.diagnostics.codes import CODES
 
     return Notice(Level(CODES[code].severity), code, message, sender)
 

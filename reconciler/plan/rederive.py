@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from reconciler import numbers
+from reconciler.domain import numbers
+from reconciler.domain.state import Forwarding
 from reconciler.plan.diff import diff_account, live_from_snapshot
 from reconciler.plan.model import Change, Plan
-from reconciler.state import Forwarding
 
 
 def _shape(c: Change) -> tuple[object, ...]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from reconciler.diagnostics import codes
 from reconciler.plan.model import AccountPlan, Action, Notice, notice
-from reconciler.rules import codes
 
 OVERRIDE_FLAG = "--allow-mass-changes"
 

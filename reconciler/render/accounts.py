@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from reconciler.inventory import AccountRow
+from reconciler.engine.inventory import AccountRow
 
 
 def render_json(rows: Sequence[AccountRow]) -> str:

@@ -1,7 +1,7 @@
 """Diagnostics as text, JSON or GitHub Actions annotations (pure functions).
 
 Renderers take a report (anything with ``diagnostics`` and ``summary``, such
-as ``reconciler.validate.ValidationResult``) and return the whole output as
+as ``reconciler.rules.check.ValidationResult``) and return the whole output as
 one string ending in a newline; the same report always renders to the same
 bytes.
 """

@@ -1,7 +1,7 @@
 """Diagnostics as SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
 One run, one tool (``callfwd``). The rules are every code of the registry in
-``reconciler.rules.codes`` (in code order, so a rule's index never depends on
+``reconciler.diagnostics.codes`` (in code order, so a rule's index never depends on
 what a run found), each with a ``helpUri`` to its section of docs/rules.md.
 Locations are URIs relative to the working directory (the repository root in
 CI), so the output holds no machine-specific path and the same report always
@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler import REPOSITORY_URL, __version__
+from reconciler.diagnostics.codes import CODES, Code
 from reconciler.render.diagnostics import Report
-from reconciler.rules.codes import CODES, Code
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -1,8 +1,8 @@
 """Rules: functions that return diagnostics and never raise.
 
-- ``codes``       the registry of every diagnostic code (docs/rules.md documents each)
+- ``check``       the whole validation run: files -> diagnostics and desired forwardings
 - ``forwarding``  sender and forward_to numbers, duplicates and chains across files
 - ``owners``      roles, emails, at least one allowed owner, the --actor check
 
-Kept free of imports so that importing ``reconciler.rules.codes`` stays cheap.
+The code registry lives in ``reconciler.diagnostics.codes``.
 """

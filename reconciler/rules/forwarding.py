@@ -1,6 +1,6 @@
 """Number rules for each forwarding entry, and across every manifest of a run.
 
-The number logic itself lives in ``reconciler.numbers`` (shared with the
+The number logic itself lives in ``reconciler.domain.numbers`` (shared with the
 local settings server); this module only maps its problems to stable codes
 and adds the rules that need the whole run: duplicate senders and chains.
 """
@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from reconciler import numbers
-from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.diagnostics import Diagnostic, Position, codes, error
+from reconciler.domain import numbers
+from reconciler.domain.numbers import Problem
 from reconciler.manifest.parse import ParsedManifest, shown
-from reconciler.numbers import Problem
-from reconciler.rules import codes
 
 SENDER_CODES = {
     Problem.SHORT_CODE: "CF201",

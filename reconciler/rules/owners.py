@@ -11,11 +11,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from reconciler.diagnostics import Diagnostic, error, warning
+from reconciler.diagnostics import Diagnostic, codes, error, warning
+from reconciler.domain.roles import ALLOWED_ROLES, ROLES, allowed_list
 from reconciler.manifest.loader import SequenceNode, find
 from reconciler.manifest.parse import ParsedManifest, shown
-from reconciler.roles import ALLOWED_ROLES, ROLES, allowed_list
-from reconciler.rules import codes
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from reconciler.roles import READ_SCOPE, WRITE_SCOPE, may_configure
+from reconciler.domain.roles import READ_SCOPE, WRITE_SCOPE, may_configure
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.jsonapi import ApiProblem
 from reconciler.sandbox.seed import hash_key

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
-from reconciler import numbers
+from reconciler.domain import numbers
 from reconciler.sandbox import docmodels as dm
 from reconciler.sandbox.api import ERRORS, ID, PageCursor, SenderId, sender_404
 from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of

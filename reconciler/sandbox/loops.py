@@ -1,6 +1,6 @@
 """Forwarding loops and chains, refused with the validator's own rules and codes.
 
-The rules live in ``reconciler.numbers`` (a loop: forwarding to the sender
+The rules live in ``reconciler.domain.numbers`` (a loop: forwarding to the sender
 itself) and ``reconciler.rules.forwarding.check_chains`` (a chain: forwarding to
 another sender); the local API calls them and puts the validator's rule code
 (CF304, CF305, ...) in the error's ``meta.rule``.
@@ -8,8 +8,8 @@ another sender); the local API calls them and puts the validator's rule code
 
 from __future__ import annotations
 
-from reconciler import numbers
 from reconciler.diagnostics import Position
+from reconciler.domain import numbers
 from reconciler.rules.forwarding import FORWARD_TO_CODES, CheckedEntry, check_chains
 from reconciler.sandbox.jsonapi import ApiProblem
 from reconciler.sandbox.store import Sender, Store

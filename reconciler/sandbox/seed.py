@@ -39,9 +39,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from reconciler import numbers
+from reconciler.domain import numbers
+from reconciler.domain.roles import Role
 from reconciler.errors import CallfwdError
-from reconciler.roles import Role
 from reconciler.sandbox.vocab import (
     ConfigurationStatus,
     Country,

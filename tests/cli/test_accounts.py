@@ -149,7 +149,7 @@ def test_text_format_names_the_key_variable_never_its_value(
 
 def test_account_id_is_shown_only_where_set() -> None:
     # callfwd.yaml gains account_id in the config rework; until then the row carries it.
-    from reconciler.inventory import AccountRow
+    from reconciler.engine.inventory import AccountRow
     from reconciler.render.accounts import render_json, render_text
 
     rows = [

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import ConfigFileError, ConfigNotFoundError, load_config
-from reconciler.rules import codes
+from reconciler.diagnostics import codes
 
 # (callfwd.yaml text, every line of the error) -- the path is written as F.
 CASES: list[tuple[str, str, list[str]]] = [

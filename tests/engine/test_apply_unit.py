@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from reconciler.api import Pacer, RetryPolicy, SettingsClient
-from reconciler.apply import ApplyOptions, ApplyReport, Outcome, _apply_account
+from reconciler.engine.apply import ApplyOptions, _apply_account
 from reconciler.plan.model import AccountPlan, Action, Change, SenderSnapshot, Summary
+from reconciler.plan.results import ApplyReport, Outcome
 
 SENDERS = "/api/text-messaging-senders/"
 

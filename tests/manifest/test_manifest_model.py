@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from reconciler import roles
+from reconciler.domain import roles
 from reconciler.manifest.model import Role, json_schema
 
 REPO = Path(__file__).parent.parent.parent

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from reconciler.diagnostics import Position
+from reconciler.domain.state import Forwarding, LiveSender
 from reconciler.plan.diff import diff_account, manifest_digest
 from reconciler.plan.model import Action
-from reconciler.state import Forwarding, LiveSender
 
 ACCT = "acme-us"
 

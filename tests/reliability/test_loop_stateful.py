@@ -64,13 +64,14 @@ from reliability_helpers import (
 )
 from sandbox_fixtures import Sandbox, ServerProcess, patch_body
 
-from reconciler.apply import ApplyOptions, ApplyReport, Outcome, apply_plan
 from reconciler.diagnostics import Position
+from reconciler.domain.state import Forwarding
+from reconciler.engine.apply import ApplyOptions, apply_plan
+from reconciler.engine.planner import make_plan
 from reconciler.errors import CallfwdError
 from reconciler.plan import planfile
 from reconciler.plan.model import Change, Plan
-from reconciler.planner import make_plan
-from reconciler.state import Forwarding
+from reconciler.plan.results import ApplyReport, Outcome
 
 SETTINGS = settings(
     max_examples=budget(15, 150),

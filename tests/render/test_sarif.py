@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from reconciler import __version__
 from reconciler.cli import cli
+from reconciler.diagnostics.codes import CODES
 from reconciler.render.sarif import anchor, artifact_uri
-from reconciler.rules.codes import CODES
-from reconciler.validate import validate
+from reconciler.rules.check import validate
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent

@@ -1,4 +1,4 @@
-"""reconciler.validate.validate: the library entry that plan and apply build on."""
+"""reconciler.rules.check.validate: the library entry that plan and apply build on."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from reconciler.config import Config
 from reconciler.diagnostics import Position
-from reconciler.state import Forwarding
-from reconciler.validate import validate
+from reconciler.domain.state import Forwarding
+from reconciler.rules.check import validate
 
 REPO = Path(__file__).parent.parent.parent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sandbox_fixtures import ACME_MANAGER, Sandbox, patch_body
 
-from reconciler.rules import codes
+from reconciler.diagnostics import codes
 
 SENDER = "+18555550122"
 

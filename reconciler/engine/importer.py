@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.state import LiveSender
+from reconciler.domain.state import LiveSender
 
 SCHEMA = "schemas/manifest.v1.schema.json"
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.commands import common
+from reconciler.cli import common
 
 if TYPE_CHECKING:
-    from reconciler.apply import ApplyReport, ChangeResult
     from reconciler.plan.model import Plan
+    from reconciler.plan.results import ChangeResult
 
 _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
 
@@ -58,9 +58,10 @@ def command(
     Each create, update and delete is one PATCH; unchanged senders get no call.
     Without --plan it plans first and asks before changing anything.
     """
-    from reconciler.apply import ApplyOptions, apply_plan
     from reconciler.cli import EXIT_FAILURE, EXIT_OK
-    from reconciler.plan import render
+    from reconciler.engine.apply import ApplyOptions, apply_plan
+    from reconciler.render import apply as render_apply
+    from reconciler.render import plan as render
 
     sessions = None
     if plan_file:
@@ -75,7 +76,7 @@ def command(
         click.echo(render.render_text(plan, colour=common.colour_for(stdout=True)), nl=False)
     if not plan.has_changes:
         if not text:
-            click.echo(_json_report(plan, None), nl=False)
+            click.echo(render_apply.render_json(plan, None), nl=False)
         return EXIT_OK
     if not auto_approve and not _confirmed(plan):
         return EXIT_FAILURE
@@ -99,9 +100,13 @@ def command(
 
         report = apply_plan(plan, targets, options, on_result, sessions)
     if text:
-        _print_summary(report)
+        for m in report.mismatches:
+            click.echo(f"verify: {m}", err=True)
+        click.echo(render_apply.render_summary(replace(report, mismatches=[])), nl=False)
+        if not report.ok:
+            common.note("Not everything applied. Fix what is reported above and run apply again.")
     else:
-        click.echo(_json_report(plan, report), nl=False)
+        click.echo(render_apply.render_json(plan, report), nl=False)
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
@@ -114,13 +119,11 @@ def _load_saved_plan(
     the manifests must ask for what they asked for at plan time, and its changes
     must be exactly those that the manifests and the live values it recorded give.
     """
-    from dataclasses import replace
-
     from reconciler.errors import PlanFileError
     from reconciler.plan import planfile
     from reconciler.plan.diff import changed_sources, manifest_digest, source_digests
     from reconciler.plan.rederive import rederive
-    from reconciler.validate import us_territories
+    from reconciler.rules.check import us_territories
 
     try:
         with open(plan_file, encoding="utf-8") as fh:
@@ -214,11 +217,9 @@ class _Progress:
         if self._bar is not None:
             self._bar.update(1)
         elif self._lines:
-            c = result.change
-            detail = f": {result.detail}" if result.detail else ""
-            click.echo(
-                f"{result.outcome.value:<7} {c.action.symbol} {c.account} {c.sender}{detail}"
-            )
+            from reconciler.render.apply import render_result_line
+
+            click.echo(render_result_line(result))
         else:
             c = result.change
             click.echo(f"{result.outcome.value} {c.account} {c.sender}", err=True)
@@ -228,7 +229,7 @@ class _audit:
     def __init__(self, path: str | None) -> None:
         self._log = None
         if path:
-            from reconciler.audit import AuditLog
+            from reconciler.engine.audit import AuditLog
 
             self._log = AuditLog(path)
 
@@ -242,38 +243,3 @@ class _audit:
     def __call__(self, result: ChangeResult) -> None:
         if self._log is not None:
             self._log.record(result)
-
-
-def _print_summary(report: ApplyReport) -> None:
-    from reconciler.apply import Outcome
-
-    for m in report.mismatches:
-        click.echo(f"verify: {m}", err=True)
-    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
-    click.echo(f"Apply: {counts}.")
-    if not report.ok:
-        common.note("Not everything applied. Fix what is reported above and run apply again.")
-
-
-def _json_report(plan: Plan, report: ApplyReport | None) -> str:
-    from reconciler.apply import Outcome, results_in_plan_order
-
-    results = [] if report is None else results_in_plan_order(plan, report)
-    doc = {
-        "format_version": 1,
-        "results": [
-            {
-                "action": r.change.action.value,
-                "account": r.change.account,
-                "sender": r.change.sender,
-                "before": r.change.before,
-                "after": r.change.after,
-                "result": r.outcome.value,
-                "detail": r.detail,
-            }
-            for r in results
-        ],
-        "verify_mismatches": [] if report is None else report.mismatches,
-        "summary": {o.value: (0 if report is None else report.count(o)) for o in Outcome},
-    }
-    return json.dumps(doc, indent=2) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.diagnostics import Position
-from reconciler.senders import may_forward
+from reconciler.domain.senders import may_forward
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reconciler.config import Config, load_config
-from reconciler.diagnostics import Diagnostic, Position, Severity, error
+from reconciler.diagnostics import Diagnostic, Position, Severity, codes, error
+from reconciler.domain.state import Forwarding
 from reconciler.manifest import loader
 from reconciler.manifest.discovery import SourceFile, discover
 from reconciler.manifest.parse import ParsedManifest, parse_manifest
 from reconciler.render.diagnostics import Summary
-from reconciler.rules import codes
 from reconciler.rules.forwarding import (
     CheckedEntry,
     check_chains,
@@ -28,7 +28,6 @@ from reconciler.rules.forwarding import (
     check_forwarding,
 )
 from reconciler.rules.owners import check_actor, check_owners
-from reconciler.state import Forwarding
 
 
 @dataclass(frozen=True, slots=True)

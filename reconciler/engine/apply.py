@@ -28,16 +28,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
 from reconciler.api.client import PAGE_SIZE
-from reconciler.errors import ApiError, CallfwdError, PreconditionFailed, UnsafePlanError
-from reconciler.plan.model import AccountPlan, Change, Plan
-from reconciler.plan.safety import threshold_verdicts
-from reconciler.planner import (
+from reconciler.engine.planner import (
     NO_WRITE,
     CapabilityCache,
     gather_bounded,
@@ -46,29 +42,19 @@ from reconciler.planner import (
     preflight,
     settle,
 )
+from reconciler.errors import ApiError, CallfwdError, PreconditionFailed, UnsafePlanError
+from reconciler.plan.model import AccountPlan, Change, Plan
+from reconciler.plan.results import DONE as _DONE
+from reconciler.plan.results import ApplyReport, ChangeResult, Outcome
+from reconciler.plan.safety import threshold_verdicts
 
 if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
     from reconciler.api.pacing import Pacer
     from reconciler.config import AccountTarget
-    from reconciler.planner import AccountSession, Preflight
+    from reconciler.engine.planner import AccountSession, Preflight
 
 log = logging.getLogger(__name__)
-
-
-class Outcome(StrEnum):
-    APPLIED = "applied"
-    ALREADY_SET = "already set"
-    FAILED = "failed"
-    STALE = "stale"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeResult:
-    change: Change
-    outcome: Outcome
-    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +68,6 @@ class ApplyOptions:
     # Re-read every sender just before writing, even with an ETag: for a plan that
     # came from a file, the sender must still be the one the file names.
     reread: bool = False
-
-
-@dataclass
-class ApplyReport:
-    results: list[ChangeResult] = field(default_factory=list)
-    mismatches: list[str] = field(default_factory=list)  # from verify
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for r in self.results if r.outcome is outcome)
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches and all(r.outcome in _DONE for r in self.results)
-
-
-_DONE = frozenset({Outcome.APPLIED, Outcome.ALREADY_SET})
 
 
 class NoWriteError(CallfwdError):
@@ -344,8 +314,3 @@ def apply_plan(
     sessions: Mapping[str, AccountSession] | None = None,
 ) -> ApplyReport:
     return asyncio.run(apply_async(plan, targets, options, on_result, sessions))
-
-
-def results_in_plan_order(plan: Plan, report: ApplyReport) -> Sequence[ChangeResult]:
-    order = {c.key: i for i, c in enumerate(plan.changes)}
-    return sorted(report.results, key=lambda r: order.get(r.change.key, len(order)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.commands import common
+from reconciler.cli import common
 
 
 @click.command("plan")
@@ -42,7 +42,7 @@ def command(
     callfwd.yaml, else manifests/). Planning only reads.
     """
     from reconciler.cli import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK
-    from reconciler.plan import render
+    from reconciler.render import plan as render
 
     plan = common.make_plan_or_report(paths, accounts, config_path, jobs=jobs)
     if plan is None:

@@ -53,7 +53,7 @@ def command(
     from reconciler.config import load_config
     from reconciler.output import use_colour, write
     from reconciler.render.diagnostics import render
-    from reconciler.validate import validate
+    from reconciler.rules.check import validate
 
     if fmt is None:
         under_actions = os.environ.get("GITHUB_ACTIONS", "").lower() not in ("", "false", "0")

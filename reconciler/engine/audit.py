@@ -12,7 +12,7 @@ import os
 from datetime import UTC, datetime
 from types import TracebackType
 
-from reconciler.apply import ChangeResult
+from reconciler.plan.results import ChangeResult
 from reconciler.secrets import scrub
 
 

@@ -16,7 +16,7 @@ from reconciler.cli import cli
 from reconciler.diagnostics import Diagnostic, Position, Severity
 from reconciler.render.diagnostics import Summary, escape_data, escape_property, render
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parents[2]
 
 GOOD = """\
 version: 1
@@ -356,8 +356,8 @@ def test_schema_command_prints_json_schema() -> None:
 def test_command_modules_import_only_click() -> None:
     probe = (
         "import sys\n"
-        "import reconciler.commands.validate, reconciler.commands.schema\n"
-        "heavy = ('pydantic', 'phonenumbers', 'yaml', 'httpx', 'reconciler.validate')\n"
+        "import reconciler.cli.validate, reconciler.cli.schema\n"
+        "heavy = ('pydantic', 'phonenumbers', 'yaml', 'httpx', 'reconciler.rules.check')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

@@ -38,7 +38,7 @@ def command(
     manifests and, with --changed-since, whether any of them changed.
     """
     from reconciler.config import load_config
-    from reconciler.inventory import list_accounts
+    from reconciler.engine.inventory import list_accounts
     from reconciler.output import write
     from reconciler.render.accounts import FORMATS
 

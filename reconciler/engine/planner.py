@@ -22,14 +22,13 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from reconciler import __version__
-from reconciler.diagnostics import Diagnostic
+from reconciler.diagnostics import Diagnostic, codes
+from reconciler.domain.roles import WRITE_SCOPE, allowed_list, may_configure
+from reconciler.domain.state import Forwarding, LiveSender
 from reconciler.errors import AuthError, CallfwdError
 from reconciler.plan.diff import assemble, diff_account, manifest_digest, source_digests
 from reconciler.plan.model import AccountPlan, Plan, notice
 from reconciler.plan.safety import threshold_verdicts
-from reconciler.roles import WRITE_SCOPE, allowed_list, may_configure
-from reconciler.rules import codes
-from reconciler.state import Forwarding, LiveSender
 
 if TYPE_CHECKING:
     from reconciler.api.client import Me, SettingsClient
@@ -355,7 +354,7 @@ def make_plan(
     if not isinstance(desired, Desired):
         desired = Desired(tuple(desired))
     if jobs > 1 and len(targets) > 1:
-        from reconciler.sharding import plan_sharded
+        from reconciler.engine.sharding import plan_sharded
 
         return plan_sharded(desired, targets, jobs)
     return asyncio.run(plan_async(desired, targets))

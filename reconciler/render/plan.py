@@ -207,13 +207,13 @@ CHECKLIST_PATH = "Settings → SMS → Sender preferences → Call forwarding"
 
 
 def _ui(number: str | None) -> str:
-    from reconciler.numbers import display
+    from reconciler.domain.numbers import display
 
     return "no forwarding" if number is None else f"{display(number)} ({number})"
 
 
 def _task(c: Change) -> str:
-    from reconciler.numbers import display
+    from reconciler.domain.numbers import display
 
     sender = f"**{display(c.sender)}** ({c.sender})"
     if c.action is Action.CREATE:

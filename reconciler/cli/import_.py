@@ -9,11 +9,11 @@ import click
 
 if TYPE_CHECKING:
     from reconciler.config import Config
-    from reconciler.state import LiveSender
+    from reconciler.domain.state import LiveSender
 
 
 def _owner(value: str) -> tuple[str, str]:
-    from reconciler.roles import ROLES
+    from reconciler.domain.roles import ROLES
 
     email, sep, role = value.rpartition(":")
     if not sep or not email or not role:
@@ -65,11 +65,11 @@ def command(
     """
     import asyncio
 
-    from reconciler.commands import common
+    from reconciler.cli import common
     from reconciler.config import load_config
+    from reconciler.engine.importer import Owner, render_manifest, schema_ref_from
+    from reconciler.engine.planner import open_client, preflight
     from reconciler.errors import CallfwdError
-    from reconciler.importer import Owner, render_manifest, schema_ref_from
-    from reconciler.planner import open_client, preflight
 
     parsed = [_owner(o) for o in owners]
     target_path = Path(out_dir) / account / f"{team}.yaml"
@@ -124,7 +124,7 @@ def _declared_elsewhere(config: Config, account: str, target_path: Path) -> set[
     """Senders of ``account`` that the configured manifests declare, except ``target_path``."""
     import os
 
-    from reconciler.validate import validate
+    from reconciler.rules.check import validate
 
     result = validate(list(config.manifests), config=config) if _any_exist(config) else None
     if result is None:
@@ -152,9 +152,9 @@ def _validates(text: str, target_path: Path, config: Config) -> bool:
     import tempfile
     from dataclasses import replace
 
-    from reconciler.commands import common
+    from reconciler.cli import common
     from reconciler.render.diagnostics import render_diagnostics_text
-    from reconciler.validate import validate
+    from reconciler.rules.check import validate
 
     target_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target_path.parent, prefix=".import.", suffix=".yaml")

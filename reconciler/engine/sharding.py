@@ -26,7 +26,7 @@ from reconciler.plan.model import AccountPlan
 
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget
-    from reconciler.planner import Desired, PlanResult
+    from reconciler.engine.planner import Desired, PlanResult
 
 SHARD_MIN_ACCOUNTS = 500  # below this, one process is as fast (forking costs ~0.1 s a worker)
 MAX_JOBS = 4
@@ -57,7 +57,7 @@ _STATE: tuple[Desired, Mapping[str, AccountTarget]] | None = None
 
 
 def _plan_shard(names: list[str]) -> _Part:
-    from reconciler.planner import plan_async
+    from reconciler.engine.planner import plan_async
 
     assert _STATE is not None, "a shard worker must be forked from plan_sharded"
     desired, targets = _STATE
@@ -69,8 +69,8 @@ def _plan_shard(names: list[str]) -> _Part:
 def plan_sharded(desired: Desired, targets: Mapping[str, AccountTarget], jobs: int) -> PlanResult:
     """``planner.make_plan`` over ``jobs`` worker processes."""
     from reconciler import __version__
+    from reconciler.engine.planner import PlanResult
     from reconciler.plan.diff import assemble, manifest_digest, source_digests
-    from reconciler.planner import PlanResult
 
     global _STATE
     shards = split(list(targets), jobs)

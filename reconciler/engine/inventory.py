@@ -28,7 +28,7 @@ from reconciler.config import DEFAULT_CONFIG, KEY_ENV, Config, url_problem
 from reconciler.errors import ConfigError
 from reconciler.manifest.discovery import SUFFIXES
 from reconciler.manifest.model import ACCOUNT_PATTERN
-from reconciler.validate import validate
+from reconciler.rules.check import validate
 
 _ACCOUNT = re.compile(ACCOUNT_PATTERN)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

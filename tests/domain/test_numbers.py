@@ -1,4 +1,4 @@
-"""Table tests of reconciler.numbers: the number rules the validator and the server share."""
+"""Table tests of reconciler.domain.numbers: the number rules the validator and the server share."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import numbers
-from reconciler.numbers import Problem
+from reconciler.domain import numbers
+from reconciler.domain.numbers import Problem
 
 # -- senders -----------------------------------------------------------------
 

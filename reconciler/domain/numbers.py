@@ -43,7 +43,7 @@ _SHORT_CODE = re.compile(r"\d{5,6}")
 _LETTER = re.compile(r"[A-Za-z]")
 # The usual ways of writing a NANP number ("+1 (833) 555-0100", "833.555.0100",
 # "18335550100"...) are read directly: phonenumbers.parse gives the same result
-# (tests/test_numbers.py checks it) at several times the cost.
+# (tests/domain/test_numbers.py checks it) at several times the cost.
 _NANP = re.compile(
     r"(?:\+?1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?([2-9]\d\d)[ .-]?(\d{4})", re.ASCII
 )

@@ -1,7 +1,8 @@
 """Where a problem is and what it is: the Diagnostic value type.
 
 Rules return diagnostics, they never raise, so one run reports every problem.
-Formatting for people and machines lives in ``reconciler.render.diagnostics``.
+Every code is registered in ``reconciler.diagnostics.codes``; formatting for
+people and machines lives in ``reconciler.render.diagnostics``.
 """
 
 from __future__ import annotations

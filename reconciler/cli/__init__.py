@@ -1,6 +1,6 @@
 """The ``callfwd`` command: thin click commands and one error handler.
 
-Each subcommand lives in ``reconciler/commands/<name>.py`` and is imported
+Each subcommand lives in ``reconciler/cli/<name>.py`` and is imported
 only when it runs (or when ``--help`` lists it), so ``callfwd --help`` and
 ``callfwd validate`` never pay for the HTTP client or the server.
 
@@ -34,7 +34,7 @@ EXIT_USAGE = 64
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
-# name -> module under reconciler.commands; each module defines ``command``.
+# name -> module under reconciler.cli; each module defines ``command``.
 COMMANDS: dict[str, str] = {
     "validate": "validate",
     "schema": "schema",
@@ -55,9 +55,9 @@ class _LazyGroup(click.Group):
 
     def _module(self, name: str) -> Any:
         try:
-            return importlib.import_module(f"reconciler.commands.{COMMANDS[name]}")
+            return importlib.import_module(f"reconciler.cli.{COMMANDS[name]}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"reconciler.commands.{COMMANDS[name]}":
+            if exc.name == f"reconciler.cli.{COMMANDS[name]}":
                 return None  # not built yet
             raise
 

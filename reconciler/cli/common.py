@@ -12,9 +12,9 @@ import click
 
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget, Config
+    from reconciler.domain.state import Forwarding
+    from reconciler.engine.planner import Desired, PlanResult
     from reconciler.plan.model import Plan
-    from reconciler.planner import Desired, PlanResult
-    from reconciler.state import Forwarding
 
 
 def colour_for(*, stdout: bool) -> bool:
@@ -37,10 +37,10 @@ def load_desired(paths: Sequence[str], config_path: str | None) -> tuple[Config,
     validated with it, and prune is off for the run.
     """
     from reconciler.config import load_config
+    from reconciler.engine.planner import Desired
     from reconciler.manifest.discovery import discover
-    from reconciler.planner import Desired
     from reconciler.render.diagnostics import render_text
-    from reconciler.validate import validate
+    from reconciler.rules.check import validate
 
     config = load_config(config_path)
     configured = list(config.manifests)
@@ -107,7 +107,7 @@ def plan_result_or_report(
 ) -> PlanResult | None:
     """``make_plan_or_report``, with what planning learned of each account (for apply)."""
     from reconciler.config import resolve_accounts
-    from reconciler.planner import make_plan
+    from reconciler.engine.planner import make_plan
     from reconciler.render.diagnostics import render_diagnostics_text
 
     loaded = load_desired(paths, config_path)
@@ -116,7 +116,7 @@ def plan_result_or_report(
     config, desired = loaded
     names = select_accounts(desired.forwardings, accounts)
     targets = resolve_accounts(config, names)
-    from reconciler.sharding import default_jobs
+    from reconciler.engine.sharding import default_jobs
 
     result = make_plan(desired, targets, jobs=default_jobs(len(targets)) if jobs is None else jobs)
     if result.diagnostics:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from reconciler.diagnostics import Position
-from reconciler.plan import render
 from reconciler.plan.model import AccountPlan, Action, Change, Plan, Summary
+from reconciler.render import plan as render
 
 
 def plan_with(n: int, accounts: int = 1) -> Plan:

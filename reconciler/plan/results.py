@@ -1,0 +1,45 @@
+"""What applying a plan did: each change's outcome, inert data for renderers and audit logs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from reconciler.plan.model import Change, Plan
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    ALREADY_SET = "already set"
+    FAILED = "failed"
+    STALE = "stale"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    change: Change
+    outcome: Outcome
+    detail: str = ""
+
+
+@dataclass
+class ApplyReport:
+    results: list[ChangeResult] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)  # from verify
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and all(r.outcome in DONE for r in self.results)
+
+
+DONE = frozenset({Outcome.APPLIED, Outcome.ALREADY_SET})
+
+
+def results_in_plan_order(plan: Plan, report: ApplyReport) -> Sequence[ChangeResult]:
+    order = {c.key: i for i, c in enumerate(plan.changes)}
+    return sorted(report.results, key=lambda r: order.get(r.change.key, len(order)))
