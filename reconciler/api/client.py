@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from reconciler import __version__
+from reconciler.api import protocol
 from reconciler.api.errors import (
     api_error,
     failure_cause,
@@ -53,9 +54,9 @@ __all__ = ["DEFAULT_REVISION", "Account", "Me", "SettingsClient"]
 log = logging.getLogger(__name__)
 notice = notice_logger()
 
-DEFAULT_REVISION = "2026-10-15"
-MEDIA_TYPE = "application/vnd.api+json"
-SENDERS = "/api/text-messaging-senders"
+DEFAULT_REVISION = protocol.REVISION
+MEDIA_TYPE = protocol.MEDIA_TYPE
+SENDERS = protocol.SENDERS
 MAX_PAGES = 100_000
 PAGE_SIZE = 20  # the most the published list endpoint gives per page
 
@@ -117,7 +118,7 @@ class SettingsClient:
         self._account: Account | None = None if account is None else Account(id=account)
         self._http = httpx.AsyncClient(
             headers={
-                "Authorization": f"Klaviyo-API-Key {self._key.reveal()}",
+                "Authorization": protocol.authorization(self._key.reveal()),
                 "revision": revision,
                 "Accept": MEDIA_TYPE,
                 "User-Agent": user_agent,

@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.api import protocol
 from reconciler.domain.roles import WRITE_SCOPE, may_configure
 from reconciler.domain.state import LiveSender
 from reconciler.errors import ApiError
 
-SENDER_TYPE = "text-messaging-sender"
+SENDER_TYPE = protocol.SENDER
 
 
 @dataclass(frozen=True, slots=True)

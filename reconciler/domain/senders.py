@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-SenderType = Literal["toll_free", "short_code", "long_code", "alpha", "vanity_short_code"]
-Status = Literal[
+# The vendor's vocabularies (klaviyo-api 25.0.0 models), used by the client and the local API.
+SenderType = Literal["alpha", "long_code", "short_code", "toll_free", "vanity_short_code"]
+SenderStatus = Literal[
     "active", "pending_registration", "registering", "registration_failed", "suspended"
 ]
+Country = Literal["US", "CA"]
 SENDER_TYPES: tuple[str, ...] = get_args(SenderType)
-STATUSES: tuple[str, ...] = get_args(Status)
+SENDER_STATUSES: tuple[str, ...] = get_args(SenderStatus)
 
 # The vendor shows no number (sender_identifier: null) while a sender is in this status.
 PENDING = "pending_registration"

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from reconciler import __version__
+from reconciler.api import protocol
 from reconciler.sandbox import admin as admin_routes
 from reconciler.sandbox import api, extensions
 from reconciler.sandbox.auth import REVISION_HELP, REVISION_PATTERN, SCHEME, SECURITY_SCHEME
@@ -70,7 +71,7 @@ class SandboxApp(FastAPI):
                             "schema": {
                                 "type": "string",
                                 "pattern": REVISION_PATTERN,
-                                "examples": ["2026-10-15"],
+                                "examples": [protocol.REVISION],
                             },
                         }
                     )
@@ -93,11 +94,7 @@ def _validation_problem(error: dict[str, Any]) -> ApiProblem:
     if where == "header":
         header = _HEADER_NAMES.get(name.lower().replace("_", "-"), name)
         if header == "revision":
-            detail = (
-                "The revision header is required: a date such as 2026-10-15 (YYYY-MM-DD)."
-                if error.get("type") == "missing"
-                else "The revision header must be a date such as 2026-10-15 (YYYY-MM-DD)."
-            )
+            detail = protocol.revision_problem(None if error.get("type") == "missing" else "")
         else:
             detail = f"{header} header: {msg}."
         return ApiProblem(400, "invalid", detail, header=header)

@@ -14,15 +14,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from reconciler.domain.roles import READ_SCOPE, WRITE_SCOPE, may_configure
+from reconciler.api import protocol
+from reconciler.domain.roles import READ_SCOPE, WRITE_SCOPE, allowed_list, may_configure
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.jsonapi import ApiProblem
 from reconciler.sandbox.seed import hash_key
 from reconciler.sandbox.store import User
 from reconciler.sandbox.vocab import ACCOUNTS_READ
 
-SCHEME = "Klaviyo-API-Key"
-REVISION_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(\.[A-Za-z0-9]+)?$"
+SCHEME = protocol.AUTH_SCHEME
+REVISION_PATTERN = protocol.REVISION_PATTERN
 REVISION_HELP = "API revision, a date such as 2026-10-15 (YYYY-MM-DD[.suffix]). Required."
 _REVISION = re.compile(REVISION_PATTERN)
 
@@ -30,7 +31,9 @@ SECURITY_SCHEME = {
     "type": "apiKey",
     "in": "header",
     "name": "Authorization",
-    "description": "`Authorization: Klaviyo-API-Key <key>`; a key is one user's, in one account.",
+    "description": (
+        f"`Authorization: {protocol.AUTH_SCHEME} <key>`; a key is one user's, in one account."
+    ),
 }
 
 
@@ -82,9 +85,7 @@ def authenticate(request: Request) -> User:
         raise ApiProblem(
             400,
             "invalid",
-            "The revision header is required: a date such as 2026-10-15 (YYYY-MM-DD)."
-            if revision is None
-            else "The revision header must be a date such as 2026-10-15 (YYYY-MM-DD).",
+            protocol.revision_problem(revision),
             header="revision",
         )
     scope["callfwd.account"] = user.account_id
@@ -140,7 +141,7 @@ def require_write(user: User) -> None:
     if not may_configure(user.role):
         reasons.append(
             f"the key's user has the role {user.role}, which may not configure call forwarding "
-            "(owner, admin, manager and campaign_coordinator may)"
+            f"({allowed_list()} may)"
         )
     if reasons:
         detail = "; ".join(reasons)

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
+from reconciler.api import protocol
 from reconciler.domain import numbers
+from reconciler.domain.senders import may_forward
 from reconciler.sandbox import docmodels as dm
 from reconciler.sandbox.api import ERRORS, ID, PageCursor, SenderId, sender_404
 from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of
@@ -61,7 +63,7 @@ def _if_match(header: str, etag: str) -> bool:
 
 
 def _forwarding_allowed(sender: Sender) -> None:
-    if sender.type == "toll_free" and sender.country == "US":
+    if may_forward(sender.type, sender.country):
         return
     if sender.type == "toll_free":
         message = (
@@ -121,7 +123,7 @@ async def patch_sender(
             # read must meet the If-Match check, or two writers holding the same ETag would
             # both be accepted (a lost update). From here to the write nothing awaits.
             sender = store.get_sender(user.account_id, sender_id)
-        check_type(data, "text-messaging-sender")
+        check_type(data, protocol.SENDER)
         given_id = data.get("id")
         if not isinstance(given_id, str):
             raise ApiProblem(400, "invalid", "data.id is required.", pointer="/data/id")
@@ -293,7 +295,7 @@ async def route_call(request: Request, user: Reader) -> Response:
 
 
 def _route(sender: Sender, region: str | None) -> tuple[str | None, str | None]:
-    if not (sender.type == "toll_free" and sender.country == "US"):
+    if not may_forward(sender.type, sender.country):
         why = numbers.check_sender(sender.identifier or "").message or (
             f"{sender.identifier} is a {sender.country} sender; call forwarding is only "
             "available for US toll-free senders"

@@ -9,7 +9,9 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-MEDIA_TYPE = "application/vnd.api+json"
+from reconciler.api import protocol
+
+MEDIA_TYPE = protocol.MEDIA_TYPE
 # Request bodies may use either; anything else is a 415.
 ACCEPTED_BODY_TYPES = frozenset({MEDIA_TYPE, "application/json"})
 

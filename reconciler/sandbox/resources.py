@@ -11,11 +11,12 @@ import hashlib
 from collections.abc import Collection
 from typing import Any
 
+from reconciler.api import protocol
 from reconciler.sandbox import vocab
 from reconciler.sandbox.store import Configuration, Sender, User
 from reconciler.sandbox.vocab import REGISTRATION_FOR_STATUS, REJECTION_DETAIL
 
-SENDERS = "/api/text-messaging-senders"
+SENDERS = protocol.SENDERS
 REGISTRATIONS = "/api/text-messaging-sender-registrations"
 CONFIGURATIONS = "/api/text-messaging-configurations"
 ACCOUNTS = "/api/accounts"

@@ -41,6 +41,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from reconciler.domain import numbers
 from reconciler.domain.roles import Role
+from reconciler.domain.senders import may_forward
 from reconciler.errors import CallfwdError
 from reconciler.sandbox.vocab import (
     ConfigurationStatus,
@@ -254,7 +255,7 @@ def _check(model: SeedModel) -> tuple[Seed, list[str]]:
             seen_numbers.add((ident or "", s.country))
             forward: str | None = None
             if s.forward_to is not None:
-                if not (s.type == "toll_free" and s.country == "US"):
+                if not may_forward(s.type, s.country):
                     problems.append(
                         f"{st}.forward_to: only US toll-free senders can forward calls; "
                         f"this is a {s.country} {s.type} sender"

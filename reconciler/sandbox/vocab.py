@@ -5,23 +5,24 @@ Seeds, stored rows, answers and the OpenAPI models all take their values from he
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
-SenderType = Literal["alpha", "long_code", "short_code", "toll_free", "vanity_short_code"]
-SenderStatus = Literal[
-    "active", "pending_registration", "registering", "registration_failed", "suspended"
-]
+from reconciler.api import protocol
+from reconciler.domain.senders import (
+    SENDER_STATUSES,
+    SENDER_TYPES,
+    Country,
+    SenderStatus,
+    SenderType,
+)
+
+__all__ = ["SENDER_STATUSES", "SENDER_TYPES", "Country", "SenderStatus", "SenderType"]
+
 RegistrationStatus = Literal["action_required", "approved", "in_review", "rejected"]
 ConfigurationStatus = Literal["active", "disabled"]
-Country = Literal["US", "CA"]
 
-SENDER_TYPES: tuple[str, ...] = get_args(SenderType)
-SENDER_STATUSES: tuple[str, ...] = get_args(SenderStatus)
-
-SENDER = "text-messaging-sender"
-REGISTRATION = "text-messaging-sender-registration"
-CONFIGURATION = "text-messaging-configuration"
-ACCOUNT = "account"
+SENDER, REGISTRATION = protocol.SENDER, protocol.REGISTRATION
+CONFIGURATION, ACCOUNT = protocol.CONFIGURATION, protocol.ACCOUNT
 
 # A seeded toll-free sender's registration, from the sender's status.
 REGISTRATION_FOR_STATUS: dict[str, RegistrationStatus] = {
