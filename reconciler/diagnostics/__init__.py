@@ -57,3 +57,21 @@ def error(position: Position, code: str, message: str) -> Diagnostic:
 
 def warning(position: Position, code: str, message: str) -> Diagnostic:
     return Diagnostic(position, Severity.WARNING, code, message)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The counts of one validation run."""
+
+    files: int
+    senders: int
+    errors: int
+    warnings: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "senders": self.senders,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }

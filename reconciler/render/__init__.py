@@ -5,9 +5,3 @@
 - ``plan``         a plan as text, markdown (PR comments), json or a checklist
 - ``accounts``     the rows of ``callfwd accounts``
 """
-
-from __future__ import annotations
-
-from reconciler.render.diagnostics import FORMATS, Summary, render
-
-__all__ = ["FORMATS", "Summary", "render"]

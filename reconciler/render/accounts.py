@@ -4,8 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any, Protocol
 
-from reconciler.engine.inventory import AccountRow
+
+class AccountRow(Protocol):
+    """What ``reconciler.engine.inventory`` lists for one account (rendered here)."""
+
+    @property
+    def account(self) -> str: ...
+    @property
+    def api_key_env(self) -> str: ...
+    @property
+    def manifests(self) -> tuple[str, ...]: ...
+    @property
+    def account_id(self) -> str | None: ...
+    @property
+    def api_url(self) -> str | None: ...
+    @property
+    def changed(self) -> bool | None: ...
+    @property
+    def changed_manifests(self) -> tuple[str, ...] | None: ...
+    def as_dict(self) -> dict[str, Any]: ...
 
 
 def render_json(rows: Sequence[AccountRow]) -> str:

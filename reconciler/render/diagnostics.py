@@ -10,27 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.diagnostics import Diagnostic, Severity, Summary
 from reconciler.output import style
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    files: int
-    senders: int
-    errors: int
-    warnings: int
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "files": self.files,
-            "senders": self.senders,
-            "errors": self.errors,
-            "warnings": self.warnings,
-        }
 
 
 class Report(Protocol):

@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reconciler.config import Config, load_config
-from reconciler.diagnostics import Diagnostic, Position, Severity, codes, error
+from reconciler.diagnostics import Diagnostic, Position, Severity, Summary, codes, error
 from reconciler.domain.state import Forwarding
 from reconciler.manifest import loader
 from reconciler.manifest.discovery import SourceFile, discover
 from reconciler.manifest.parse import ParsedManifest, parse_manifest
-from reconciler.render.diagnostics import Summary
 from reconciler.rules.forwarding import (
     CheckedEntry,
     check_chains,

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.diagnostics import Diagnostic, Position, Severity
-from reconciler.render.diagnostics import Summary, escape_data, escape_property, render
+from reconciler.diagnostics import Diagnostic, Position, Severity, Summary
+from reconciler.render.diagnostics import escape_data, escape_property, render
 
 REPO = Path(__file__).parents[2]
 

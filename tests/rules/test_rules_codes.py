@@ -13,7 +13,7 @@ from reconciler.rules.forwarding import FORWARD_TO_CODES, SENDER_CODES
 REPO = Path(__file__).parent.parent.parent
 DOC = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
 CORPUS = yaml.safe_load((REPO / "tests" / "corpus" / "expected.yaml").read_text())
-# Codes that need more than one file, a directory or a flag: tested in tests/cli/test_validate_cli.py.
+# Codes that need several files, a directory or a flag: tests/cli/test_validate_cli.py.
 CLI_TESTED = {"CF001", "CF002", "CF003", "CF018", "CF208", "CF305", "CF405"}
 # Plan codes need a live account: each is asserted by a test under tests/plan or tests/e2e.
 PLAN_TESTS = [
