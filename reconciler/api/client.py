@@ -14,11 +14,8 @@ through the account's ``Pacer`` (concurrency and rate limits, see
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
-import ssl
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +27,7 @@ from reconciler.api.errors import api_error, may_have_reached_server, transport_
 from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from reconciler.api.transport import Pool, lease, proxies_in_env, release, ssl_context
 from reconciler.errors import (
     ApiError,
     CallfwdError,
@@ -50,22 +48,6 @@ MEDIA_TYPE = "application/vnd.api+json"
 SENDERS = "/api/text-messaging-senders"
 MAX_PAGES = 100_000
 PAGE_SIZE = 20  # the most the published list endpoint gives per page
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Building a context costs ~50 ms (it loads the CA bundle); one per process
-    # keeps a thousand-account plan from spending a minute on it.
-    return httpx.create_ssl_context()
-
-
-@functools.cache
-def _proxies_in_env() -> bool:
-    # httpx looks for proxy settings by scanning the whole environment for every
-    # client it builds. With one key variable per account, a plan of 1,000 accounts
-    # spent most of its time there (quadratic). Look once; without *_proxy
-    # variables there is nothing for httpx to find.
-    return any(name.lower().endswith("_proxy") for name in os.environ)
 
 
 class SettingsClient:
@@ -102,19 +84,27 @@ class SettingsClient:
         self.throttled = 0  # 429 answers received
         # The key's account, when a preflight already read it (saves a GET /api/accounts).
         self._account: Account | None = None if account is None else Account(id=account)
-        self._http = httpx.AsyncClient(
-            headers={
-                "Authorization": f"Klaviyo-API-Key {self._key.reveal()}",
-                "revision": revision,
-                "Accept": MEDIA_TYPE,
-                "User-Agent": user_agent,
-            },
-            timeout=timeout,
-            transport=transport,
-            verify=_ssl_context(),
-            trust_env=_proxies_in_env(),
-            follow_redirects=False,  # never carry the key to another address
-        )
+        # Sent with every request: the key is a per-request header, never a default of a
+        # client that another account's requests might share (see reconciler.api.transport).
+        self._headers = {
+            "Authorization": f"Klaviyo-API-Key {self._key.reveal()}",
+            "revision": revision,
+            "Accept": MEDIA_TYPE,
+            "User-Agent": user_agent,
+        }
+        self._timeout = timeout
+        # An injected transport gets a client of its own; otherwise the origin's shared
+        # pool is leased at the first request and released by aclose().
+        self._own: httpx.AsyncClient | None = None
+        if transport is not None:
+            self._own = httpx.AsyncClient(
+                timeout=timeout,
+                transport=transport,
+                verify=ssl_context(),
+                trust_env=proxies_in_env(),
+                follow_redirects=False,  # never carry the key to another address
+            )
+        self._leased: Pool | None = None
 
     def __repr__(self) -> str:
         return f"SettingsClient(base_url={str(self._root)!r}, revision={self.revision!r})"
@@ -126,7 +116,11 @@ class SettingsClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._own is not None:
+            await self._own.aclose()
+        if self._leased is not None:
+            leased, self._leased = self._leased, None
+            await release(self.origin, leased)
 
     # -- endpoints --------------------------------------------------------------------
 
@@ -205,6 +199,27 @@ class SettingsClient:
 
     # -- plumbing ---------------------------------------------------------------------
 
+    async def _request(
+        self,
+        method: str,
+        url: httpx.URL,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        """One HTTP exchange, this client's headers (and key) added to ``headers``."""
+        http: httpx.AsyncClient | Pool | None = self._own or self._leased
+        if http is None:
+            http = self._leased = lease(self.origin, timeout=self._timeout)
+        return await http.request(
+            method,
+            url,
+            params=params,
+            content=content,
+            headers={**self._headers, **headers},
+            timeout=self._timeout,
+        )
+
     def _url(self, path: str) -> httpx.URL:
         return self._root.copy_with(path=self._prefix + path)
 
@@ -277,9 +292,7 @@ class SettingsClient:
             ticket = await self.pacer.acquire()
             self.calls += 1
             try:
-                resp = await self._http.request(
-                    method, url, params=params, content=content, headers=req_headers
-                )
+                resp = await self._request(method, url, params, content, req_headers)
             except httpx.TransportError as exc:
                 failure = exc
             finally:
