@@ -15,6 +15,8 @@ clients in turn (preflight, then plan) keeps its connections between them.
 
     async with shared_pools():
         ...  # every SettingsClient in here shares one pool per origin
+
+    asyncio.run(pooled(plan_async(desired, targets)))  # the same, around one coroutine
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ import contextlib
 import functools
 import os
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import TypeVar
 
 import httpcore
 import httpx
 
 from reconciler.api.asyncio_backend import AsyncioBackend
+
+T = TypeVar("T")
 
 # httpcore's pool scans every connection (and, for each idle one, every connection
 # again) twice per request: its cost per request grows with the square of the
@@ -223,3 +228,9 @@ async def shared_pools() -> AsyncIterator[None]:
                 if pool.users <= 0:
                     del reg.pools[origin]
                     await pool.aclose()
+
+
+async def pooled(aw: Awaitable[T]) -> T:
+    """``aw`` awaited inside ``shared_pools()``: for ``asyncio.run(pooled(...))``."""
+    async with shared_pools():
+        return await aw

@@ -10,7 +10,7 @@ import pytest
 from sandbox_fixtures import Sandbox, key_for, make_seed
 
 from reconciler.api import SettingsClient, transport
-from reconciler.api.transport import AsyncioTransport, shared_pools, ssl_context
+from reconciler.api.transport import AsyncioTransport, pooled, shared_pools, ssl_context
 
 pytestmark = pytest.mark.anyio
 
@@ -185,3 +185,17 @@ async def test_the_pool_holds_no_key(raw) -> None:  # type: ignore[no-untyped-de
         await client.audit_events()
         (pool,) = pools().values()
         assert "sekret" not in repr(vars(pool))
+
+
+async def test_pooled_holds_one_pool_for_a_whole_run_and_closes_it(raw) -> None:  # type: ignore[no-untyped-def]
+    server = await raw(lambda n: RawServer.ok(b'{"data": []}'))
+
+    async def run() -> int:
+        for _ in range(2):  # two phases, clients opened and closed in each
+            async with SettingsClient(base_url=server.url, api_key="k") as client:
+                await client.audit_events()
+        return len(pools())
+
+    assert await pooled(run()) == 1
+    assert pools() == {}
+    assert server.connections == 1
