@@ -26,10 +26,8 @@ def follow(workspace: Workspace, checklist: str) -> int:
             continue
         assert account is not None
         what = m["what"]
-        if what.startswith("delete"):
-            number = None
-        else:
-            number = E164.findall(what)[-1]  # the last number is the one to set
+        # The last number is the one to set.
+        number = None if what.startswith("delete") else E164.findall(what)[-1]
         sid = workspace.sandbox.sender_id(account, m["sender"])
         with workspace.sandbox.client(keys[account]) as ui:
             r = ui.patch(f"/api/text-messaging-senders/{sid}", json=patch_body(sid, number))
