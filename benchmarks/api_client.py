@@ -50,7 +50,7 @@ def seed(senders: int, *, forwarding: bool) -> dict[str, Any]:
         "email": "bench@bench.example",
         "role": "owner",
         "api_key": KEY,
-        "scopes": ["sender-config:read", "sender-config:write"],
+        "scopes": ["sender-config:read", "sender-config:write", "accounts:read"],
     }
     return {"accounts": [{"id": "bench", "name": "Bench", "users": [user], "senders": rows}]}
 

@@ -94,7 +94,7 @@ def bulk_seed(accounts: int, senders: int, *, siblings: int = 0) -> dict[str, An
                         "email": f"ops@bench-{i:04d}.example",
                         "role": "owner",
                         "api_key": key(i),
-                        "scopes": ["sender-config:read", "sender-config:write"],
+                        "scopes": ["sender-config:read", "sender-config:write", "accounts:read"],
                     }
                 ],
                 "senders": rows,

@@ -149,7 +149,7 @@ class Fleet:
                 "email": f"ops@{self.name(i)}.example",
                 "role": "owner",
                 "api_key": self.key(i),
-                "scopes": ["sender-config:read", "sender-config:write"],
+                "scopes": ["sender-config:read", "sender-config:write", "accounts:read"],
             }
             accounts.append(
                 {"id": self.name(i), "name": self.name(i), "users": [user], "senders": rows}

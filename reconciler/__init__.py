@@ -3,3 +3,5 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+# Where callfwd lives: SARIF's informationUri and rule help links point here.
+REPOSITORY_URL = "https://github.com/ORG/callfwd"

@@ -55,8 +55,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WRITE_CONCURRENCY = 8  # in flight per account; the client's pacer keeps within rate limits
-
 
 class Outcome(StrEnum):
     APPLIED = "applied"
@@ -78,7 +76,9 @@ class ApplyOptions:
     fail_fast: bool = False
     verify: bool = True
     allow_mass_changes: bool = False
-    concurrency: int = WRITE_CONCURRENCY
+    # Changes of one account worked on at once; None: as many as the account's pacer
+    # lets be in flight (a bound that also keeps --fail-fast from starting them all).
+    concurrency: int | None = None
     # Re-read every sender just before writing, even with an ETag: for a plan that
     # came from a file, the sender must still be the one the file names.
     reread: bool = False
@@ -182,7 +182,7 @@ async def _apply_account(
     on_result: Callable[[ChangeResult], None],
     stop: asyncio.Event,
 ) -> None:
-    sem = asyncio.Semaphore(options.concurrency)
+    sem = asyncio.Semaphore(options.concurrency or client.pacer.concurrency)
 
     async def run(change: Change) -> None:
         async with sem:

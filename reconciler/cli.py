@@ -8,7 +8,7 @@ Exit codes (documented in README):
     0   success (validate: valid; plan --detailed-exitcode: no changes)
     1   invalid manifests, a failed change, or any error the user can fix
     2   plan --detailed-exitcode: changes present
-    64  usage error (bad flag or argument)
+    64  usage error (bad flag or argument, a --config file that does not exist)
     70  internal error: a bug in callfwd (rerun with --debug for the traceback)
     130 interrupted
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "plan": "plan",
     "apply": "apply",
     "import": "import_",
+    "accounts": "accounts",
 }
 
 
@@ -59,6 +61,17 @@ class _LazyGroup(click.Group):
                 return None  # not built yet
             raise
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, each with its whole first sentence (click cuts at ~45 columns)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
@@ -74,8 +87,24 @@ class _LazyGroup(click.Group):
         sys.exit(code)
 
 
+_GLOBAL_FLAGS = re.compile(r"--debug|--verbose|-v+")
+
+
+def hoist_global_flags(args: Sequence[str]) -> list[str]:
+    """``callfwd plan -v`` as ``callfwd -v plan``: the logging flags work on either side.
+
+    Only ``--debug``, ``--verbose`` and ``-v``/``-vv`` move, and nothing after ``--``.
+    """
+    args = list(args)
+    end = args.index("--") if "--" in args else len(args)
+    moved = [a for a in args[:end] if _GLOBAL_FLAGS.fullmatch(a)]
+    rest = [a for a in args[:end] if not _GLOBAL_FLAGS.fullmatch(a)]
+    return moved + rest + args[end:]
+
+
 def run(group: click.Group, args: Sequence[str] | None, prog_name: str, **extra: Any) -> int:
-    debug = "--debug" in (sys.argv[1:] if args is None else list(args))
+    args = hoist_global_flags(sys.argv[1:] if args is None else args)
+    debug = "--debug" in args
     try:
         rv = click.Group.main(group, args, prog_name, standalone_mode=False, **extra)
     except click.UsageError as exc:
@@ -90,9 +119,19 @@ def run(group: click.Group, args: Sequence[str] | None, prog_name: str, **extra:
         exc.show()
         return EXIT_FAILURE
     except Exception as exc:
+        from reconciler.config import ConfigFileError, ConfigNotFoundError
         from reconciler.errors import CallfwdError
         from reconciler.secrets import scrub
 
+        if isinstance(exc, ConfigNotFoundError):
+            click.echo(f"error: {scrub(str(exc))}", err=True)
+            return EXIT_USAGE
+        if isinstance(exc, ConfigFileError):
+            # one line per problem, as validate prints them, then what it adds up to
+            n = len(exc.diagnostics)
+            click.echo(scrub(str(exc)), err=True)
+            click.echo(f"error: {n} problem{'s' if n != 1 else ''} in the configuration", err=True)
+            return EXIT_FAILURE
         if isinstance(exc, CallfwdError):
             click.echo(f"error: {scrub(str(exc))}", err=True)
             if debug:
@@ -135,7 +174,19 @@ def cli(debug: bool, verbose: int) -> None:
     from reconciler.secrets import install_log_scrubber
 
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    _notices_as_plain_lines()
     install_log_scrubber()
+
+
+def _notices_as_plain_lines() -> None:
+    """Retries and the like: bare lines on stderr (no level, no logger name)."""
+    from reconciler.notice import notice_logger
+
+    logger = notice_logger()
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers[:] = [handler]
+    logger.propagate = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,11 +36,15 @@ class ApiError(CallfwdError):
         status: int | None = None,
         code: str | None = None,
         detail: str | None = None,
+        account: str | None = None,
+        key_env: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.detail = detail
+        self.account = account  # the account's name in callfwd.yaml, when the client knew it
+        self.key_env = key_env  # the variable its key came from (never the key)
 
 
 class AuthError(ApiError):

@@ -9,6 +9,12 @@ Rules (from the vendor's help article):
   the US cannot;
 - the forwarding number must be a US number.
 
+"A US number" is read as the 50 states and DC by default: the safest reading.
+Numbers of the US territories (PR, VI, GU, AS, MP) share the +1 country code
+but have region codes of their own; ``us_territories=True`` (callfwd.yaml
+``numbers: {us_territories: allow}``) lets them pass, in the validator, the
+plan and the local server alike.
+
 Nothing here raises on bad input: every check returns a ``NumberResult`` whose
 ``problem`` is ``None`` when the number is acceptable.
 """
@@ -55,6 +61,12 @@ class Problem(StrEnum):
     NOT_TOLL_FREE = "not-toll-free"
     PREMIUM_RATE = "premium-rate"
     LOOP = "loop"
+    US_TERRITORY = "us-territory"
+
+
+# US territories with region codes of their own in the North American plan.
+US_TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})
+TERRITORIES_KNOB = "numbers: {us_territories: allow}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,10 +276,13 @@ def check_sender(raw: str) -> NumberResult:
     )
 
 
-def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
+def check_forward_to(
+    raw: str, *, sender: str | None = None, us_territories: bool = False
+) -> NumberResult:
     """A forwarding number: a valid US number that is not the sender itself.
 
-    ``sender`` is the sender's E.164 form, when known, to catch a loop.
+    ``sender`` is the sender's E.164 form, when known, to catch a loop;
+    ``us_territories`` lets numbers of PR, VI, GU, AS and MP pass.
     """
     if is_short_code(raw):
         return _bad(
@@ -297,23 +312,33 @@ def check_forward_to(raw: str, *, sender: str | None = None) -> NumberResult:
             f"{e164(parsed)} is a premium-rate number; calls cannot be forwarded to it",
             "US",
         )
-    if (
-        us_kind is None
-        and kind != PhoneNumberType.TOLL_FREE
-        and phonenumbers.region_code_for_number(parsed) != "US"
-    ):
-        return _outside_us(parsed, "the forwarding number must be a US number")
+    if us_kind is None and kind != PhoneNumberType.TOLL_FREE:
+        region = phonenumbers.region_code_for_number(parsed)
+        if region in US_TERRITORIES:
+            if not us_territories:
+                _, label = _region_label(parsed)
+                return _bad(
+                    Problem.US_TERRITORY,
+                    f"{e164(parsed)} is a number in {label}, a US territory; callfwd reads "
+                    "the vendor's rule (the forwarding number must be a US number) as the 50 "
+                    f"states and DC; to allow US territories, set {TERRITORIES_KNOB} in "
+                    "callfwd.yaml",
+                    region,
+                )
+            return _not_a_loop(e164(parsed), sender, region)
+        if region != "US":
+            return _outside_us(parsed, "the forwarding number must be a US number")
     return _not_a_loop(e164(parsed), sender)
 
 
-def _not_a_loop(normal: str, sender: str | None) -> NumberResult:
+def _not_a_loop(normal: str, sender: str | None, region: str = "US") -> NumberResult:
     if sender is not None and normal == sender:
         return _bad(
             Problem.LOOP,
             f"{normal} is the sender itself; forwarding a number to itself would loop",
             "US",
         )
-    return NumberResult(normal, region="US")
+    return NumberResult(normal, region=region)
 
 
 def normalise(raw: str) -> str | None:

@@ -25,7 +25,7 @@ from reconciler import __version__
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import AuthError, CallfwdError
 from reconciler.plan.diff import assemble, diff_account, manifest_digest, source_digests
-from reconciler.plan.model import AccountPlan, Level, Notice, Plan
+from reconciler.plan.model import AccountPlan, Plan, notice
 from reconciler.plan.safety import threshold_verdicts
 from reconciler.roles import WRITE_SCOPE, allowed_list, may_configure
 from reconciler.rules import codes
@@ -48,11 +48,6 @@ NO_WRITE = (
     "publishes reads only); make the changes in the vendor's UI with the list from "
     "`callfwd plan --format checklist`, then plan again"
 )
-
-
-def account_id(target: AccountTarget) -> str:
-    """The vendor's id of the account (``account_id`` in callfwd.yaml; else its name)."""
-    return getattr(target, "account_id", None) or target.name
 
 
 class Capabilities:
@@ -178,7 +173,7 @@ def write_refusals(me: Me | None) -> list[str]:
 
 async def preflight(client: SettingsClient, target: AccountTarget) -> Preflight:
     """Check that the key belongs to the target's account (one ``GET /api/accounts``)."""
-    name, expected = target.name, account_id(target)
+    name, expected = target.name, target.account_id
     try:
         acct = await client.get_account()
     except AuthError as exc:
@@ -208,16 +203,9 @@ def open_client(
     Pass the account's one ``pacer`` to every client of that account, so what
     one learned of its rate limits holds for the next.
     """
-    from reconciler.api.client import SettingsClient
-    from reconciler.api.retry import RetryPolicy
+    from reconciler.api.target import client_for
 
-    return SettingsClient(
-        base_url=target.api_url,
-        api_key=target.api_key,
-        pacer=pacer,
-        retry=RetryPolicy(max_attempts=target.retry.max_attempts, max_total=target.retry.max_total),
-        account=target.name if checked else None,
-    )
+    return client_for(target, pacer=pacer, checked=checked)
 
 
 def pacers(names: Iterable[str]) -> dict[str, Pacer]:
@@ -272,8 +260,7 @@ async def _plan_account(
     notices = []
     if target.prune and not prune:
         notices.append(
-            Notice(
-                Level.NOTE,
+            notice(
                 codes.PRUNE_OFF,
                 "prune is off for this run: paths outside callfwd.yaml's manifests were given, "
                 "so no undeclared sender is planned for deletion",
@@ -294,11 +281,9 @@ async def _plan_account(
         extra = threshold_verdicts(acct, target.thresholds)
         if acct.changes:
             await pre.learn_me(client, caps)
-            extra += [Notice(Level.WARNING, codes.KEY_MAY_NOT_WRITE, w) for w in pre.refusals]
+            extra += [notice(codes.KEY_MAY_NOT_WRITE, w) for w in pre.refusals]
             if not await caps.write(client, acct.changes[0].sender_id):
-                extra.append(
-                    Notice(Level.WARNING, codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url))
-                )
+                extra.append(notice(codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url)))
     if extra:
         from dataclasses import replace
 
@@ -361,6 +346,16 @@ async def plan_async(
 
 
 def make_plan(
-    desired: Desired | Iterable[Forwarding], targets: Mapping[str, AccountTarget]
+    desired: Desired | Iterable[Forwarding],
+    targets: Mapping[str, AccountTarget],
+    *,
+    jobs: int = 1,
 ) -> PlanResult:
+    """Plan every account of ``targets``; ``jobs`` > 1 shards them over processes."""
+    if not isinstance(desired, Desired):
+        desired = Desired(tuple(desired))
+    if jobs > 1 and len(targets) > 1:
+        from reconciler.sharding import plan_sharded
+
+        return plan_sharded(desired, targets, jobs)
     return asyncio.run(plan_async(desired, targets))

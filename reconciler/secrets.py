@@ -106,7 +106,10 @@ class _ScrubFilter(logging.Filter):
 
 
 def install_log_scrubber() -> None:
+    """Scrub every record on the root handlers and on the notice logger's own."""
+    from reconciler.notice import notice_logger
+
     filt = _ScrubFilter()
-    for handler in logging.getLogger().handlers:
+    for handler in [*logging.getLogger().handlers, *notice_logger().handlers]:
         if not any(isinstance(f, _ScrubFilter) for f in handler.filters):
             handler.addFilter(filt)

@@ -130,6 +130,11 @@ def validate(
             gc.enable()
 
 
+def us_territories(config: Config) -> bool:
+    """callfwd.yaml ``numbers: {us_territories: allow}``: forwarding to PR, VI, GU, AS, MP."""
+    return config.numbers.us_territories == "allow"
+
+
 def _validate(paths: Sequence[str], actor: str | None, config: Config) -> ValidationResult:
     sources, diags = discover(paths, config)
     manifests: list[ParsedManifest] = []
@@ -140,7 +145,7 @@ def _validate(paths: Sequence[str], actor: str | None, config: Config) -> Valida
             diags.extend(_capped(loaded.diagnostics))
             continue
         pm, found = parse_manifest(src.display, loaded.root)
-        entries, numbers = check_forwarding(pm)
+        entries, numbers = check_forwarding(pm, us_territories=us_territories(config))
         diags.extend(_capped([*loaded.diagnostics, *found, *check_owners(pm), *numbers]))
         manifests.append(pm)
         checked[pm.path] = entries

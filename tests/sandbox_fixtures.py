@@ -57,7 +57,7 @@ SeedLike = Mapping[str, Any] | str | Path | None
 # (~50 ms each, loading the CA bundle), which dominated the suite's time.
 TLS = ssl.create_default_context()
 TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
-BOTH_SCOPES = ["sender-config:read", "sender-config:write"]
+BOTH_SCOPES = ["sender-config:read", "sender-config:write", "accounts:read"]
 
 
 def seed_data(seed: SeedLike) -> Mapping[str, Any]:

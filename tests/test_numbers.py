@@ -97,9 +97,9 @@ def test_us_forwarding_numbers_are_accepted(raw: str, e164: str) -> None:
 FORWARD_BAD = [
     ("+1 416 555 0100", Problem.OUTSIDE_US, "CA", "Canada (CA)"),
     ("+1 604 555 0100", Problem.OUTSIDE_US, "CA", "Canada (CA)"),
-    ("+1 787 555 0100", Problem.OUTSIDE_US, "PR", "Puerto Rico (PR)"),
-    ("+1 340 555 0100", Problem.OUTSIDE_US, "VI", "(VI)"),
-    ("+1 671 555 0100", Problem.OUTSIDE_US, "GU", "Guam (GU)"),
+    ("+1 787 555 0100", Problem.US_TERRITORY, "PR", "Puerto Rico (PR), a US territory"),
+    ("+1 340 555 0100", Problem.US_TERRITORY, "VI", "(VI), a US territory"),
+    ("+1 671 555 0100", Problem.US_TERRITORY, "GU", "Guam (GU), a US territory"),
     ("+1 809 555 0100", Problem.OUTSIDE_US, "DO", "Dominican Republic (DO)"),
     ("+1 876 555 0100", Problem.OUTSIDE_US, "JM", "Jamaica (JM)"),
     ("+44 20 7946 0958", Problem.OUTSIDE_US, "GB", "(GB)"),
@@ -127,6 +127,33 @@ def test_bad_forwarding_numbers_say_why(
     assert fragment in result.message
     if region is not None:
         assert result.region == region
+
+
+TERRITORIES = [
+    ("+1 787 555 0100", "+17875550100", "PR"),
+    ("(340) 555-0100", "+13405550100", "VI"),
+    ("+1 671 555 0100", "+16715550100", "GU"),
+    ("+1 684 633 0100", "+16846330100", "AS"),
+    ("+1 670 555 0100", "+16705550100", "MP"),
+]
+
+
+@pytest.mark.parametrize(("raw", "e164", "region"), TERRITORIES)
+def test_us_territories_are_refused_by_default_and_pass_when_allowed(
+    raw: str, e164: str, region: str
+) -> None:
+    refused = numbers.check_forward_to(raw, sender="+18335550100")
+    assert refused.problem is Problem.US_TERRITORY and refused.region == region
+    assert "callfwd reads the vendor's rule" in refused.message
+    assert "numbers: {us_territories: allow}" in refused.message
+    allowed = numbers.check_forward_to(raw, sender="+18335550100", us_territories=True)
+    assert allowed.ok and allowed.e164 == e164 and allowed.region == region
+
+
+@pytest.mark.parametrize("raw", ["+1 416 555 0100", "+1 809 555 0100", "+44 20 7946 0958"])
+def test_allowing_territories_never_lets_other_countries_pass(raw: str) -> None:
+    result = numbers.check_forward_to(raw, us_territories=True)
+    assert result.problem is Problem.OUTSIDE_US
 
 
 def test_loop_needs_the_sender() -> None:

@@ -107,7 +107,7 @@ def test_config_flag_names_the_file_and_a_missing_one_is_an_error(
         "invalid: 0 files, 0 senders, 1 error",
     ]
     code, out = _run("validate", "--config", "missing.yaml")
-    assert code == 1 and "config file not found" in out
+    assert code == 64 and out == "error: --config missing.yaml: config file not found\n"
 
 
 def test_a_folder_without_manifests_says_what_it_looked_for(

@@ -24,7 +24,13 @@ from urllib.parse import quote
 import httpx
 
 from reconciler import __version__
-from reconciler.api.errors import api_error, may_have_reached_server, transport_error
+from reconciler.api.errors import (
+    api_error,
+    failure_cause,
+    may_have_reached_server,
+    transport_error,
+    unreachable,
+)
 from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
@@ -37,12 +43,14 @@ from reconciler.errors import (
     PreconditionFailed,
     TransportError,
 )
+from reconciler.notice import notice_logger
 from reconciler.secrets import UNSENDABLE, Secret, sendable
 from reconciler.state import LiveSender
 
 __all__ = ["DEFAULT_REVISION", "Account", "Me", "SettingsClient"]
 
 log = logging.getLogger(__name__)
+notice = notice_logger()
 
 DEFAULT_REVISION = "2026-10-15"
 MEDIA_TYPE = "application/vnd.api+json"
@@ -81,6 +89,8 @@ class SettingsClient:
         pacer: Pacer | None = None,
         user_agent: str = f"callfwd/{__version__}",
         account: str | None = None,
+        label: str | None = None,
+        key_env: str | None = None,
     ) -> None:
         base, self._prefix, self._root = _parse_base(base_url)
         if base.scheme not in ("http", "https") or not base.host:
@@ -94,6 +104,9 @@ class SettingsClient:
         self.origin = f"{base.scheme}://{base.host}{port}"
         self._base_url = base_url
         self.revision = revision
+        # For messages only: the account's name in callfwd.yaml, the variable its key is in.
+        self.label = label
+        self.key_env = key_env
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
         self.calls = 0  # requests sent, retries included
@@ -290,9 +303,12 @@ class SettingsClient:
     ) -> tuple[httpx.Response, Any]:
         """One logical request: paced, retried, its answer parsed or its error raised.
 
-        ``ok``: error statuses returned to the caller instead of raised.
+        Each retry is one notice line (WARNING); the error given up on names the
+        account, the URL, the cause and the attempts made. ``ok``: error statuses
+        returned to the caller instead of raised.
         """
         where = f"{method} {url.path}"
+        said = f"{self.label}: {where}" if self.label else where
         content = None if body is None else json.dumps(body).encode()
         req_headers = dict(headers or {})
         if content is not None:
@@ -323,18 +339,19 @@ class SettingsClient:
             error: CallfwdError
             if resp is None:
                 assert failure is not None
-                error, reason = transport_error(where, self.origin, failure), type(failure).__name__
+                error = transport_error(said, self.origin, failure)
+                reason = failure_cause(failure) or type(failure).__name__
             elif resp.status_code in ok:
                 return resp, None
             elif resp.is_success:
                 try:
                     return resp, (json.loads(resp.content) if resp.content else None)
                 except (ValueError, UnicodeDecodeError):
-                    error = TransportError(f"{where}: the answer from {self.origin} is not JSON")
+                    error = TransportError(f"{said}: the answer from {self.origin} is not JSON")
                     reason = "an unreadable answer"
                     maybe_applied = True
             else:
-                error, reason = api_error(where, resp), f"HTTP {resp.status_code}"
+                error, reason = self._api_error(said, resp), f"HTTP {resp.status_code}"
                 if resp.status_code == 429:
                     self.throttled += 1
                 if resp.status_code not in RETRY_STATUSES:
@@ -344,13 +361,40 @@ class SettingsClient:
             status = None if resp is None else resp.status_code
             maybe_applied = maybe_applied or may_have_reached_server(failure, status)
             elapsed = self.retry.clock() - started
-            delay = self.retry.delay(attempts=attempts, elapsed=elapsed, retry_after=retry_after)
+            delay = self.retry.delay(
+                attempts=attempts,
+                elapsed=elapsed,
+                retry_after=retry_after,
+                unreachable=unreachable(failure),
+            )
             if delay is None:
                 log.debug("giving up on %s %s after %d attempts", method, url.path, attempts)
+                if attempts > 1:
+                    error = self._gave_up(said, resp, failure, error, attempts, elapsed)
                 raise error from failure
             self.retries += 1
-            log.debug(
-                "retrying %s %s after %s in %.2fs (attempt %d of %d)",
-                method, url.path, reason, delay, attempts + 1, self.retry.max_attempts,
+            notice.warning(
+                "%s: %s; retrying in %.1f s (attempt %d of %d)",
+                said, reason, delay, attempts + 1, self.retry.max_attempts,
             )  # fmt: skip
             await self.retry.sleep(delay)
+
+    def _api_error(self, said: str, resp: httpx.Response, tail: str = "") -> ApiError:
+        return api_error(said, resp, account=self.label, key_env=self.key_env, tail=tail)
+
+    def _gave_up(
+        self,
+        said: str,
+        resp: httpx.Response | None,
+        failure: httpx.HTTPError | None,
+        error: CallfwdError,
+        attempts: int,
+        elapsed: float,
+    ) -> CallfwdError:
+        """``error`` again, saying how long it was retried."""
+        tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
+        if failure is not None:
+            return transport_error(said, self.origin, failure, tail=tail)
+        if resp is not None and not resp.is_success:
+            return self._api_error(said, resp, tail)
+        return TransportError(f"{error}{tail}")

@@ -6,7 +6,9 @@ headers, and everything passes through ``secrets.scrub`` on the way out.
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,8 +56,19 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def api_error(where: str, response: httpx.Response) -> ApiError:
-    """The exception for an error answer: status, JSON:API ``code`` and ``detail``."""
+def api_error(
+    where: str,
+    response: httpx.Response,
+    *,
+    account: str | None = None,
+    key_env: str | None = None,
+    tail: str = "",
+) -> ApiError:
+    """The exception for an error answer: status, JSON:API ``code`` and ``detail``.
+
+    A 401 or 403 names ``key_env``, the variable the key came from (never the key);
+    ``tail`` ends the message (how many attempts were made, say).
+    """
     status = response.status_code
     first, count = _first_error(response)
     code = detail = title = pointer = None
@@ -76,13 +89,25 @@ def api_error(where: str, response: httpx.Response) -> ApiError:
         parts.append(f" (at {scrub(pointer)})")
     if count > 1:
         parts.append(f" (+{count - 1} more)")
+    message = "".join(parts)
+    if key_env and status in (401, 403):
+        message = message.rstrip(".") + auth_hint(status, key_env)
     cls = error_class(status)
     return cls(
-        "".join(parts),
+        message + tail,
         status=status,
         code=code,
         detail=scrub(detail) if detail else None,
+        account=account,
+        key_env=key_env,
     )
+
+
+def auth_hint(status: int, key_env: str) -> str:
+    """What a 401/403 means for the user: which variable's key to check. Never the key."""
+    if status == 401:
+        return f"; the API refused the key in {key_env}: check that it is current and complete"
+    return f"; the key in {key_env} is not allowed to do this: check its scopes"
 
 
 _WHAT: tuple[tuple[type[httpx.HTTPError], str], ...] = (
@@ -98,14 +123,46 @@ _WHAT: tuple[tuple[type[httpx.HTTPError], str], ...] = (
 )
 
 
-def transport_error(where: str, origin: str, exc: httpx.HTTPError) -> TransportError:
+def transport_error(
+    where: str, origin: str, exc: httpx.HTTPError, *, tail: str = ""
+) -> TransportError:
     for cls, text in _WHAT:
         if isinstance(exc, cls):
             what = text.format(origin=origin)
             break
     else:
         what = f"{type(exc).__name__} talking to {origin}"
-    return TransportError(scrub(f"{where}: {what}"))
+    if (cause := failure_cause(exc)) is not None:
+        what = f"{what}: {cause}"
+    return TransportError(scrub(f"{where}: {what}{tail}"))
+
+
+def failure_cause(exc: BaseException) -> str | None:
+    """The operating system's reason under an httpx failure, in words, if it gave one."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain is httpx -> httpcore -> OSError; never loop forever
+        if seen is None:
+            return None
+        if isinstance(seen, socket.gaierror):
+            return "the host name does not resolve"
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return _ERRNO.get(seen.errno) or (seen.strerror or "").lower() or None
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+_ERRNO = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "connection timed out",
+}
+
+
+def unreachable(exc: httpx.HTTPError | None) -> bool:
+    """Could the server not be reached at all (refused, no such name)? Retried briefly."""
+    return isinstance(exc, httpx.ConnectError)
 
 
 def may_have_reached_server(exc: httpx.HTTPError | None, status: int | None) -> bool:

@@ -11,7 +11,11 @@ The wait before retry *n* (0-based) is full-jitter exponential backoff,
 ``uniform(0, min(max_delay, base_delay * 2**n))``, raised to the server's
 ``Retry-After`` when it sends one. Retries stop after ``max_attempts`` attempts
 in all, or when the next wait would end more than ``max_total`` seconds after
-the first attempt started.
+the first attempt started. A server that cannot be reached at all (connection
+refused, a name that does not resolve) is most often a wrong URL or a server
+that is not running: those failures get the shorter ``max_connect_total``.
+
+The defaults here are the only ones: ``callfwd.yaml``'s ``retry:`` refers to them.
 """
 
 from __future__ import annotations
@@ -26,14 +30,18 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_MAX_TOTAL = 120.0
+DEFAULT_MAX_CONNECT_TOTAL = 15.0
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 8
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
     base_delay: float = 0.5
     max_delay: float = 30.0
-    max_total: float = 120.0
+    max_total: float = DEFAULT_MAX_TOTAL
+    max_connect_total: float = DEFAULT_MAX_CONNECT_TOTAL
     # Seams for tests: how to wait, where jitter comes from, what time it is.
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
@@ -42,7 +50,7 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.max_total < 0:
+        if min(self.base_delay, self.max_delay, self.max_total, self.max_connect_total) < 0:
             raise ValueError("delays must not be negative")
 
     def backoff(self, retry: int) -> float:
@@ -50,18 +58,26 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * 2 ** min(retry, 60))
         return self.rng.uniform(0, ceiling)
 
-    def delay(self, *, attempts: int, elapsed: float, retry_after: float | None) -> float | None:
+    def delay(
+        self,
+        *,
+        attempts: int,
+        elapsed: float,
+        retry_after: float | None,
+        unreachable: bool = False,
+    ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up.
 
         ``attempts`` is how many were made so far, ``elapsed`` the seconds since the
-        first one started.
+        first one started; ``unreachable`` when the last one could not connect at
+        all (then ``max_connect_total`` bounds the whole time instead of ``max_total``).
         """
         if attempts >= self.max_attempts:
             return None
         wait = self.backoff(attempts - 1)
         if retry_after is not None:
             wait = max(wait, retry_after)
-        if elapsed + wait > self.max_total:
+        if elapsed + wait > (self.max_connect_total if unreachable else self.max_total):
             return None
         return wait
 

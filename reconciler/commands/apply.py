@@ -38,6 +38,7 @@ _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
     type=click.Path(dir_okay=False),
     help="Append one JSON line per change to this file.",
 )
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help=common.JOBS_HELP)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
 def command(
     paths: tuple[str, ...],
@@ -49,6 +50,7 @@ def command(
     no_verify: bool,
     allow_mass_changes: bool,
     audit_log: str | None,
+    jobs: int | None,
     config_path: str | None,
 ) -> int:
     """Apply the manifests (or a saved plan) to the live settings API.
@@ -64,7 +66,7 @@ def command(
     if plan_file:
         plan = _load_saved_plan(plan_file, paths, accounts, config_path)
     else:
-        result = common.plan_result_or_report(paths, accounts, config_path)
+        result = common.plan_result_or_report(paths, accounts, config_path, jobs=jobs)
         plan, sessions = (None, None) if result is None else (result.plan, result.sessions)
     if plan is None:
         return EXIT_FAILURE
@@ -118,6 +120,7 @@ def _load_saved_plan(
     from reconciler.plan import planfile
     from reconciler.plan.diff import changed_sources, manifest_digest, source_digests
     from reconciler.plan.rederive import rederive
+    from reconciler.validate import us_territories
 
     try:
         with open(plan_file, encoding="utf-8") as fh:
@@ -137,12 +140,25 @@ def _load_saved_plan(
     planned = [f for f in desired.forwardings if f.account in names]
     if manifest_digest(planned, prune) != plan.manifest_digest:
         changed = changed_sources(plan.sources, source_digests(planned))
+        recorded = dict(plan.sources)
+        if changed and not any(p in recorded for p in changed):
+            raise PlanFileError(
+                f"{plan_file}: the plan does not cover {', '.join(changed)}; if it was made "
+                "for some manifests only (`callfwd plan PATH... --out`), give apply the same "
+                "PATHs; else plan again and review the new plan"
+            )
         what = f" ({', '.join(changed)})" if changed else " (the prune setting in callfwd.yaml)"
         raise PlanFileError(
             f"{plan_file}: the manifests changed since this plan was made{what}; "
             "plan again and review the new plan"
         )
-    problems = rederive(plan, planned, prune=prune, declared=desired.declared)
+    problems = rederive(
+        plan,
+        planned,
+        prune=prune,
+        declared=desired.declared,
+        us_territories=us_territories(config),
+    )
     if problems:
         listed = "\n  ".join(problems)
         raise PlanFileError(

@@ -87,15 +87,23 @@ def select_accounts(forwardings: Sequence[Forwarding], only: Sequence[str]) -> l
 
 
 def make_plan_or_report(
-    paths: Sequence[str], accounts: Sequence[str], config_path: str | None
+    paths: Sequence[str],
+    accounts: Sequence[str],
+    config_path: str | None,
+    *,
+    jobs: int | None = None,
 ) -> Plan | None:
     """Validate, resolve accounts and plan; print every problem and return None on failure."""
-    result = plan_result_or_report(paths, accounts, config_path)
+    result = plan_result_or_report(paths, accounts, config_path, jobs=jobs)
     return None if result is None else result.plan
 
 
 def plan_result_or_report(
-    paths: Sequence[str], accounts: Sequence[str], config_path: str | None
+    paths: Sequence[str],
+    accounts: Sequence[str],
+    config_path: str | None,
+    *,
+    jobs: int | None = None,
 ) -> PlanResult | None:
     """``make_plan_or_report``, with what planning learned of each account (for apply)."""
     from reconciler.config import resolve_accounts
@@ -108,7 +116,9 @@ def plan_result_or_report(
     config, desired = loaded
     names = select_accounts(desired.forwardings, accounts)
     targets = resolve_accounts(config, names)
-    result = make_plan(desired, targets)
+    from reconciler.sharding import default_jobs
+
+    result = make_plan(desired, targets, jobs=default_jobs(len(targets)) if jobs is None else jobs)
     if result.diagnostics:
         click.echo(
             render_diagnostics_text(result.diagnostics, colour=colour_for(stdout=False)),
@@ -118,6 +128,12 @@ def plan_result_or_report(
     for err in result.errors:
         click.echo(f"error: {err}", err=True)
     return result if result.ok else None
+
+
+JOBS_HELP = (
+    "Plan in N processes, accounts shared out among them (default: 1 below "
+    "500 accounts, else up to 4 by the CPU count). Pays where the API is remote."
+)
 
 
 def resolve_targets(config: Config, names: Sequence[str]) -> dict[str, AccountTarget]:

@@ -25,6 +25,7 @@ from reconciler.commands import common
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--account", "accounts", multiple=True, help="Plan only this account (repeatable).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help=common.JOBS_HELP)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
 def command(
     paths: tuple[str, ...],
@@ -32,6 +33,7 @@ def command(
     out: str | None,
     detailed_exitcode: bool,
     accounts: tuple[str, ...],
+    jobs: int | None,
     config_path: str | None,
 ) -> int:
     """Diff the manifests against the live settings API.
@@ -42,7 +44,7 @@ def command(
     from reconciler.cli import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK
     from reconciler.plan import render
 
-    plan = common.make_plan_or_report(paths, accounts, config_path)
+    plan = common.make_plan_or_report(paths, accounts, config_path, jobs=jobs)
     if plan is None:
         return EXIT_FAILURE
     if fmt == "json":

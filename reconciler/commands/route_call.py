@@ -1,63 +1,40 @@
 """``callfwd route-call``: ask the settings API where a call to a sender would go.
 
-Talks to ``POST /api/call-routes`` of the server named by ``CALLFWD_API_URL``
-(the local settings API; the vendor has no such endpoint) with the key in
-``CALLFWD_API_KEY``. Deliberately minimal HTTP: one request, no retries.
+``POST /api/call-routes`` is the local settings API's (the vendor has no such
+endpoint). The account is resolved as ``plan`` resolves it: from callfwd.yaml
+(``--account NAME`` when it lists several), else ``CALLFWD_API_URL`` and
+``CALLFWD_API_KEY``; the request goes through the one ``SettingsClient``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-REVISION = "2026-10-15"
-MEDIA_TYPE = "application/vnd.api+json"
+if TYPE_CHECKING:
+    from reconciler.config import AccountTarget, Config
+
+ENV_ACCOUNT = "default"  # the name of the one account CALLFWD_API_URL/KEY serve
 
 
-def _error_detail(response: Any) -> str:
-    try:
-        first = response.json()["errors"][0]
-        return str(first.get("detail") or first.get("title"))
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return response.reason_phrase or "no detail"
+def pick_account(config: Config, account: str | None) -> str:
+    """The account to ask: ``--account``, else the only one callfwd.yaml lists."""
+    if account is not None or not config.accounts:
+        return account or ENV_ACCOUNT
+    if len(config.accounts) == 1:
+        return next(iter(config.accounts))
+    raise click.UsageError(
+        f"{config.name} lists {len(config.accounts)} accounts "
+        f"({', '.join(sorted(config.accounts))}): pick one with --account NAME"
+    )
 
 
-def route_call(base_url: str, key: str, caller: str, to: str) -> dict[str, Any]:
-    """The call-route attributes the API answers; raises CallfwdError subclasses."""
-    import httpx
+async def route_call(target: AccountTarget, caller: str, to: str) -> dict[str, Any]:
+    from reconciler.api.target import client_for
 
-    from reconciler.errors import ApiError, AuthError, ConfigError, TransportError
-
-    url = base_url.rstrip("/") + "/api/call-routes"
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"CALLFWD_API_URL must be an http(s) URL, not {base_url!r}")
-    body = {"data": {"type": "call-route", "attributes": {"from": caller, "to": to}}}
-    headers = {
-        "Authorization": f"Klaviyo-API-Key {key}",
-        "revision": REVISION,
-        "Content-Type": MEDIA_TYPE,
-        "Accept": MEDIA_TYPE,
-    }
-    try:
-        response = httpx.post(url, json=body, headers=headers, timeout=10.0)
-    except httpx.HTTPError as exc:
-        raise TransportError(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
-    if response.status_code in (401, 403):
-        raise AuthError(
-            f"the API refused the key ({response.status_code}): {_error_detail(response)}",
-            status=response.status_code,
-        )
-    if response.status_code != 200:
-        raise ApiError(
-            f"the API answered {response.status_code}: {_error_detail(response)}",
-            status=response.status_code,
-        )
-    try:
-        attributes: dict[str, Any] = response.json()["data"]["attributes"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ApiError(f"the API's answer is not a call-route document ({exc})") from None
-    return attributes
+    async with client_for(target) as client:
+        return await client.route_call(caller, to)
 
 
 def describe(attrs: dict[str, Any]) -> str:
@@ -70,21 +47,22 @@ def describe(attrs: dict[str, Any]) -> str:
 @click.command("route-call")
 @click.option("--from", "caller", required=True, metavar="NUMBER", help="The caller's number.")
 @click.option("--to", "to", required=True, metavar="NUMBER", help="The sender's number.")
-def command(caller: str, to: str) -> None:
+@click.option(
+    "--account", metavar="NAME", help="The account in callfwd.yaml (when it lists several)."
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
+def command(caller: str, to: str, account: str | None, config_path: str | None) -> None:
     """Show where a call to a sender goes: forwarded (to which number) or ringing (and why).
 
-    Asks the local settings API (CALLFWD_API_URL, key in CALLFWD_API_KEY). Calls from
-    Canadian area codes are never forwarded; a sender without forwarding rings.
+    Asks the local settings API of the account (callfwd.yaml, or CALLFWD_API_URL with
+    the key in CALLFWD_API_KEY). Calls from Canadian area codes are never forwarded; a
+    sender without forwarding rings.
     """
-    import os
+    import asyncio
 
-    from reconciler.errors import ConfigError
-    from reconciler.secrets import read_key
+    from reconciler.config import load_config, resolve_accounts
 
-    base_url = os.environ.get("CALLFWD_API_URL", "").strip()
-    if not base_url:
-        raise ConfigError("CALLFWD_API_URL is not set (e.g. http://127.0.0.1:8765)")
-    key = read_key("CALLFWD_API_KEY")
-    if key is None:
-        raise ConfigError("CALLFWD_API_KEY is not set; export the API key in that variable")
-    click.echo(describe(route_call(base_url, key, caller, to)))
+    config = load_config(config_path)
+    name = pick_account(config, account)
+    target = resolve_accounts(config, [name])[name]
+    click.echo(describe(asyncio.run(route_call(target, caller, to))))

@@ -13,11 +13,20 @@ DEFAULT_DB = Path(".callfwd") / "sandbox.db"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
-def _rate_limit(ctx: click.Context, param: click.Parameter, value: str) -> object:
-    from reconciler.sandbox.ratelimit import parse_rate_limit
+def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    from reconciler.sandbox.ratelimit import VENDOR, parse_rate_limit
 
     try:
-        return parse_rate_limit(value)
+        return parse_rate_limit(VENDOR if value is None else value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _latency(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from reconciler.sandbox.durations import parse_duration
+
+    try:
+        return parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -47,11 +56,31 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, value: str) -> objec
 @click.option(
     "--rate-limit",
     "rate_limit",
-    default="10/150",
-    show_default=True,
     callback=_rate_limit,
-    metavar="BURST/STEADY|off",
-    help="Per-account limit: requests per second / per minute.",
+    metavar="BURST/STEADY|vendor|off",
+    help="Limit per account and endpoint, requests per second / per minute, for every "
+    "endpoint [default: vendor, the vendor's published limits of each endpoint].",
+)
+@click.option(
+    "--published-only",
+    is_flag=True,
+    help="Serve only what the vendor publishes: no PATCH, /api/me, audit events, call "
+    "routes or ETags.",
+)
+@click.option(
+    "--latency",
+    default="0",
+    callback=_latency,
+    metavar="DURATION",
+    help="Delay every answer this long (50ms, 0.05s) [default: 0].",
+)
+@click.option(
+    "--us-territories",
+    type=click.Choice(["deny", "allow"]),
+    default="deny",
+    show_default=True,
+    help="Forwarding to PR, VI, GU, AS and MP numbers, as callfwd.yaml's "
+    "numbers.us_territories (docs/rules.md CF310).",
 )
 @click.option("--admin", is_flag=True, help="Enable the sandbox-only /_sandbox/ endpoints.")
 @click.option(
@@ -69,6 +98,9 @@ def command(
     db: Path,
     seed: Path | None,
     rate_limit: object,
+    published_only: bool,
+    latency: float,
+    us_territories: str,
     admin: bool,
     log_level: str,
     quiet: bool,
@@ -81,7 +113,7 @@ def command(
     "callfwd serve: listening on http://HOST:PORT". Stop it with Ctrl-C or SIGTERM.
     """
     from reconciler.sandbox.app import create_app
-    from reconciler.sandbox.ratelimit import Limits
+    from reconciler.sandbox.ratelimit import RatePolicy
     from reconciler.sandbox.seed import load_seed
     from reconciler.sandbox.server import bind, serve, url_of
     from reconciler.sandbox.store import Store
@@ -106,14 +138,22 @@ def command(
                 f"{counts['users']} user(s), {counts['senders']} sender(s)",
                 err=True,
             )
-        limits = rate_limit if isinstance(rate_limit, Limits) else None
-        app = create_app(store, rate_limit=limits, admin=admin)
+        assert isinstance(rate_limit, RatePolicy)
+        app = create_app(
+            store,
+            rate_limit=rate_limit,
+            admin=admin,
+            published_only=published_only,
+            latency=latency,
+            us_territories=us_territories == "allow",
+        )
         url = url_of(sock)
 
         def ready() -> None:
             click.echo(
-                f"callfwd serve: database {db}; rate limit {limits or 'off'}; "
-                f"admin endpoints {'on' if admin else 'off'}; "
+                f"callfwd serve: database {db}; rate limit {rate_limit}; "
+                f"{'published endpoints only' if published_only else 'with extensions'}; "
+                f"latency {latency * 1000:g} ms; admin endpoints {'on' if admin else 'off'}; "
                 f"ready in {(time.perf_counter() - started) * 1000:.0f} ms",
                 err=True,
             )

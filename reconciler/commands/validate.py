@@ -22,9 +22,10 @@ def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(["text", "json", "github", "sarif"]),
     default=None,
-    help="Output format. Default: github when GITHUB_ACTIONS is set, else text.",
+    help="Output format (sarif: SARIF 2.1.0 for code scanning). "
+    "Default: github when GITHUB_ACTIONS is set, else text.",
 )
 @click.option(
     "--actor",
@@ -59,5 +60,10 @@ def command(
         fmt = "github" if under_actions else "text"
     config = load_config(config_path)
     result = validate(list(paths), actor=actor, config=config)
-    write(render(fmt, result, colour=use_colour()))
+    if fmt == "sarif":
+        from reconciler.render.sarif import render_sarif
+
+        write(render_sarif(result))
+    else:
+        write(render(fmt, result, colour=use_colour()))
     return 0 if result.ok else 1

@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 MAX_DEPTH = 8  # a manifest needs 3 (root, forwarding list, entry)
+MANIFEST = "a manifest"
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = Resolver()
@@ -116,7 +117,7 @@ def _refuse(mark: Any, code: str, message: str) -> _Refused:
     return _Refused(line, col, code, message)
 
 
-def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
+def _build(path: str, text: str, diags: list[Diagnostic], subject: str) -> Node | None:
     """The node tree of ``text``, built from the event stream with an explicit stack.
 
     One flat loop dispatching on the event's class, with the innermost open
@@ -147,11 +148,11 @@ def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
             if cls is Scalar:
                 mark = ev.start_mark
                 if ev.anchor is not None:
-                    raise _refuse(mark, codes.ALIAS, _ALIAS_MESSAGE)
+                    raise _refuse(mark, codes.ALIAS, _alias_message(subject))
                 raw = ev.value
                 tag = ev.tag
                 if tag is not None and tag != _STR_TAG:
-                    raise _refuse(mark, codes.TAG, _tag_message(tag))
+                    raise _refuse(mark, codes.TAG, _tag_message(tag, subject))
                 if ev.style or tag is not None:
                     node = ScalarNode(mark.line + 1, mark.column + 1, raw, raw, "str", not ev.style)
                 else:
@@ -160,7 +161,9 @@ def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
                 if mapping is not None:
                     if key is None:
                         if raw == "<<" and node.plain:
-                            raise _Refused(node.line, node.column, codes.MERGE_KEY, _MERGE_MESSAGE)
+                            raise _Refused(
+                                node.line, node.column, codes.MERGE_KEY, _merge_message(subject)
+                            )
                         key = node
                         continue
                     _attach(mapping, key, node, path, diags)
@@ -184,16 +187,11 @@ def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
             if cls is MapStart or cls is SeqStart:
                 mark = ev.start_mark
                 if ev.anchor is not None:
-                    raise _refuse(mark, codes.ALIAS, _ALIAS_MESSAGE)
+                    raise _refuse(mark, codes.ALIAS, _alias_message(subject))
                 if ev.tag is not None:
-                    raise _refuse(mark, codes.TAG, _tag_message(ev.tag))
+                    raise _refuse(mark, codes.TAG, _tag_message(ev.tag, subject))
                 if len(stack) >= MAX_DEPTH - 1:
-                    raise _refuse(
-                        mark,
-                        codes.TOO_DEEP,
-                        f"nesting deeper than {MAX_DEPTH} levels; a manifest needs 3 "
-                        "(top level, forwarding list, entry)",
-                    )
+                    raise _refuse(mark, codes.TOO_DEEP, _too_deep_message(subject))
                 line, col = mark.line + 1, mark.column + 1
                 new: MappingNode | SequenceNode = (
                     MappingNode(line, col, {}, {})
@@ -218,15 +216,15 @@ def _build(path: str, text: str, diags: list[Diagnostic]) -> Node | None:
                     mapping, sequence = None, new
                 continue
             if cls is Alias:
-                raise _refuse(ev.start_mark, codes.ALIAS, _ALIAS_MESSAGE)
+                raise _refuse(ev.start_mark, codes.ALIAS, _alias_message(subject))
             if cls is DocStart:
                 documents += 1
                 if documents > 1:
                     raise _refuse(
                         ev.start_mark,
                         codes.MULTI_DOC,
-                        "a second YAML document starts here; a manifest holds exactly one "
-                        "(put each team in its own file)",
+                        f"a second YAML document starts here; {subject} holds exactly one"
+                        + (" (put each team in its own file)" if subject == MANIFEST else ""),
                     )
             # stream start/end, document end: nothing to build
     finally:
@@ -255,19 +253,32 @@ def _attach(
     )
 
 
-def _tag_message(tag: str) -> str:
+def _tag_message(tag: str, subject: str) -> str:
     return (
-        f"the YAML tag {_show_tag(tag)} is not allowed in a manifest; "
+        f"the YAML tag {_show_tag(tag)} is not allowed in {subject}; "
         "write a plain value (quote text)"
     )
 
 
+def _merge_message(subject: str) -> str:
+    return f"YAML merge keys (<<) are not allowed in {subject}; write each key out"
+
+
+def _alias_message(subject: str) -> str:
+    return f"YAML anchors (&) and aliases (*) are not allowed in {subject}; write each value out"
+
+
+def _too_deep_message(subject: str) -> str:
+    if subject != MANIFEST:
+        return f"nesting deeper than {MAX_DEPTH} levels; {subject} never needs that many"
+    return (
+        f"nesting deeper than {MAX_DEPTH} levels; a manifest needs 3 "
+        "(top level, forwarding list, entry)"
+    )
+
+
 _MAX_DUPLICATES = 1_000
-_MERGE_MESSAGE = "YAML merge keys (<<) are not allowed in a manifest; write each key out"
 _COMPLEX_KEY_MESSAGE = "a mapping key must be plain text, not a list or a mapping"
-_ALIAS_MESSAGE = (
-    "YAML anchors (&) and aliases (*) are not allowed in a manifest; write each value out"
-)
 
 
 def _char_at(text: str, line: int, col: int) -> str:
@@ -277,17 +288,20 @@ def _char_at(text: str, line: int, col: int) -> str:
     return ""
 
 
-def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
+def load(path: str, data: bytes, *, size: int = 0, subject: str = MANIFEST) -> LoadResult:
     """Parse one manifest's bytes; ``path`` is only used in diagnostics.
 
     ``size`` is the file's size when only its first ``MAX_BYTES + 1`` bytes were read.
+    ``subject`` names the kind of file in refusals ("callfwd.yaml" reuses this loader).
+    An empty document or one that is not a mapping is refused only for manifests;
+    other subjects get ``root=None`` or decide for themselves.
     """
     diags: list[Diagnostic] = []
     text = decode(path, data, size, diags)
     if text is None:
         return LoadResult(None, diags)
     try:
-        root = _build(path, text, diags)
+        root = _build(path, text, diags, subject)
     except _Refused as exc:
         diags.append(error(Position(path, exc.line, exc.column), exc.code, exc.message))
         return LoadResult(None, diags)
@@ -299,12 +313,7 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
             what = f"{what} ({exc.context})"
         if "nesting depth" in what:  # libyaml's own limit, far above ours
             diags.append(
-                error(
-                    Position(path, line, col),
-                    codes.TOO_DEEP,
-                    f"nesting deeper than {MAX_DEPTH} levels; a manifest needs 3 "
-                    "(top level, forwarding list, entry)",
-                )
+                error(Position(path, line, col), codes.TOO_DEEP, _too_deep_message(subject))
             )
             return LoadResult(None, diags)
         if _char_at(text, line, col) == "\t":
@@ -315,6 +324,8 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
         diags.append(error(Position(path, 1, 1), codes.SYNTAX, f"cannot read as YAML: {exc}"))
         return LoadResult(None, diags)
     if root is None or (isinstance(root, ScalarNode) and root.value is None and root.plain):
+        if subject != MANIFEST:
+            return LoadResult(None, diags)  # an empty file: the caller's defaults apply
         line, col = (root.line, root.column) if root is not None else (1, 1)
         diags.append(
             error(
@@ -330,7 +341,7 @@ def load(path: str, data: bytes, *, size: int = 0) -> LoadResult:
             error(
                 Position(path, root.line, root.column),
                 codes.NOT_MAPPING,
-                f"the top level of a manifest must be a mapping (key: value), not {what}",
+                f"the top level of {subject} must be a mapping (key: value), not {what}",
             )
         )
         return LoadResult(None, diags)

@@ -17,6 +17,9 @@ from pydantic_core import PydanticCustomError
 from reconciler.roles import Role
 
 ACCOUNT_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+# The schema's stable identifier: format v1 keeps it for as long as it exists. Editors
+# should load the file pinned to a release tag (README, Editors).
+SCHEMA_ID = "https://raw.githubusercontent.com/ORG/callfwd/main/schemas/manifest.v1.schema.json"
 
 
 _PHONE_HELP = (
@@ -73,7 +76,7 @@ class ForwardingEntry(_Strict):
 class Manifest(_Strict):
     """One team's call-forwarding settings for US toll-free SMS senders."""
 
-    model_config = ConfigDict(title="callfwd manifest v1")
+    model_config = ConfigDict(title="callfwd manifest v1", json_schema_extra={"$id": SCHEMA_ID})
 
     version: Literal[1] = Field(description="Manifest format version. Always 1.")
     account: str = Field(

@@ -23,11 +23,11 @@ from reconciler.plan.model import (
     AccountPlan,
     Action,
     Change,
-    Level,
     Notice,
     Plan,
     SenderSnapshot,
     Summary,
+    notice,
 )
 from reconciler.rules import codes
 from reconciler.senders import BEING_VERIFIED, NOT_SENDING
@@ -191,8 +191,7 @@ def _pending(live: Sequence[LiveSender]) -> Notice:
     ids = sorted(s.id for s in live if s.number is None)
     shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
     what = "sender is" if len(ids) == 1 else "senders are"
-    return Notice(
-        Level.NOTE,
+    return notice(
         codes.PENDING_SENDER,
         f"{len(ids)} {what} pending registration and {'has' if len(ids) == 1 else 'have'} "
         f"no number yet ({shown}); a manifest can name a sender once the vendor assigns "
@@ -201,8 +200,7 @@ def _pending(live: Sequence[LiveSender]) -> Notice:
 
 
 def _unverified_without_forwarding(s: LiveSender) -> Notice:
-    return Notice(
-        Level.NOTE,
+    return notice(
         codes.UNVERIFIED_WITHOUT_FORWARDING,
         f"{s.number} is being verified ({s.status}) and has no call forwarding; the vendor "
         "recommends setting it up while the number is being verified",
@@ -211,8 +209,7 @@ def _unverified_without_forwarding(s: LiveSender) -> Notice:
 
 
 def _not_sending(s: LiveSender) -> Notice:
-    return Notice(
-        Level.WARNING,
+    return notice(
         codes.FORWARDING_NOT_SENDING,
         f"forwarding is declared for {s.number}, whose status is {s.status}: it sends no "
         "messages now; check the sender in the vendor's UI before relying on this forwarding",

@@ -76,6 +76,13 @@ class Notice:
     sender: str | None = None
 
 
+def notice(code: str, message: str, *, sender: str | None = None) -> Notice:
+    """A notice whose level is the registry's for ``code`` (one source for each code's level)."""
+    from reconciler.rules.codes import CODES
+
+    return Notice(Level(CODES[code].severity), code, message, sender)
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     create: int = 0

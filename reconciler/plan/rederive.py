@@ -31,6 +31,7 @@ def rederive(
     *,
     prune: Mapping[str, bool],
     declared: Mapping[str, frozenset[str]],
+    us_territories: bool = False,
 ) -> list[str]:
     """Why the plan's changes are not what the manifests and its recorded reads give.
 
@@ -74,7 +75,7 @@ def rederive(
     for c in plan.changes:
         if c.after is None:
             continue
-        checked = numbers.check_forward_to(c.after, sender=c.sender)
+        checked = numbers.check_forward_to(c.after, sender=c.sender, us_territories=us_territories)
         if checked.e164 != c.after:
             problems.append(
                 f"account {c.account}: {c.sender} would be set to {c.after!r}: "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from reconciler.plan.model import AccountPlan, Action, Level, Notice
+from reconciler.plan.model import AccountPlan, Action, Notice, notice
 from reconciler.rules import codes
 
 OVERRIDE_FLAG = "--allow-mass-changes"
@@ -36,8 +36,7 @@ def threshold_verdicts(acct: AccountPlan, limits: Limits) -> list[Notice]:
         n = sum(1 for c in acct.changes if c.action is action)
         if n / existing > share:
             out.append(
-                Notice(
-                    Level.WARNING,
+                notice(
                     codes.ABOVE_THRESHOLD,
                     f"the plan would {action.value} {n} of {existing} managed forwardings "
                     f"({n / existing:.0%}), above the {share:.0%} safety threshold; apply will "

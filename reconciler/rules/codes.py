@@ -10,11 +10,13 @@ new codes. ``docs/rules.md`` documents each one and a test checks that it does.
     CF3xx  forward_to numbers
     CF4xx  owners, roles and the --actor check
     CF5xx  plan: declared senders against the live account, notices for reviewers
+    CF6xx  callfwd.yaml (its YAML problems share the CF0xx codes)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,7 @@ class Code:
     code: str
     title: str
     explanation: str
+    severity: Literal["error", "warning", "note"] = "error"  # what the rules emit it as
 
 
 _CODES = (
@@ -39,7 +42,12 @@ _CODES = (
         "The file contains NUL bytes: it is binary or UTF-16, not UTF-8 YAML.",
     ),
     Code("CF005", "not UTF-8", "The file is not valid UTF-8; save it as UTF-8."),
-    Code("CF006", "byte-order mark", "The file starts with a UTF-8 byte-order mark (a warning)."),
+    Code(
+        "CF006",
+        "byte-order mark",
+        "The file starts with a UTF-8 byte-order mark (a warning).",
+        "warning",
+    ),
     Code(
         "CF007", "control character", "The file contains a control character YAML does not allow."
     ),
@@ -153,6 +161,11 @@ _CODES = (
     ),
     Code("CF308", "letters in forward_to", "The forwarding number contains letters."),
     Code("CF309", "forward_to is a short code", "Calls cannot be forwarded to a short code."),
+    Code(
+        "CF310",
+        "forward_to in a US territory",
+        "By default the forwarding number must be in the 50 states or DC (callfwd's reading).",
+    ),
     # -- CF4xx: owners, roles, actor -----------------------------------------
     Code("CF401", "unknown role", "The role is not one of the vendor's roles."),
     Code(
@@ -175,6 +188,7 @@ _CODES = (
         "CF406",
         "duplicate owner",
         "The same email is listed twice among a manifest's owners (a warning).",
+        "warning",
     ),
     # -- CF5xx: plan (declared senders against the live account) -------------
     Code(
@@ -196,37 +210,64 @@ _CODES = (
         "CF510",
         "sender pending registration",
         "A sender has no number yet, so no manifest can name it (a plan note).",
+        severity="note",
     ),
     Code(
         "CF511",
         "no forwarding while being verified",
         "A toll-free sender being verified has no forwarding (a plan note).",
+        severity="note",
     ),
     Code(
         "CF512",
         "forwarding on a sender that does not send",
         "Forwarding is declared for a suspended or rejected sender (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF520",
         "above the safety threshold",
         "Apply will refuse this account's changes without --allow-mass-changes (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF521",
         "key may not write",
         "The account's key could not apply the plan: role or scope (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF522",
         "no forwarding write in the API",
         "The settings API offers no way to change forwarding numbers (a plan warning).",
+        severity="warning",
     ),
     Code(
         "CF523",
         "prune off for this run",
         "Paths outside callfwd.yaml's manifests were given, so nothing is pruned (a plan note).",
+        severity="note",
     ),
+    # -- CF6xx: callfwd.yaml -------------------------------------------------
+    Code("CF601", "unknown config key", "A key that callfwd.yaml does not define."),
+    Code(
+        "CF602",
+        "wrong config type",
+        "A callfwd.yaml value has the wrong type (text, number, list or mapping).",
+    ),
+    Code("CF603", "not a boolean", "A callfwd.yaml switch must be true or false, unquoted."),
+    Code(
+        "CF604",
+        "invalid config value",
+        "A callfwd.yaml value is out of range or badly formed (account_id, api_key_env).",
+    ),
+    Code("CF605", "API key in callfwd.yaml", "Keys are read only from environment variables."),
+    Code(
+        "CF606",
+        "invalid api_url",
+        "An api_url must be https (http only to loopback), without credentials, query or /api.",
+    ),
+    Code("CF607", "duplicate account_id", "Two accounts in callfwd.yaml name the same account_id."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -274,3 +315,10 @@ UNKNOWN_ROLE, DISALLOWED_ROLE, NO_ALLOWED_OWNER, BAD_EMAIL, ACTOR, DUPLICATE_OWN
     "CF405",
     "CF406",
 )
+CONFIG_UNKNOWN_KEY, CONFIG_WRONG_TYPE, CONFIG_NOT_BOOL, CONFIG_BAD_VALUE = (
+    "CF601",
+    "CF602",
+    "CF603",
+    "CF604",
+)
+CONFIG_API_KEY, CONFIG_BAD_URL, CONFIG_DUPLICATE_ID = "CF605", "CF606", "CF607"

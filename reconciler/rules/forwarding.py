@@ -35,6 +35,7 @@ FORWARD_TO_CODES = {
     Problem.HIDDEN_CHARACTER: "CF307",
     Problem.LETTERS: "CF308",
     Problem.SHORT_CODE: "CF309",
+    Problem.US_TERRITORY: "CF310",
 }
 
 
@@ -62,7 +63,9 @@ def _message(field: str, raw: str, result: numbers.NumberResult) -> str:
     return f"{field} {text}"
 
 
-def _check(field: str, raw: str, sender: str | None = None) -> tuple[numbers.NumberResult, str]:
+def _check(
+    field: str, raw: str, sender: str | None = None, *, us_territories: bool = False
+) -> tuple[numbers.NumberResult, str]:
     if len(raw) > MAX_NUMBER_LENGTH:
         message = f"{field} {shown(raw)} is too long to be a phone number"
         return numbers.NumberResult(None, Problem.NOT_A_NUMBER, message), message
@@ -75,15 +78,17 @@ def _check(field: str, raw: str, sender: str | None = None) -> tuple[numbers.Num
     if field == "sender":
         result = numbers.check_sender(raw)
     else:
-        result = numbers.check_forward_to(raw, sender=sender)
+        result = numbers.check_forward_to(raw, sender=sender, us_territories=us_territories)
     return result, _message(field, raw, result)
 
 
-def check_forwarding(pm: ParsedManifest) -> tuple[list[CheckedEntry], list[Diagnostic]]:
+def check_forwarding(
+    pm: ParsedManifest, *, us_territories: bool = False
+) -> tuple[list[CheckedEntry], list[Diagnostic]]:
     """Check the numbers of every forwarding entry of one manifest.
 
     Entries whose sender or forward_to is not text were reported by the model;
-    the other field is still checked.
+    the other field is still checked. ``us_territories``: callfwd.yaml's policy.
     """
     checked: list[CheckedEntry] = []
     diags: list[Diagnostic] = []
@@ -97,7 +102,9 @@ def check_forwarding(pm: ParsedManifest) -> tuple[list[CheckedEntry], list[Diagn
                 diags.append(error(sender_at, SENDER_CODES[s.problem], message))
         f_ok, f_e164 = True, None
         if entry.forward_to is not None:
-            f, message = _check("forward_to", entry.forward_to, s.e164)
+            f, message = _check(
+                "forward_to", entry.forward_to, s.e164, us_territories=us_territories
+            )
             f_ok, f_e164 = f.ok, f.e164
             if f.problem is not None:
                 diags.append(error(forward_at, FORWARD_TO_CODES.get(f.problem, "CF306"), message))

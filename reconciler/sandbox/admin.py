@@ -11,8 +11,8 @@ service has nothing like them. Bodies are plain JSON.
     GET    /_sandbox/faults       the active fault rules and how often each fired
     PUT    /_sandbox/faults       body: {"seed": 0, "faults": [...]} (see faults.py)
     DELETE /_sandbox/faults       no faults
-    GET    /_sandbox/rate-limit   {"rate_limit": "10/150" | "off"}
-    PUT    /_sandbox/rate-limit   body: {"rate_limit": "3/60" | "off"}; counters reset
+    GET    /_sandbox/rate-limit   {"rate_limit": "vendor" | "3/60" | "off"}
+    PUT    /_sandbox/rate-limit   body: {"rate_limit": "vendor" | "3/60" | "off"}; counters reset
     GET    /_sandbox/metrics      request counts and server time per method, route, account, status
     DELETE /_sandbox/metrics      counts back to zero
 """
@@ -27,9 +27,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, Response
 
-from reconciler.sandbox.api import audit_resource
 from reconciler.sandbox.auth import sandbox_of
 from reconciler.sandbox.edge import BodyTooLarge
+from reconciler.sandbox.extensions import audit_resource
 from reconciler.sandbox.faults import FaultConfig
 from reconciler.sandbox.jsonapi import ApiProblem
 from reconciler.sandbox.ratelimit import parse_rate_limit
@@ -108,8 +108,7 @@ async def delete_faults(request: Request) -> Response:
 
 
 def _limit_doc(request: Request) -> dict[str, str]:
-    limits = sandbox_of(request).limiter.limits
-    return {"rate_limit": str(limits) if limits else "off"}
+    return {"rate_limit": str(sandbox_of(request).limiter.policy)}
 
 
 @router.get("/rate-limit")
@@ -123,7 +122,10 @@ async def put_rate_limit(request: Request) -> Response:
     spec = body.get("rate_limit") if isinstance(body, dict) else None
     if not isinstance(spec, str):
         raise ApiProblem(
-            400, "invalid", 'Send {"rate_limit": "BURST/STEADY"} or {"rate_limit": "off"}.'
+            400,
+            "invalid",
+            'Send {"rate_limit": "BURST/STEADY"}, {"rate_limit": "vendor"} or '
+            '{"rate_limit": "off"}.',
         )
     try:
         limits = parse_rate_limit(spec)

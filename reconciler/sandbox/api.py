@@ -1,142 +1,118 @@
-"""The /api/ routes: the vendor's published shape plus the documented extensions."""
+"""The published /api/ reads, in the vendor's shapes (klaviyo-api 25.0.0, revision 2026-10-15).
+
+Each route names the SDK method it answers (``openapi_client/api/...``).
+Extensions live in ``extensions.py``; ``callfwd serve --published-only`` serves
+only this router.
+"""
 
 from __future__ import annotations
 
-import base64
 import re
-import uuid
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from reconciler import numbers
 from reconciler.sandbox import docmodels as dm
-from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of
-from reconciler.sandbox.bodies import (
-    attributes,
-    check_type,
-    read_document,
-    safe_text,
-    string_attribute,
-)
+from reconciler.sandbox import vocab
+from reconciler.sandbox.auth import AccountReader, Reader, sandbox_of
+from reconciler.sandbox.bodies import safe_text
 from reconciler.sandbox.jsonapi import ApiProblem, JsonApiResponse, document
-from reconciler.sandbox.store import AuditEvent, Sender
+from reconciler.sandbox.pagination import PLAIN, decode_cursor, page
+from reconciler.sandbox.params import parse_fields, parse_include, parse_sort
+from reconciler.sandbox.resources import (
+    ACCOUNTS,
+    CONFIGURATION_FIELDS,
+    CONFIGURATIONS,
+    REGISTRATION_FIELDS,
+    REGISTRATIONS,
+    SENDER_FIELDS,
+    SENDERS,
+    account_resource,
+    configuration_resource,
+    registration_resource,
+    sender_relationships,
+    sender_resource,
+)
+from reconciler.sandbox.store import Sender
 from reconciler.sandbox.urls import base_url
-
-T = TypeVar("T")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     429: {
         "model": dm.ErrorDocument,
-        "description": "Over the account's rate limit.",
+        "description": "Over the rate limit of this endpoint for the account.",
         "headers": dm.RETRY_AFTER,
     },
     "4XX": {"model": dm.ErrorDocument, "description": "Client error (JSON:API error document)."},
     "5XX": {"model": dm.ErrorDocument, "description": "Server error (JSON:API error document)."},
 }
-SENDERS = "/api/text-messaging-senders"
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-READ_ONLY = {"sender_identifier", "sender_type", "sender_details", "status", "created_at"}
-CANADA_REASON = (
-    "calls from Canadian area codes are not forwarded; the line rings until the caller hangs up"
-)
-OUTCOMES = {
-    400: "invalid",
-    403: "forbidden",
-    404: "not_found",
-    409: "invalid",
-    412: "precondition_failed",
-    413: "invalid",
-    415: "invalid",
-    422: "rejected",
-}
+ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+REG = vocab.REGISTRATION
+SORT_TAGS = {"created_at": "a", "-created_at": "d"}
+SDK = "Published (SDK: TextMessagingApi.{}, scope sender-config:read)"
 
 router = APIRouter(responses=ERRORS)
-
-
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"c{position}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        if not _CURSOR.match(cursor):
-            raise ValueError
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not (raw.startswith("c") and raw[1:].isdigit()):
-            raise ValueError
-        return int(raw[1:])
-    except ValueError:
-        raise ApiProblem(
-            400,
-            "invalid",
-            "page[cursor] is not a cursor this API gave out.",
-            parameter="page[cursor]",
-        ) from None
-
-
-def _page_links(
-    base: str, path: str, size: int, cursor: str | None, last: int | None
-) -> dict[str, Any]:
-    first = f"{base}{path}?page%5Bsize%5D={size}"
-    return {
-        "self": first + (f"&page%5Bcursor%5D={cursor}" if cursor else ""),
-        "next": f"{first}&page%5Bcursor%5D={encode_cursor(last)}" if last is not None else None,
-    }
-
-
-def _page(
-    rows: Sequence[T],
-    *,
-    size: int,
-    base: str,
-    path: str,
-    cursor: str | None,
-    position: Callable[[T], int],
-    resource: Callable[[T], dict[str, Any]],
-) -> Response:
-    """One page of a collection; ``rows`` has up to ``size + 1`` rows (one more: more follow)."""
-    more = len(rows) > size
-    rows = rows[:size]
-    last = position(rows[-1]) if more else None
-    return document(
-        {"data": [resource(r) for r in rows], "links": _page_links(base, path, size, cursor, last)}
-    )
-
-
-def sender_resource(s: Sender, base: str) -> dict[str, Any]:
-    return {
-        "type": "text-messaging-sender",
-        "id": s.id,
-        "attributes": {
-            "sender_identifier": s.identifier,
-            "sender_type": s.type,
-            "sender_details": {"country": s.country},
-            "status": s.status,
-            "forwarding_number": s.forwarding_number,
-            "created_at": s.created_at,
-        },
-        "links": {"self": f"{base}{SENDERS}/{s.id}"},
-        "meta": {"etag": s.etag},
-    }
-
-
-def _sender_404(sender_id: str) -> ApiProblem:
-    return ApiProblem(
-        404, "not_found", f"No text-messaging-sender with id {safe_text(sender_id)!r}."
-    )
-
 
 PageSize = Annotated[
     int, Query(alias="page[size]", ge=1, le=20, description="Default: 10. Min: 1. Max: 20.")
 ]
 PageCursor = Annotated[str | None, Query(alias="page[cursor]", max_length=200)]
 SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]
+Include = Annotated[
+    str | None, Query(max_length=200, description=f"Relationships to include: {REG}.")
+]
+SenderFields = Annotated[
+    str | None,
+    Query(
+        alias=f"fields[{vocab.SENDER}]",
+        max_length=500,
+        description="Sparse fieldset: " + ", ".join(sorted(SENDER_FIELDS)),
+    ),
+]
+RegistrationFields = Annotated[
+    str | None,
+    Query(
+        alias=f"fields[{REG}]",
+        max_length=500,
+        description="Sparse fieldset: " + ", ".join(sorted(REGISTRATION_FIELDS)),
+    ),
+]
+Sort = Annotated[
+    str | None, Query(max_length=100, description="created_at or -created_at (newest first).")
+]
+
+
+def sender_404(sender_id: str) -> ApiProblem:
+    return ApiProblem(
+        404, "not_found", f"No text-messaging-sender with id {safe_text(sender_id)!r}."
+    )
+
+
+def _sender(request: Request, account_id: str, sender_id: str) -> Sender:
+    sender = (
+        sandbox_of(request).store.get_sender(account_id, sender_id) if ID.match(sender_id) else None
+    )
+    if sender is None:
+        raise sender_404(sender_id)
+    return sender
+
+
+def _etags(request: Request) -> bool:
+    return not sandbox_of(request).published_only
+
+
+def _included(senders: list[Sender], base: str, fields: set[str] | None) -> list[dict[str, Any]]:
+    return [registration_resource(s, base, fields=fields) for s in senders if s.registration_id]
+
+
+def _query(**params: str | None) -> list[tuple[str, str]]:
+    names = {
+        "sender_fields": f"fields[{vocab.SENDER}]",
+        "registration_fields": f"fields[{REG}]",
+        "include": "include",
+        "sort": "sort",
+    }
+    return [(names[k], v) for k, v in params.items() if v is not None]
 
 
 @router.get(
@@ -145,20 +121,44 @@ SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]
     operation_id="get_text_messaging_senders",
     responses={200: {"model": dm.SenderCollection, "headers": dm.RATE_HEADERS}},
     summary="List the account's senders",
+    description=SDK.format("get_text_messaging_senders"),
 )
 async def list_senders(
-    request: Request, user: Reader, size: PageSize = 10, cursor: PageCursor = None
+    request: Request,
+    user: Reader,
+    size: PageSize = 10,
+    cursor: PageCursor = None,
+    include: Include = None,
+    sender_fields: SenderFields = None,
+    registration_fields: RegistrationFields = None,
+    sort: Sort = None,
 ) -> Response:
-    rows = sandbox_of(request).store.list_senders(user.account_id, decode_cursor(cursor), size + 1)
+    included = parse_include(include, {REG})
+    s_fields = parse_fields(sender_fields, vocab.SENDER, SENDER_FIELDS)
+    r_fields = parse_fields(registration_fields, REG, REGISTRATION_FIELDS)
+    order = parse_sort(sort)
+    tag = SORT_TAGS[order] if order else PLAIN
+    rows = sandbox_of(request).store.list_senders(
+        user.account_id, decode_cursor(cursor, tag), size + 1, order
+    )
     base = base_url(request.scope)
-    return _page(
+    etag = _etags(request)
+    extra = {"included": _included(rows[:size], base, r_fields)} if included else None
+    return page(
         rows,
         size=size,
-        base=base,
-        path=SENDERS,
+        url=base + SENDERS,
+        query=_query(
+            sender_fields=sender_fields,
+            registration_fields=registration_fields,
+            include=include,
+            sort=sort,
+        ),
         cursor=cursor,
+        tag=tag,
         position=lambda s: s.pk,
-        resource=lambda s: sender_resource(s, base),
+        resource=lambda s: sender_resource(s, base, etag=etag, fields=s_fields),
+        extra=extra,
     )
 
 
@@ -168,321 +168,172 @@ async def list_senders(
     operation_id="get_text_messaging_sender",
     responses={200: {"model": dm.SenderDocument, "headers": dm.ETAG_HEADERS}},
     summary="Get one sender",
+    description=SDK.format("get_text_messaging_sender")
+    + ". The ETag header and meta.etag are extensions, absent with --published-only.",
 )
-async def get_sender(request: Request, sender_id: SenderId, user: Reader) -> Response:
+async def get_sender(
+    request: Request,
+    sender_id: SenderId,
+    user: Reader,
+    include: Include = None,
+    sender_fields: SenderFields = None,
+    registration_fields: RegistrationFields = None,
+) -> Response:
+    included = parse_include(include, {REG})
+    s_fields = parse_fields(sender_fields, vocab.SENDER, SENDER_FIELDS)
+    r_fields = parse_fields(registration_fields, REG, REGISTRATION_FIELDS)
+    sender = _sender(request, user.account_id, sender_id)
+    base = base_url(request.scope)
+    etag = _etags(request)
+    doc: dict[str, Any] = {"data": sender_resource(sender, base, etag=etag, fields=s_fields)}
+    if included:
+        doc["included"] = _included([sender], base, r_fields)
+    return document(doc, headers={"ETag": sender.etag} if etag else None)
+
+
+@router.get(
+    SENDERS + "/{sender_id}/" + REG,
+    response_class=JsonApiResponse,
+    operation_id="get_messaging_sender_registration_for_text_messaging_sender",
+    responses={200: {"model": dm.RegistrationOrNullDocument, "headers": dm.RATE_HEADERS}},
+    summary="The sender's registration (null for a sender without one)",
+    description=SDK.format("get_messaging_sender_registration_for_text_messaging_sender"),
+)
+async def get_sender_registration(
+    request: Request,
+    sender_id: SenderId,
+    user: Reader,
+    registration_fields: RegistrationFields = None,
+) -> Response:
+    r_fields = parse_fields(registration_fields, REG, REGISTRATION_FIELDS)
+    sender = _sender(request, user.account_id, sender_id)
+    base = base_url(request.scope)
+    data = registration_resource(sender, base, fields=r_fields) if sender.registration_id else None
+    return document({"data": data, "links": {"self": f"{base}{SENDERS}/{sender.id}/{REG}"}})
+
+
+@router.get(
+    SENDERS + "/{sender_id}/relationships/" + REG,
+    response_class=JsonApiResponse,
+    operation_id="get_messaging_sender_registration_id_for_text_messaging_sender",
+    responses={200: {"model": dm.RelationshipDocument, "headers": dm.RATE_HEADERS}},
+    summary="The id of the sender's registration (null for a sender without one)",
+    description=SDK.format("get_messaging_sender_registration_id_for_text_messaging_sender"),
+)
+async def get_sender_registration_id(
+    request: Request, sender_id: SenderId, user: Reader
+) -> Response:
+    sender = _sender(request, user.account_id, sender_id)
+    rel = sender_relationships(sender, base_url(request.scope))[REG]
+    return document({"data": rel["data"], "links": {"self": rel["links"]["self"]}})
+
+
+@router.get(
+    REGISTRATIONS + "/{registration_id}",
+    response_class=JsonApiResponse,
+    operation_id="get_text_messaging_sender_registration",
+    responses={200: {"model": dm.RegistrationDocument, "headers": dm.RATE_HEADERS}},
+    summary="One sender registration",
+    description=SDK.format("get_text_messaging_sender_registration"),
+)
+async def get_registration(
+    request: Request,
+    registration_id: Annotated[str, Path(max_length=200)],
+    user: Reader,
+    include: Annotated[
+        str | None, Query(max_length=200, description=f"Include: {vocab.SENDER}.")
+    ] = None,
+    sender_fields: SenderFields = None,
+    registration_fields: RegistrationFields = None,
+) -> Response:
+    included = parse_include(include, {vocab.SENDER})
+    s_fields = parse_fields(sender_fields, vocab.SENDER, SENDER_FIELDS)
+    r_fields = parse_fields(registration_fields, REG, REGISTRATION_FIELDS)
     sender = (
-        sandbox_of(request).store.get_sender(user.account_id, sender_id)
-        if _ID.match(sender_id)
+        sandbox_of(request).store.sender_by_registration(user.account_id, registration_id)
+        if ID.match(registration_id)
         else None
     )
     if sender is None:
-        raise _sender_404(sender_id)
+        raise ApiProblem(404, "not_found", f"No {REG} with id {safe_text(registration_id)!r}.")
     base = base_url(request.scope)
-    return document({"data": sender_resource(sender, base)}, headers={"ETag": sender.etag})
-
-
-def _if_match(header: str, etag: str) -> bool:
-    if header.strip() == "*":
-        return True
-    for tag in header.split(","):
-        t = tag.strip()
-        if t and not t.startswith("W/") and (t == etag or f'"{t}"' == etag):
-            return True
-    return False
-
-
-def _forwarding_allowed(sender: Sender) -> None:
-    if sender.type == "toll_free" and sender.country == "US":
-        return
-    if sender.type == "toll_free":
-        message = (
-            f"{sender.identifier} ({sender.country}) is the Canadian sibling of a toll-free "
-            "number; only its US sender can forward calls"
-        )
-        problem = numbers.Problem.OUTSIDE_US.value
-    else:
-        result = numbers.check_sender(sender.identifier)
-        problem = (result.problem or numbers.Problem.NOT_TOLL_FREE).value
-        message = result.message or (
-            f"{sender.identifier} is a {sender.type} sender; only US toll-free senders can "
-            "forward calls"
-        )
-    raise ApiProblem(
-        422,
-        "sender_cannot_forward",
-        message[0].upper() + message[1:] + ".",
-        pointer="/data/attributes/forwarding_number",
-        meta={"problem": problem},
-    )
-
-
-@router.patch(
-    SENDERS + "/{sender_id}",
-    response_class=JsonApiResponse,
-    operation_id="update_text_messaging_sender",
-    responses={200: {"model": dm.SenderDocument, "headers": dm.ETAG_HEADERS}},
-    summary="Set or remove a sender's forwarding number (extension: not published by the vendor)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/vnd.api+json": {"schema": dm.PATCH_BODY}},
-        }
-    },
-)
-async def patch_sender(
-    request: Request,
-    sender_id: SenderId,
-    user: Caller,
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match", max_length=500, description="An ETag from a read; 412 when stale."
-        ),
-    ] = None,
-) -> Response:
-    store = sandbox_of(request).store
-    # Looked up first so that even a refused call is audited with the sender it aimed at.
-    sender = store.get_sender(user.account_id, sender_id) if _ID.match(sender_id) else None
-    requested: list[str | None] = [None]
-    try:
-        require_write(user)
-        data = await read_document(request)
-        if sender is not None:
-            # Read it again after the last await: a write that landed while this body was
-            # read must meet the If-Match check, or two writers holding the same ETag would
-            # both be accepted (a lost update). From here to the write nothing awaits.
-            sender = store.get_sender(user.account_id, sender_id)
-        check_type(data, "text-messaging-sender")
-        given_id = data.get("id")
-        if not isinstance(given_id, str):
-            raise ApiProblem(400, "invalid", "data.id is required.", pointer="/data/id")
-        if given_id != sender_id:
-            raise ApiProblem(409, "conflict", "data.id does not match the URL.", pointer="/data/id")
-        attrs = attributes(data, {"forwarding_number"}, read_only=READ_ONLY)
-        raw = string_attribute(attrs, "forwarding_number", nullable=True)
-        requested[0] = safe_text(raw)
-        if sender is None:
-            raise _sender_404(sender_id)
-        if if_match is not None and not _if_match(if_match, sender.etag):
-            raise ApiProblem(
-                412,
-                "precondition_failed",
-                "The sender changed since it was read (If-Match does not match its ETag); "
-                "read it again before writing.",
-                header="If-Match",
-            )
-        new: str | None = None
-        if raw is not None:
-            _forwarding_allowed(sender)
-            result = numbers.check_forward_to(raw, sender=sender.identifier)
-            if result.e164 is None:
-                raise ApiProblem(
-                    422,
-                    "invalid_forwarding_number",
-                    result.message[0].upper() + result.message[1:],
-                    pointer="/data/attributes/forwarding_number",
-                    meta={"problem": result.problem.value if result.problem else "not-a-number"},
-                )
-            new = requested[0] = result.e164
-    except ApiProblem as problem:
-        store.record_refused(
-            user.account_id,
-            user.key_id,
-            safe_text(sender_id) or "",
-            sender,
-            requested[0],
-            problem.status,
-            OUTCOMES.get(problem.status, "invalid"),
-        )
-        raise
-    updated, _ = store.set_forwarding(sender, new, key_id=user.key_id, requested=requested[0])
-    base = base_url(request.scope)
-    return document({"data": sender_resource(updated, base)}, headers={"ETag": updated.etag})
+    doc: dict[str, Any] = {"data": registration_resource(sender, base, fields=r_fields)}
+    if included:
+        doc["included"] = [sender_resource(sender, base, etag=_etags(request), fields=s_fields)]
+    return document(doc)
 
 
 @router.get(
-    "/api/accounts",
+    CONFIGURATIONS + "/{configuration_id}",
     response_class=JsonApiResponse,
-    operation_id="get_accounts",
-    responses={200: {"model": dm.AccountCollection, "headers": dm.RATE_HEADERS}},
-    summary="The key's account",
+    operation_id="get_text_messaging_configuration",
+    responses={200: {"model": dm.ConfigurationDocument, "headers": dm.RATE_HEADERS}},
+    summary="The account's text-messaging configuration (id = the account's id)",
+    description=SDK.format("get_text_messaging_configuration"),
 )
-async def list_accounts(request: Request, user: Caller) -> Response:
+async def get_configuration(
+    request: Request,
+    configuration_id: Annotated[str, Path(max_length=200)],
+    user: Reader,
+    fields: Annotated[
+        str | None,
+        Query(alias=f"fields[{vocab.CONFIGURATION}]", max_length=500),
+    ] = None,
+) -> Response:
+    c_fields = parse_fields(fields, vocab.CONFIGURATION, CONFIGURATION_FIELDS)
+    if configuration_id != user.account_id:
+        raise ApiProblem(
+            404,
+            "not_found",
+            f"No {vocab.CONFIGURATION} with id {safe_text(configuration_id)!r} "
+            "(its id is the key's account id).",
+        )
+    config = sandbox_of(request).store.configuration(user.account_id)
     base = base_url(request.scope)
     return document(
         {
-            "data": [_account(user.account_id, user.account_name, base)],
-            "links": {"self": f"{base}/api/accounts", "next": None},
+            "data": configuration_resource(
+                user.account_id, user.account_name, config, base, fields=c_fields
+            )
+        }
+    )
+
+
+ACCOUNTS_SDK = "Published (SDK: AccountsApi.{}, scope accounts:read; 1/s, 15/min)"
+
+
+@router.get(
+    ACCOUNTS,
+    response_class=JsonApiResponse,
+    operation_id="get_accounts",
+    responses={200: {"model": dm.AccountCollection, "headers": dm.RATE_HEADERS}},
+    summary="The key's account (a collection of one)",
+    description=ACCOUNTS_SDK.format("get_accounts"),
+)
+async def list_accounts(request: Request, user: AccountReader) -> Response:
+    base = base_url(request.scope)
+    return document(
+        {
+            "data": [account_resource(user, base)],
+            "links": {"self": f"{base}{ACCOUNTS}", "prev": None, "next": None},
         }
     )
 
 
 @router.get(
-    "/api/accounts/{account_id}",
+    ACCOUNTS + "/{account_id}",
     response_class=JsonApiResponse,
     operation_id="get_account",
     responses={200: {"model": dm.AccountDocument, "headers": dm.RATE_HEADERS}},
     summary="One account (only the key's own)",
+    description=ACCOUNTS_SDK.format("get_account"),
 )
 async def get_account(
-    request: Request, account_id: Annotated[str, Path(max_length=200)], user: Caller
+    request: Request, account_id: Annotated[str, Path(max_length=200)], user: AccountReader
 ) -> Response:
     if account_id != user.account_id:
         raise ApiProblem(404, "not_found", f"No account with id {safe_text(account_id)!r}.")
-    return document({"data": _account(user.account_id, user.account_name, base_url(request.scope))})
-
-
-def _account(account_id: str, name: str, base: str) -> dict[str, Any]:
-    return {
-        "type": "account",
-        "id": account_id,
-        "attributes": {"name": name},
-        "links": {"self": f"{base}/api/accounts/{account_id}"},
-    }
-
-
-@router.get(
-    "/api/me",
-    response_class=JsonApiResponse,
-    operation_id="get_me",
-    responses={200: {"model": dm.UserDocument, "headers": dm.RATE_HEADERS}},
-    summary="The key's user, role and scopes (extension)",
-)
-async def get_me(request: Request, user: Caller) -> Response:
+    base = base_url(request.scope)
     return document(
-        {
-            "data": {
-                "type": "user",
-                "id": user.key_id,
-                "attributes": {
-                    "email": user.email,
-                    "role": user.role,
-                    "scopes": sorted(user.scopes),
-                    "account_id": user.account_id,
-                    "key_id": user.key_id,
-                },
-                "links": {"self": f"{base_url(request.scope)}/api/me"},
-            }
-        }
+        {"data": account_resource(user, base), "links": {"self": f"{base}{ACCOUNTS}/{account_id}"}}
     )
-
-
-AuditSize = Annotated[
-    int, Query(alias="page[size]", ge=1, le=100, description="Default: 20. Min: 1. Max: 100.")
-]
-
-
-@router.get(
-    "/api/audit-events",
-    response_class=JsonApiResponse,
-    operation_id="get_audit_events",
-    responses={200: {"model": dm.AuditCollection, "headers": dm.RATE_HEADERS}},
-    summary="Every write call on the account, oldest first (extension)",
-)
-async def list_audit_events(
-    request: Request, user: Reader, size: AuditSize = 20, cursor: PageCursor = None
-) -> Response:
-    events = sandbox_of(request).store.audit_events(
-        user.account_id, decode_cursor(cursor), size + 1
-    )
-    return _page(
-        events,
-        size=size,
-        base=base_url(request.scope),
-        path="/api/audit-events",
-        cursor=cursor,
-        position=lambda e: e.seq,
-        resource=audit_resource,
-    )
-
-
-def audit_resource(e: AuditEvent) -> dict[str, Any]:
-    attrs = e.as_dict()
-    del attrs["seq"]
-    attrs["method"] = "PATCH"
-    return {"type": "audit-event", "id": str(e.seq), "attributes": attrs}
-
-
-@router.post(
-    "/api/call-routes",
-    response_class=JsonApiResponse,
-    operation_id="create_call_route",
-    responses={200: {"model": dm.CallRouteDocument, "headers": dm.RATE_HEADERS}},
-    summary="Where a call to a sender goes: forwarded or ringing (extension, a simulation)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/vnd.api+json": {"schema": dm.CALL_ROUTE_BODY}},
-        }
-    },
-)
-async def route_call(request: Request, user: Reader) -> Response:
-    data = await read_document(request)
-    check_type(data, "call-route")
-    attrs = attributes(data, {"from", "to"}, read_only=set())
-    caller_raw = string_attribute(attrs, "from", nullable=False) or ""
-    to_raw = string_attribute(attrs, "to", nullable=False) or ""
-    to = to_raw.strip() if numbers.is_short_code(to_raw) else numbers.normalise(to_raw)
-    if to is None:
-        raise ApiProblem(
-            422,
-            "invalid",
-            f"{safe_text(to_raw)!r} is not a phone number or short code.",
-            pointer="/data/attributes/to",
-        )
-    origin = numbers.caller_region(caller_raw)
-    if origin.e164 is None:
-        raise ApiProblem(
-            422,
-            "invalid",
-            origin.message[0].upper() + origin.message[1:] + ".",
-            pointer="/data/attributes/from",
-        )
-    senders = sandbox_of(request).store.senders_by_identifier(user.account_id, to)
-    if not senders:
-        raise ApiProblem(
-            422,
-            "unknown_sender",
-            f"No sender of this account has the number {to}.",
-            pointer="/data/attributes/to",
-        )
-    sender = next((s for s in senders if s.country == "US"), senders[0])
-    forwarded_to, reason = _route(sender, origin.region)
-    return document(
-        {
-            "data": {
-                "type": "call-route",
-                "id": uuid.uuid4().hex,
-                "attributes": {
-                    "from": origin.e164,
-                    "to": to,
-                    "sender_id": sender.id,
-                    "outcome": "forwarded" if forwarded_to else "ringing",
-                    "forwarded_to": forwarded_to,
-                    "reason": reason,
-                },
-            }
-        }
-    )
-
-
-def _route(sender: Sender, region: str | None) -> tuple[str | None, str | None]:
-    if not (sender.type == "toll_free" and sender.country == "US"):
-        why = numbers.check_sender(sender.identifier).message or (
-            f"{sender.identifier} is a {sender.country} sender; call forwarding is only "
-            "available for US toll-free senders"
-        )
-        return None, f"{why}; the line rings until the caller hangs up"
-    if sender.forwarding_number is None:
-        return None, (
-            f"no forwarding number is set for {sender.identifier}; "
-            "the line rings until the caller hangs up"
-        )
-    if region == "CA":
-        return None, CANADA_REASON
-    if region != "US":
-        return None, (
-            f"calls from outside the US ({region or 'unknown region'}) are not forwarded; "
-            "the line rings until the caller hangs up"
-        )
-    return sender.forwarding_number, None

@@ -1,9 +1,9 @@
 """The FastAPI app of the local settings API.
 
-``create_app(store, rate_limit=Limits(10, 150) | None, admin=False)`` builds it;
-``callfwd serve`` runs it on uvicorn. Every answer outside 2xx is a JSON:API
-error document, including validation errors, unknown routes and (never seen
-in tests) unexpected exceptions.
+``create_app(store, rate_limit=RatePolicy(), admin=False, published_only=False,
+latency=0.0)`` builds it; ``callfwd serve`` runs it on uvicorn. Every answer
+outside 2xx is a JSON:API error document, including validation errors,
+unknown routes and (never seen in tests) unexpected exceptions.
 """
 
 from __future__ import annotations
@@ -15,28 +15,31 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match, Route
 from starlette.types import ASGIApp
 
 from reconciler import __version__
 from reconciler.sandbox import admin as admin_routes
-from reconciler.sandbox import api
+from reconciler.sandbox import api, extensions
 from reconciler.sandbox.auth import REVISION_HELP, REVISION_PATTERN, SCHEME, SECURITY_SCHEME
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.edge import Edge
 from reconciler.sandbox.jsonapi import ApiProblem, error_response
-from reconciler.sandbox.ratelimit import Limits, RateLimiter
+from reconciler.sandbox.probe import allowed_methods
+from reconciler.sandbox.probe import router as probe_router
+from reconciler.sandbox.ratelimit import RateLimiter, RatePolicy
 from reconciler.sandbox.store import Store
 
 log = logging.getLogger("callfwd.sandbox")
 
 DESCRIPTION = """\
 A local stand-in for the vendor's text-messaging sender settings, not the vendor's
-service. It follows the vendor's published conventions (JSON:API, `Klaviyo-API-Key`
-auth, a required `revision` header, cursor pagination, per-account rate limits) and
-adds what callfwd needs and the vendor has not published: `PATCH` of a sender's
+service. It serves the vendor's published reads in their published shapes (klaviyo-api
+25.0.0, revision 2026-10-15: JSON:API, `Klaviyo-API-Key` auth, a required `revision`
+header, cursor pagination, rate limits per account and endpoint) and adds what callfwd
+needs and the vendor has not published, each marked *extension*: `PATCH` of a sender's
 `forwarding_number`, ETags and `If-Match`, `/api/me`, `/api/audit-events` and
-`/api/call-routes`. See docs/api.md for which is which.
+`/api/call-routes`. `callfwd serve --published-only` leaves the extensions out. See
+docs/api.md for which is which.
 """
 
 _HEADER_NAMES = {"revision": "revision", "if-match": "If-Match", "authorization": "Authorization"}
@@ -76,7 +79,10 @@ class SandboxApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         sandbox: Sandbox = self.state.sandbox
         return Edge(
-            super().build_middleware_stack(), faults=sandbox.faults, metrics=sandbox.metrics
+            super().build_middleware_stack(),
+            faults=sandbox.faults,
+            metrics=sandbox.metrics,
+            latency=self.state.latency,
         )
 
 
@@ -120,21 +126,10 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     }.get(exc.status_code, str(exc.detail))
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        headers["Allow"] = ", ".join(_allowed_methods(request))
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
     return error_response(
         ApiProblem(exc.status_code, codes.get(exc.status_code, "error"), detail, headers=headers)
     )
-
-
-def _allowed_methods(request: Request) -> list[str]:
-    # Starlette's Allow names only the first route on the path; list every one.
-    # (The /api/ router's own routes: FastAPI wraps included routers.)
-    methods: set[str] = set()
-    scope = {"type": "http", "path": request.url.path, "method": "\x00", "root_path": ""}
-    for route in api.router.routes:
-        if isinstance(route, Route) and route.matches(scope)[0] != Match.NONE:
-            methods |= route.methods or set()
-    return sorted(methods)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -144,7 +139,16 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(ApiProblem(500, "server_error", "The server hit an unexpected error."))
 
 
-def create_app(store: Store, *, rate_limit: Limits | None, admin: bool) -> FastAPI:
+def create_app(
+    store: Store,
+    *,
+    rate_limit: RatePolicy,
+    admin: bool,
+    published_only: bool = False,
+    latency: float = 0.0,
+    us_territories: bool = False,
+) -> FastAPI:
+    """The app; ``published_only`` leaves out every extension, ``latency`` delays answers."""
     app = SandboxApp(
         title="callfwd local settings API",
         version=__version__,
@@ -160,9 +164,19 @@ def create_app(store: Store, *, rate_limit: Limits | None, admin: bool) -> FastA
         },
     )
     app.state.sandbox = Sandbox(
-        store=store, limiter=RateLimiter(rate_limit), startup_limits=rate_limit, admin=admin
+        store=store,
+        limiter=RateLimiter(rate_limit),
+        startup_limits=rate_limit,
+        admin=admin,
+        published_only=published_only,
+        us_territories=us_territories,
     )
-    app.router.routes.extend(api.router.routes)  # flat: FastAPI's included-router layer costs ~25%
+    app.state.latency = latency
+    # flat: FastAPI's included-router layer costs ~25%
+    app.router.routes.extend(api.router.routes)
+    if not published_only:
+        app.router.routes.extend(extensions.router.routes)
+    app.router.routes.extend(probe_router.routes)
     if admin:
         app.include_router(admin_routes.router)
     return app

@@ -19,6 +19,7 @@ from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.jsonapi import ApiProblem
 from reconciler.sandbox.seed import hash_key
 from reconciler.sandbox.store import User
+from reconciler.sandbox.vocab import ACCOUNTS_READ
 
 SCHEME = "Klaviyo-API-Key"
 REVISION_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(\.[A-Za-z0-9]+)?$"
@@ -88,12 +89,13 @@ def authenticate(request: Request) -> User:
         )
     scope["callfwd.account"] = user.account_id
     scope["callfwd.key_id"] = user.key_id
-    retry_after, headers = sandbox.limiter.hit(user.account_id)
+    route = getattr(scope.get("route"), "path", "")
+    retry_after, headers = sandbox.limiter.hit(user.account_id, request.method, route)
     if retry_after:
         raise ApiProblem(
             429,
             "throttled",
-            f"Request was throttled: the account's rate limit is reached. "
+            f"Request was throttled: the account's rate limit for this endpoint is reached. "
             f"Retry after {retry_after} second(s).",
             headers={"Retry-After": str(retry_after)},
         )
@@ -101,13 +103,17 @@ def authenticate(request: Request) -> User:
     return user
 
 
-def require_read(user: User) -> None:
-    if READ_SCOPE not in user.scopes:
+def require_scope(user: User, scope: str, what: str) -> None:
+    if scope not in user.scopes:
         raise ApiProblem(
             403,
             "permission_denied",
-            f"This key lacks the {READ_SCOPE} scope, which reading sender settings needs.",
+            f"This key lacks the {scope} scope, which {what} needs.",
         )
+
+
+def require_read(user: User) -> None:
+    require_scope(user, READ_SCOPE, "reading sender settings")
 
 
 async def caller(request: Request) -> User:
@@ -117,6 +123,12 @@ async def caller(request: Request) -> User:
 async def reader(request: Request) -> User:
     user = authenticate(request)
     require_read(user)
+    return user
+
+
+async def account_reader(request: Request) -> User:
+    user = authenticate(request)
+    require_scope(user, ACCOUNTS_READ, "reading the account")
     return user
 
 
@@ -137,3 +149,4 @@ def require_write(user: User) -> None:
 
 Caller = Annotated[User, Depends(caller)]
 Reader = Annotated[User, Depends(reader)]
+AccountReader = Annotated[User, Depends(account_reader)]

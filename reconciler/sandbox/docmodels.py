@@ -10,6 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.sandbox.vocab import (
+    ConfigurationStatus,
+    Country,
+    RegistrationStatus,
+    SenderStatus,
+    SenderType,
+)
+
 
 class _Doc(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
@@ -43,60 +51,176 @@ class ResourceLinks(_Doc):
 
 class CollectionLinks(_Doc):
     self_: str = Field(alias="self")
-    next: str | None = Field(description="The next page (absolute URL), or null on the last page.")
+    prev: str | None = None
+    next: str | None = Field(
+        default=None, description="The next page (absolute URL), or null on the last page."
+    )
+
+
+class RelationshipLinks(_Doc):
+    self_: str = Field(alias="self")
+    related: str
+
+
+class Identifier(_Doc):
+    type: str
+    id: str
+
+
+class Relationship(_Doc):
+    data: Identifier | None
+    links: RelationshipLinks
 
 
 class SenderDetails(_Doc):
-    country: Literal["US", "CA"]
+    country: Country
+
+
+SPARSE = "Every attribute may be left out by a sparse fieldset (fields[TYPE])."
 
 
 class SenderAttributes(_Doc):
-    sender_identifier: str | None = Field(description="E.164, or the digits of a short code.")
-    sender_type: Literal["alpha", "long_code", "short_code", "toll_free", "vanity_short_code"]
-    sender_details: SenderDetails
-    status: Literal[
-        "active", "pending_registration", "registering", "registration_failed", "suspended"
-    ]
-    forwarding_number: str | None = Field(
-        description="E.164 number inbound calls are forwarded to; null when none is set."
+    model_config = ConfigDict(json_schema_extra={"description": SPARSE})
+    sender_identifier: str | None = Field(
+        default=None,
+        description="E.164, or the digits of a short code; null while pending registration.",
     )
-    created_at: str
+    sender_type: SenderType | None = None
+    sender_details: SenderDetails | None = None
+    status: SenderStatus | None = None
+    forwarding_number: str | None = Field(
+        default=None,
+        description="E.164 number inbound calls are forwarded to; null when none is set.",
+    )
+    created_at: str | None = None
 
 
 class EtagMeta(_Doc):
     etag: str = Field(description="The sender's current ETag (extension; same as the header).")
 
 
+class SenderRelationships(_Doc):
+    registration: Relationship = Field(alias="text-messaging-sender-registration")
+
+
 class SenderResource(_Doc):
     type: Literal["text-messaging-sender"]
     id: str
     attributes: SenderAttributes
+    relationships: SenderRelationships
     links: ResourceLinks
-    meta: EtagMeta
+    meta: EtagMeta | None = Field(default=None, description="Extension; not with --published-only.")
+
+
+class Failure(_Doc):
+    detail: str
+
+
+class RegistrationAttributes(_Doc):
+    model_config = ConfigDict(json_schema_extra={"description": SPARSE})
+    status: RegistrationStatus | None = None
+    failures: list[Failure] | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    submitted_at: str | None = None
+    decided_at: str | None = None
+
+
+class RegistrationRelationships(_Doc):
+    sender: Relationship = Field(alias="text-messaging-sender")
+
+
+class RegistrationResource(_Doc):
+    type: Literal["text-messaging-sender-registration"]
+    id: str
+    attributes: RegistrationAttributes
+    relationships: RegistrationRelationships
+    links: ResourceLinks
 
 
 class SenderDocument(_Doc):
     data: SenderResource
+    included: list[RegistrationResource] | None = None
 
 
 class SenderCollection(_Doc):
     data: list[SenderResource]
     links: CollectionLinks
+    included: list[RegistrationResource] | None = None
+
+
+class RegistrationDocument(_Doc):
+    data: RegistrationResource
+    included: list[SenderResource] | None = None
+
+
+class RegistrationOrNullDocument(_Doc):
+    data: RegistrationResource | None
+    links: ResourceLinks
+
+
+class RelationshipDocument(_Doc):
+    data: Identifier | None
+    links: ResourceLinks
+
+
+class ConfigurationAttributes(_Doc):
+    model_config = ConfigDict(json_schema_extra={"description": SPARSE})
+    org_prefix: str | None = None
+    opt_out_language: str | None = None
+    status: ConfigurationStatus | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class ConfigurationResource(_Doc):
+    type: Literal["text-messaging-configuration"]
+    id: str = Field(description="The account's id.")
+    attributes: ConfigurationAttributes
+    links: ResourceLinks
+
+
+class ConfigurationDocument(_Doc):
+    data: ConfigurationResource
+
+
+class StreetAddress(_Doc):
+    address1: str | None
+    address2: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    zip: str | None
+
+
+class ContactInformation(_Doc):
+    default_sender_name: str
+    default_sender_email: str
+    website_url: str | None
+    organization_name: str
+    street_address: StreetAddress
 
 
 class AccountAttributes(_Doc):
-    name: str
+    test_account: bool
+    contact_information: ContactInformation
+    industry: str | None
+    timezone: str
+    preferred_currency: str
+    public_api_key: str
+    locale: str
 
 
 class AccountResource(_Doc):
     type: Literal["account"]
-    id: str = Field(description="The account id manifests name in `account:`.")
+    id: str = Field(description="The account id manifests name in `account:` (opaque).")
     attributes: AccountAttributes
     links: ResourceLinks
 
 
 class AccountDocument(_Doc):
     data: AccountResource
+    links: ResourceLinks
 
 
 class AccountCollection(_Doc):

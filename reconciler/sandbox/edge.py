@@ -1,4 +1,7 @@
-"""The outermost ASGI layer: body limit, faults, rate-limit headers, metrics, one log line.
+"""The outermost ASGI layer: latency, body limit, faults, rate-limit headers, metrics, a log line.
+
+``latency`` (``callfwd serve --latency``) delays every /api/ answer by that
+many seconds with ``asyncio.sleep``: waiting, not burning CPU.
 
 It wraps the whole FastAPI stack, so it sees uvicorn's own ``send`` and can
 close a connection without an answer (a dropped connection is a fault the
@@ -105,10 +108,13 @@ def _answers_before(fault: FaultRule) -> bool:
 
 
 class Edge:
-    def __init__(self, app: ASGIApp, *, faults: Faults, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, faults: Faults, metrics: Metrics, latency: float = 0.0
+    ) -> None:
         self.app = app
         self.faults = faults
         self.metrics = metrics
+        self.latency = latency
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,6 +127,8 @@ class Edge:
         status = 0
         fault: FaultRule | None = None
         try:
+            if self.latency and not admin:
+                await asyncio.sleep(self.latency)
             if not admin and self.faults.active:
                 latency, fault = self.faults.pick(method, path)
                 if latency:

@@ -11,14 +11,14 @@ import sys
 from typing import Any
 
 from reconciler.sandbox.app import create_app
-from reconciler.sandbox.ratelimit import DEFAULT_LIMITS
+from reconciler.sandbox.ratelimit import DEFAULT_POLICY
 from reconciler.sandbox.store import Store
 
 
 def document() -> dict[str, Any]:
     store = Store(":memory:")
     try:
-        return create_app(store, rate_limit=DEFAULT_LIMITS, admin=False).openapi()
+        return create_app(store, rate_limit=DEFAULT_POLICY, admin=False).openapi()
     finally:
         store.close()
 

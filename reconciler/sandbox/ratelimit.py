@@ -1,4 +1,10 @@
-"""Per-account rate limiting with two fixed windows, as the vendor does it.
+"""Per-account, per-endpoint rate limiting with two fixed windows, as the vendor does it.
+
+Every (account, endpoint) pair has its own bucket. By default each bucket has
+the vendor's published limits for its endpoint (``vendor_limits``): 3/s and
+60/min for the text-messaging reads, 1/s and 15/min for ``GET /api/accounts``
+and for writes. ``--rate-limit BURST/STEADY`` gives every bucket that one limit
+instead; ``off`` turns limiting off.
 
 A burst window of 1 second and a steady window of 60 seconds, each opened by
 the first request after the previous one ended (monotonic clock). A request
@@ -33,20 +39,57 @@ class Limits:
         return f"{self.burst}/{self.steady}"
 
 
-DEFAULT_LIMITS = Limits(10, 150)
+# The vendor's published limits (klaviyo-api 25.0.0 docstrings, revision 2026-10-15).
+READ_LIMITS = Limits(3, 60)  # every GET of the text-messaging API
+ACCOUNT_LIMITS = Limits(1, 15)  # GET /api/accounts[/{id}]; the local API's writes too
+_ACCOUNT_PATHS = frozenset({"/api/accounts", "/api/accounts/{account_id}"})
+VENDOR = "vendor"  # the --rate-limit default: each endpoint its vendor limits
 
 
-def parse_rate_limit(text: str) -> Limits | None:
-    """``"10/150"`` → Limits(10, 150); ``"off"`` → None. Raises ValueError otherwise."""
-    if text.strip().lower() == "off":
-        return None
+_WRITES = frozenset({"PATCH", "PUT", "DELETE"})  # POST /api/call-routes only reads
+
+
+def vendor_limits(method: str, route: str) -> Limits:
+    """The vendor's limits for an endpoint (route template, e.g. /api/accounts)."""
+    if route in _ACCOUNT_PATHS or method in _WRITES:
+        return ACCOUNT_LIMITS
+    return READ_LIMITS
+
+
+@dataclass(frozen=True, slots=True)
+class RatePolicy:
+    """``vendor`` (per-endpoint defaults), one ``override`` for every bucket, or ``off``."""
+
+    override: Limits | None = None
+    off: bool = False
+
+    def limits_for(self, method: str, route: str) -> Limits | None:
+        if self.off:
+            return None
+        return self.override or vendor_limits(method, route)
+
+    def __str__(self) -> str:
+        return "off" if self.off else str(self.override) if self.override else VENDOR
+
+
+OFF = RatePolicy(off=True)
+DEFAULT_POLICY = RatePolicy()
+
+
+def parse_rate_limit(text: str) -> RatePolicy:
+    """``"3/60"`` → every bucket 3/s, 60/min; ``"off"``; ``"vendor"``. ValueError otherwise."""
+    word = text.strip().lower()
+    if word == "off":
+        return OFF
+    if word == VENDOR:
+        return DEFAULT_POLICY
     m = _SPEC.fullmatch(text)
     if not m or int(m[1]) < 1 or int(m[2]) < 1:
         raise ValueError(
             f"{text!r} is not a rate limit; write BURST/STEADY (requests per second / per "
-            "minute, e.g. 10/150) or off"
+            f"minute, e.g. 3/60), {VENDOR} (the vendor's limits per endpoint) or off"
         )
-    return Limits(int(m[1]), int(m[2]))
+    return RatePolicy(Limits(int(m[1]), int(m[2])))
 
 
 class _Windows:
@@ -61,32 +104,38 @@ class _Windows:
 
 class RateLimiter:
     def __init__(
-        self, limits: Limits | None, *, clock: Callable[[], float] = time.monotonic
+        self, policy: RatePolicy = DEFAULT_POLICY, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._limits = limits
+        self._policy = policy
         self._clock = clock
-        self._accounts: dict[str, _Windows] = {}
+        self._buckets: dict[tuple[str, str, str], _Windows] = {}
 
     @property
-    def limits(self) -> Limits | None:
-        return self._limits
+    def policy(self) -> RatePolicy:
+        return self._policy
 
-    def configure(self, limits: Limits | None) -> None:
-        self._limits = limits
+    def configure(self, policy: RatePolicy) -> None:
+        self._policy = policy
         self.reset()
 
     def reset(self) -> None:
-        self._accounts.clear()
+        self._buckets.clear()
 
-    def hit(self, account: str) -> tuple[int, list[tuple[bytes, bytes]]]:
-        """Count one request. Returns (0, RateLimit headers) or (retry_after_seconds, [])."""
-        limits = self._limits
+    def hit(
+        self, account: str, method: str = "GET", route: str = ""
+    ) -> tuple[int, list[tuple[bytes, bytes]]]:
+        """Count one request in its (account, endpoint) bucket.
+
+        Returns (0, RateLimit headers) or (retry_after_seconds, []).
+        """
+        limits = self._policy.limits_for(method, route)
         if limits is None:
             return 0, []
         now = self._clock()
-        w = self._accounts.get(account)
+        key = (account, method, route)
+        w = self._buckets.get(key)
         if w is None:
-            w = self._accounts[account] = _Windows(now)
+            w = self._buckets[key] = _Windows(now)
         if now - w.burst_start >= BURST_SECONDS:
             w.burst_start, w.burst_count = now, 0
         if now - w.steady_start >= STEADY_SECONDS:

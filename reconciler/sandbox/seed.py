@@ -3,16 +3,24 @@
 Shape (YAML for ``callfwd serve --seed``, the same as JSON for ``POST /_sandbox/reset``)::
 
     accounts:
-      - id: acme-us                 # the name manifests use in ``account:``
-        name: Acme US
+      - id: acme-us                 # the name manifests use in ``account:``; any vendor-style
+        name: Acme US               # id works too (letters and digits, e.g. Qz4nW8)
+        configuration:              # optional; these are the defaults
+          {org_prefix: Acme US, opt_out_language: "Reply STOP to opt out.", status: active}
         users:
           - {email: dana@acme.example, role: manager, api_key: sandbox-acme-manager,
              scopes: [sender-config:read, sender-config:write]}
         senders:
           - {number: "+18335550100", type: toll_free, country: US, status: active,
              forward_to: "+12125550199"}
-          # optional: id (the sender id the API shows; derived from account,
-          # number and country when left out) and created_at (ISO 8601)
+          - {number: null, type: toll_free, country: US, status: pending_registration}
+          # number may be null only while pending_registration (the API then shows
+          # sender_identifier: null). Optional: id (the sender id the API shows; derived
+          # from account, number and country when left out) and created_at (ISO 8601).
+
+Every toll-free sender gets a registration whose status follows the sender's
+(``vocab.REGISTRATION_FOR_STATUS``); every account gets a text-messaging
+configuration.
 
 Loading never half-works: every problem is collected and reported at once
 with where it is (``accounts[0].senders[2].forward_to: ...``).
@@ -26,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -34,6 +42,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from reconciler import numbers
 from reconciler.errors import CallfwdError
 from reconciler.roles import Role
+from reconciler.sandbox.vocab import (
+    ConfigurationStatus,
+    Country,
+    SenderStatus,
+    SenderType,
+)
 
 DEFAULT_CREATED_AT = "2026-01-01T00:00:00Z"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -51,10 +65,7 @@ def _to_str(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_to_str)]
-SenderType = Literal["toll_free", "short_code", "long_code", "alpha", "vanity_short_code"]
-Status = Literal[
-    "active", "pending_registration", "registering", "registration_failed", "suspended"
-]
+DEFAULT_OPT_OUT = "Reply STOP to opt out."
 
 
 class _Model(BaseModel):
@@ -71,18 +82,26 @@ class SeedUser(_Model):
 
 
 class SeedSender(_Model):
-    number: Text = Field(min_length=1, max_length=40)
+    number: Text | None = Field(min_length=1, max_length=40)
     type: SenderType
-    country: Literal["US", "CA"]
-    status: Status = "active"
+    country: Country
+    status: SenderStatus = "active"
     forward_to: Text | None = Field(default=None, max_length=40)
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     created_at: datetime | None = None
 
 
+class SeedConfiguration(_Model):
+    org_prefix: str | None = Field(default=None, min_length=1, max_length=50)
+    opt_out_language: str = Field(default=DEFAULT_OPT_OUT, min_length=1, max_length=200)
+    status: ConfigurationStatus = "active"
+
+
 class SeedAccount(_Model):
+    # Slugs (acme-us) and the vendor's opaque mixed-case ids (Qz4nW8) alike.
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     name: str = Field(min_length=1, max_length=200)
+    configuration: SeedConfiguration = Field(default_factory=SeedConfiguration)
     users: list[SeedUser] = Field(default_factory=list)
     senders: list[SeedSender] = Field(default_factory=list)
 
@@ -105,12 +124,21 @@ class UserRow:
 class SenderRow:
     id: str
     account_id: str
-    identifier: str
+    identifier: str | None
     type: str
     country: str
     status: str
     forwarding_number: str | None
     created_at: str
+    registration_id: str | None  # toll-free senders only
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationRow:
+    account_id: str
+    org_prefix: str
+    opt_out_language: str
+    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +148,7 @@ class Seed:
     accounts: tuple[tuple[str, str], ...]
     users: tuple[UserRow, ...]
     senders: tuple[SenderRow, ...]
+    configurations: tuple[ConfigurationRow, ...] = ()
 
 
 def hash_key(key: str) -> str:
@@ -133,7 +162,16 @@ def key_id(key_hash: str) -> str:
 
 def sender_id(account: str, identifier: str, country: str) -> str:
     """A stable ULID-looking id, so the same seed always gives the same ids."""
-    digest = hashlib.sha256(f"{account}|{identifier}|{country}".encode()).digest()
+    return _ulid_like(f"{account}|{identifier}|{country}")
+
+
+def registration_id(sender: str) -> str:
+    """The id of a toll-free sender's registration, stable for the sender's id."""
+    return _ulid_like(f"registration|{sender}")
+
+
+def _ulid_like(text: str) -> str:
+    digest = hashlib.sha256(text.encode()).digest()
     value = int.from_bytes(digest[:17], "big")
     return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in range(25, -1, -1))
 
@@ -152,6 +190,8 @@ _check_forward_to = functools.lru_cache(maxsize=1 << 16)(numbers.check_forward_t
 
 def _identifier(s: SeedSender) -> tuple[str | None, str]:
     """The sender's identifier as the API shows it, or None and why not."""
+    if s.number is None:
+        return None, "only a sender with status pending_registration may have no number"
     raw = s.number.strip()
     if s.type == "toll_free":
         result = _check_sender(raw)
@@ -175,6 +215,7 @@ def _check(model: SeedModel) -> tuple[Seed, list[str]]:
     accounts: list[tuple[str, str]] = []
     users: list[UserRow] = []
     senders: list[SenderRow] = []
+    configurations: list[ConfigurationRow] = []
     seen_accounts: set[str] = set()
     seen_keys: dict[str, str] = {}
     seen_ids: set[str] = set()
@@ -184,6 +225,12 @@ def _check(model: SeedModel) -> tuple[Seed, list[str]]:
             problems.append(f"{at}.id: account {account.id!r} appears twice")
         seen_accounts.add(account.id)
         accounts.append((account.id, account.name))
+        c = account.configuration
+        configurations.append(
+            ConfigurationRow(
+                account.id, c.org_prefix or account.name[:50], c.opt_out_language, c.status
+            )
+        )
         for u_i, user in enumerate(account.users):
             digest = hash_key(user.api_key)
             if digest in seen_keys:
@@ -197,13 +244,14 @@ def _check(model: SeedModel) -> tuple[Seed, list[str]]:
         seen_numbers: set[tuple[str, str]] = set()
         for s_i, s in enumerate(account.senders):
             st = f"{at}.senders[{s_i}]"
-            ident, why = _identifier(s)
-            if ident is None:
+            pending = s.number is None and s.status == "pending_registration"
+            ident, why = (None, "") if pending else _identifier(s)
+            if ident is None and not pending:
                 problems.append(f"{st}.number: {why}")
                 continue
-            if (ident, s.country) in seen_numbers:
+            if ident is not None and (ident, s.country) in seen_numbers:
                 problems.append(f"{st}.number: {ident} ({s.country}) appears twice in {account.id}")
-            seen_numbers.add((ident, s.country))
+            seen_numbers.add((ident or "", s.country))
             forward: str | None = None
             if s.forward_to is not None:
                 if not (s.type == "toll_free" and s.country == "US"):
@@ -216,7 +264,7 @@ def _check(model: SeedModel) -> tuple[Seed, list[str]]:
                     if result.e164 is None:
                         problems.append(f"{st}.forward_to: {result.message}")
                     forward = result.e164
-            sid = s.id or sender_id(account.id, ident, s.country)
+            sid = s.id or sender_id(account.id, ident or f"pending-{s_i}", s.country)
             if sid in seen_ids:
                 problems.append(f"{st}.id: sender id {sid!r} appears twice")
             seen_ids.add(sid)
@@ -235,9 +283,11 @@ def _check(model: SeedModel) -> tuple[Seed, list[str]]:
                     s.status,
                     forward,
                     created or DEFAULT_CREATED_AT,
+                    registration_id(sid) if s.type == "toll_free" else None,
                 )
             )
-    return Seed(tuple(accounts), tuple(users), tuple(senders)), problems
+    seed = Seed(tuple(accounts), tuple(users), tuple(senders), tuple(configurations))
+    return seed, problems
 
 
 def parse_seed(data: Any, *, origin: str = "seed") -> Seed:

@@ -1,4 +1,4 @@
-"""The sandbox's state in SQLite: accounts, users (key hashes), senders, the audit log.
+"""The sandbox's state in SQLite: accounts, users (key hashes), senders, configurations, audit.
 
 One connection, WAL journal, ``synchronous=NORMAL``: a committed write is in
 the WAL file before the HTTP answer leaves, so it survives the process being
@@ -16,33 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from reconciler.sandbox.schema import SCHEMA, SCHEMA_VERSION, TABLES
 from reconciler.sandbox.seed import Seed, UserRow
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    key_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, account_id TEXT NOT NULL,
-    email TEXT NOT NULL, role TEXT NOT NULL, scopes TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS senders (
-    pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL,
-    identifier TEXT NOT NULL, type TEXT NOT NULL, country TEXT NOT NULL, status TEXT NOT NULL,
-    forwarding_number TEXT, version INTEGER NOT NULL, etag TEXT NOT NULL, created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS senders_by_account ON senders (account_id, pk);
-CREATE INDEX IF NOT EXISTS senders_by_identifier ON senders (account_id, identifier);
-CREATE TABLE IF NOT EXISTS audit_events (
-    seq INTEGER PRIMARY KEY, time TEXT NOT NULL, account_id TEXT NOT NULL, key_id TEXT NOT NULL,
-    sender_id TEXT, sender_identifier TEXT, sender_country TEXT,
-    before TEXT, after TEXT, requested TEXT, status INTEGER NOT NULL, outcome TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_by_account ON audit_events (account_id, seq);
-"""
-
 _SENDER_COLUMNS = (
-    "pk, id, account_id, identifier, type, country, status, forwarding_number, etag, created_at"
+    "pk, id, account_id, identifier, type, country, status, forwarding_number, etag, created_at, "
+    "registration_id"
 )
 _AUDIT_COLUMNS = (
     "seq, time, account_id, key_id, sender_id, sender_identifier, sender_country, "
@@ -54,13 +33,23 @@ class Sender(NamedTuple):
     pk: int
     id: str
     account_id: str
-    identifier: str
+    identifier: str | None  # None while pending registration
     type: str
     country: str
     status: str
     forwarding_number: str | None
     etag: str
     created_at: str
+    registration_id: str | None
+
+
+class Configuration(NamedTuple):
+    account_id: str
+    org_prefix: str
+    opt_out_language: str
+    status: str
+    created_at: str
+    updated_at: str
 
 
 class AuditEvent(NamedTuple):
@@ -113,6 +102,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._migrate()
         self._db.executescript(SCHEMA)
         self._users: dict[str, User] = {}
         self._load_users()
@@ -124,6 +114,14 @@ class Store:
             finally:
                 self._db.close()
 
+    def _migrate(self) -> None:
+        """A database from before SCHEMA_VERSION is emptied: it holds only a sandbox's seed."""
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version < SCHEMA_VERSION:
+            for table in TABLES:
+                self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
     # -- seeding ---------------------------------------------------------
     def replace_all(self, seed: Seed) -> dict[str, int]:
         """Make the database hold exactly ``seed`` (audit log emptied), in one transaction."""
@@ -131,7 +129,7 @@ class Store:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("accounts", "users", "senders", "audit_events"):
+                for table in TABLES:
                     db.execute(f"DELETE FROM {table}")
                 db.executemany("INSERT INTO accounts (id, name) VALUES (?, ?)", seed.accounts)
                 db.executemany(
@@ -140,7 +138,8 @@ class Store:
                 )
                 db.executemany(
                     "INSERT INTO senders (id, account_id, identifier, type, country, status, "
-                    "forwarding_number, version, etag, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "forwarding_number, version, etag, created_at, registration_id) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     [
                         (
                             s.id,
@@ -153,8 +152,17 @@ class Store:
                             1,
                             make_etag(s.id, 1, s.forwarding_number),
                             s.created_at,
+                            s.registration_id,
                         )
                         for s in seed.senders
+                    ],
+                )
+                stamp = now_iso()
+                db.executemany(
+                    "INSERT INTO configurations VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (c.account_id, c.org_prefix, c.opt_out_language, c.status, stamp, stamp)
+                        for c in seed.configurations
                     ],
                 )
                 db.execute("COMMIT")
@@ -189,13 +197,28 @@ class Store:
     def user_by_key_hash(self, key_hash: str) -> User | None:
         return self._users.get(key_hash)
 
-    def list_senders(self, account_id: str, after_pk: int, limit: int) -> list[Sender]:
+    def list_senders(
+        self, account_id: str, after_pk: int, limit: int, sort: str | None = None
+    ) -> list[Sender]:
+        """A page of senders after the one with ``after_pk`` (0: from the start).
+
+        ``sort``: None (creation order of the rows), ``created_at`` or ``-created_at``
+        (ties broken by row order).
+        """
+        if sort is None:
+            sql = "WHERE account_id = ? AND pk > ? ORDER BY pk LIMIT ?"
+            args: tuple[Any, ...] = (account_id, after_pk, limit)
+        else:
+            op, way = ("<", "DESC") if sort.startswith("-") else (">", "ASC")
+            after = (
+                f"AND (created_at, pk) {op} (SELECT created_at, pk FROM senders WHERE pk = ?)"
+                if after_pk
+                else "AND ? = 0"
+            )
+            sql = f"WHERE account_id = ? {after} ORDER BY created_at {way}, pk {way} LIMIT ?"
+            args = (account_id, after_pk, limit)
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_SENDER_COLUMNS} FROM senders "
-                "WHERE account_id = ? AND pk > ? ORDER BY pk LIMIT ?",
-                (account_id, after_pk, limit),
-            ).fetchall()
+            rows = self._db.execute(f"SELECT {_SENDER_COLUMNS} FROM senders {sql}", args).fetchall()
         return [Sender(*r) for r in rows]
 
     def get_sender(self, account_id: str, sender_id: str) -> Sender | None:
@@ -205,6 +228,43 @@ class Store:
                 (sender_id, account_id),
             ).fetchone()
         return Sender(*row) if row else None
+
+    def sender_by_registration(self, account_id: str, registration: str) -> Sender | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_SENDER_COLUMNS} FROM senders "
+                "WHERE registration_id = ? AND account_id = ?",
+                (registration, account_id),
+            ).fetchone()
+        return Sender(*row) if row else None
+
+    def senders_by_ids(self, account_id: str, ids: list[str]) -> list[Sender]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_SENDER_COLUMNS} FROM senders WHERE account_id = ? "
+                f"AND id IN ({','.join('?' * len(ids))}) ORDER BY pk",
+                (account_id, *ids),
+            ).fetchall()
+        return [Sender(*r) for r in rows]
+
+    def toll_free_identifiers(self, account_id: str) -> list[str]:
+        """Every toll-free number of the account (both regions), for the chain rule."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT identifier FROM senders WHERE account_id = ? "
+                "AND type = 'toll_free' AND identifier IS NOT NULL",
+                (account_id,),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def configuration(self, account_id: str) -> Configuration | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT account_id, org_prefix, opt_out_language, status, created_at, updated_at "
+                "FROM configurations WHERE account_id = ?",
+                (account_id,),
+            ).fetchone()
+        return Configuration(*row) if row else None
 
     def senders_by_identifier(self, account_id: str, identifier: str) -> list[Sender]:
         with self._lock:

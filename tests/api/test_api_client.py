@@ -421,7 +421,10 @@ async def test_an_unreachable_server_is_a_transport_error_naming_path_and_host(
     async with make_client(handler, fake_time, max_attempts=3) as client:
         with pytest.raises(TransportError) as info:
             await client.get_account()
-    assert str(info.value) == "GET /api/accounts: could not connect to http://127.0.0.1:8765"
+    assert str(info.value) == (
+        "GET /api/accounts: could not connect to http://127.0.0.1:8765 "
+        "(gave up after 3 attempts in 0.3 s)"
+    )
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 
 

@@ -26,7 +26,7 @@ def follow(workspace: Workspace, checklist: str) -> int:
             continue
         assert account is not None
         what = m["what"]
-        # The last number is the one to set.
+        # the last number of a set-up or edit line is the one to set
         number = None if what.startswith("delete") else E164.findall(what)[-1]
         sid = workspace.sandbox.sender_id(account, m["sender"])
         with workspace.sandbox.client(keys[account]) as ui:

@@ -51,7 +51,7 @@ def test_demo_plan_in_json(workspace: Workspace) -> None:
         "delete": 1,
         "unchanged": 2,
         "unmanaged": 1,
-        "pending": 0,
+        "pending": 1,
     }
     assert doc["changes"][0]["source"] == {
         "path": "manifests/acme-us/customer-care.yaml",
@@ -225,3 +225,38 @@ def test_an_account_without_changes_costs_exactly_two_calls(workspace: Workspace
     assert workspace.sandbox.count(route="/api/accounts") == 3
     assert workspace.sandbox.count(route="/api/text-messaging-senders") == 3
     assert workspace.sandbox.metrics()["total"] == 6
+
+
+def test_a_plan_sharded_over_processes_is_the_same_plan(workspace: Workspace) -> None:
+    workspace.use_generated("shd", 5, 25)
+    for account in workspace.accounts:
+        rows = {
+            s["number"]: "+1 212 555 0100"
+            for s in workspace.sandbox.senders(account)[::3]
+            if s["country"] == "US"
+        }
+        workspace.write(f"manifests/{account}.yaml", manifest(account, rows))
+    one = workspace.run("plan", "--jobs", "1", "--out", "one.json", "--format", "json")
+    three = workspace.run("plan", "--jobs", "3", "--out", "three.json", "--format", "json")
+    assert one.code == 0 and three.code == 0, one.stderr + three.stderr
+    assert three.stdout == one.stdout
+    assert Path("three.json").read_bytes() == Path("one.json").read_bytes()
+    assert json.loads(one.stdout)["summary"]["create"] > 0
+    applied = workspace.run("apply", "--plan", "three.json", "--auto-approve")
+    assert applied.code == 0, applied.stdout + applied.stderr
+
+
+def test_a_sharded_plan_reports_a_wrong_key_like_one_process(workspace: Workspace) -> None:
+    workspace.use_generated("shk", 4, 3)
+    for account in workspace.accounts:
+        first = workspace.sandbox.senders(account)[0]
+        workspace.write(
+            f"manifests/{account}.yaml", manifest(account, {first["number"]: first["forward_to"]})
+        )
+    workspace.env[workspace.accounts["shk-0002"]] = workspace.env[workspace.accounts["shk-0001"]]
+    runs = [workspace.run("plan", "--jobs", j) for j in ("1", "2")]
+    assert [r.code for r in runs] == [1, 1]
+    assert runs[0].stderr == runs[1].stderr
+    assert (
+        "account shk-0002: the API key in KEY_SHK_2 belongs to account shk-0001" in runs[1].stderr
+    )

@@ -34,6 +34,7 @@ class Workspace:
         self.accounts: dict[str, str] = {"acme-us": "ACME_US_KEY", "globex": "GLOBEX_KEY"}
         self.prune: dict[str, bool] = {}
         self.thresholds: dict[str, dict[str, float]] = {}
+        self.extra_config: list[str] = []  # more top-level lines of callfwd.yaml
         monkeypatch.chdir(root)
 
     def write_config(self) -> None:
@@ -46,7 +47,7 @@ class Workspace:
             if name in self.thresholds:
                 lines.append("    thresholds:")
                 lines += [f"      {k}: {v}" for k, v in self.thresholds[name].items()]
-        (self.root / "callfwd.yaml").write_text("\n".join(lines) + "\n")
+        (self.root / "callfwd.yaml").write_text("\n".join([*lines, *self.extra_config]) + "\n")
 
     def use_generated(self, prefix: str, accounts: int, senders: int, **kw: Any) -> None:
         """Reset the sandbox to ``make_seed(...)``; callfwd.yaml and env follow; no manifests."""

@@ -1,16 +1,19 @@
-"""Helpers for the GitOps tests: read the workflows, run their shell steps for real.
+"""Helpers for the GitOps tests: read the workflows and the action, run their steps for real.
 
 A step's ``run:`` script is executed the way a GitHub runner does for ``shell:
 bash`` (``bash --noprofile --norc -eo pipefail``), with ``GITHUB_OUTPUT``,
 ``GITHUB_STEP_SUMMARY`` and ``RUNNER_TEMP`` pointing into a temp dir, and this
 virtualenv's ``python`` and ``callfwd`` first on PATH (what ``pip install``
 gives the runner). The test supplies the values the step's ``${{ }}``
-expressions would have.
+expressions would have. A step that uses the callfwd action (``uses: ./``) runs
+the action's own ``run:`` steps the same way (see ``run_action``), with each
+input handed over through the env the action declares, as a runner does.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
+ACTION = ROOT / "action.yml"
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -79,11 +83,7 @@ def run_step(
         text=True,
         timeout=120,
     )
-    outputs: dict[str, str] = {}
-    if output.exists():
-        for line in output.read_text(encoding="utf-8").splitlines():
-            name, _, value = line.partition("=")
-            outputs[name] = value
+    outputs = parse_outputs(output.read_text(encoding="utf-8") if output.exists() else "")
     return StepRun(
         proc.returncode,
         proc.stdout,
@@ -126,3 +126,100 @@ def git(cwd: Path, *args: str) -> str:
         ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
     )
     return proc.stdout
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """``$GITHUB_OUTPUT`` as the runner reads it: ``name=value`` and ``name<<DELIM`` blocks."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, _, delimiter = line.partition("<<")
+            block = []
+            for item in lines:
+                if item == delimiter:
+                    break
+                block.append(item)
+            else:
+                raise AssertionError(f"output {name}: no closing {delimiter}")
+            outputs[name] = "\n".join(block)
+        else:
+            name, _, value = line.partition("=")
+            outputs[name] = value
+    return outputs
+
+
+def load_action() -> dict[str, Any]:
+    data = yaml.load(ACTION.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    assert isinstance(data, dict)
+    return data
+
+
+_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def expand(text: str, values: dict[str, str]) -> str:
+    """Replace each ``${{ expr }}`` with what the test says it evaluates to (KeyError if not)."""
+    return _EXPRESSION.sub(lambda m: values[m[1]], text)
+
+
+def run_action(
+    inputs: dict[str, str],
+    *,
+    cwd: Path,
+    runner: Path,
+    env: dict[str, str] | None = None,
+    install: bool = False,
+) -> StepRun:
+    """Run action.yml's ``run:`` steps in order, as a runner runs a composite action.
+
+    Inputs missing from ``inputs`` take their declared default; the action's
+    ``uses:`` steps (setup-python) are the test's own Python; the install step
+    runs only when ``install`` (this virtualenv already has callfwd). Stops at
+    the first failing step, as a runner does, and returns the action's outputs.
+    """
+    action = load_action()
+    declared = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
+    assert set(inputs) <= set(declared), f"unknown inputs {set(inputs) - set(declared)}"
+    values = {f"inputs.{k}": v for k, v in {**declared, **inputs}.items()}
+    step_outputs: dict[str, dict[str, str]] = {}
+    stdout = stderr = summary = ""
+    rc = 0
+    for i, step in enumerate(action["runs"]["steps"]):
+        if "uses" in step or (step["name"] == "Install callfwd" and not install):
+            continue
+        step_env = {k: expand(v, values) for k, v in step.get("env", {}).items()}
+        run = run_step(
+            step,
+            cwd=cwd,
+            runner=runner / f"step{i}",
+            env={**(env or {}), **step_env, "GITHUB_ACTION_PATH": str(ROOT)},
+        )
+        stdout, stderr, summary = stdout + run.stdout, stderr + run.stderr, summary + run.summary
+        if "id" in step:
+            step_outputs[step["id"]] = run.outputs
+        rc = run.returncode
+        if rc != 0:
+            break
+    outputs = {}
+    for name, spec in action["outputs"].items():
+        m = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}", spec["value"])
+        assert m, spec["value"]
+        if (value := step_outputs.get(m[1], {}).get(m[2])) is not None:
+            outputs[name] = value
+    return StepRun(rc, stdout, stderr, outputs, summary)
+
+
+def run_uses_step(
+    step: dict[str, Any],
+    values: dict[str, str],
+    *,
+    cwd: Path,
+    runner: Path,
+    install: bool = False,
+) -> StepRun:
+    """Run a workflow step that uses the callfwd action; ``values`` give its expressions."""
+    assert step["uses"] == "./", step
+    inputs = {k: expand(v, values) for k, v in step.get("with", {}).items()}
+    env = {k: expand(v, values) for k, v in step.get("env", {}).items()}
+    return run_action(inputs, cwd=cwd, runner=runner, env=env, install=install)

@@ -1,7 +1,8 @@
-"""The workflows' own scripts, run for real: account lists, actor mapping, plan, apply, drift.
+"""The workflows' steps, run for real: account lists, actor mapping, plan, apply, drift.
 
-Each test takes a step's ``run:`` script out of the workflow file and runs it
-like a GitHub runner would (see gitops_helpers.run_step), against real
+Each test takes a step out of the workflow file and runs it like a GitHub
+runner would: a ``run:`` script directly, a ``uses: ./`` step through the
+callfwd action's own scripts (see gitops_helpers), against real
 manifests, a real git history and, for plan/apply/drift, the real local
 settings API. The sticky-comment script runs under node with a stand-in for the
 GitHub REST client (the only fake here: GitHub itself).
@@ -23,6 +24,7 @@ from gitops_helpers import (
     git,
     load_workflow,
     run_step,
+    run_uses_step,
     write_manifest,
 )
 from sandbox_fixtures import ACME_ANALYST, ACME_MANAGER, Sandbox, patch_body
@@ -49,6 +51,10 @@ def _acme(ws: Path, name: str = "care", **senders: str | None) -> Path:
 # --- the account matrix -------------------------------------------------------------------
 
 
+def _list(ws: Path, tmp_path: Path, workflow: str) -> StepRun:
+    return run_uses_step(find_step(workflow, "accounts", "list"), {}, cwd=ws, runner=tmp_path / "r")
+
+
 def test_account_list_gives_each_account_its_key_variable(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     _acme(ws)
@@ -67,28 +73,42 @@ def test_account_list_gives_each_account_its_key_variable(tmp_path: Path) -> Non
         "  globex: {api_url: 'https://globex.example'}\n",
         encoding="utf-8",
     )
-    run = run_step(find_step("apply.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
+    run = _list(ws, tmp_path, "apply.yml")
     assert run.returncode == 0, run.output
     assert json.loads(run.outputs["accounts"]) == [
-        {"account": "acme-us", "key_env": "ACME_US_KEY"},
-        {"account": "globex", "key_env": "CALLFWD_API_KEY"},
+        {
+            "account": "acme-us",
+            "api_key_env": "ACME_US_KEY",
+            "api_url": "https://acme.example",
+            "manifests": ["manifests/acme-us/care.yaml"],
+        },
+        {
+            "account": "globex",
+            "api_key_env": "CALLFWD_API_KEY",
+            "api_url": "https://globex.example",
+            "manifests": ["manifests/globex/support.yaml"],
+        },
     ]
 
 
 def test_account_list_without_callfwd_yaml_uses_callfwd_api_key(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     _acme(ws)
-    run = run_step(find_step("drift.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
+    run = _list(ws, tmp_path, "drift.yml")
     assert run.returncode == 0, run.output
     assert json.loads(run.outputs["accounts"]) == [
-        {"account": "acme-us", "key_env": "CALLFWD_API_KEY"}
+        {
+            "account": "acme-us",
+            "api_key_env": "CALLFWD_API_KEY",
+            "manifests": ["manifests/acme-us/care.yaml"],
+        }
     ]
 
 
 def test_account_list_is_empty_without_manifests(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
-    run = run_step(find_step("apply.yml", "accounts", "list"), cwd=ws, runner=tmp_path / "r")
+    run = _list(ws, tmp_path, "apply.yml")
     assert run.returncode == 0, run.output
     assert run.outputs["accounts"] == "[]"  # the matrix job is then skipped by its `if:`
 
@@ -113,17 +133,31 @@ def test_pr_scan_lists_only_the_manifests_the_pr_adds_or_changes(tmp_path: Path)
     git(ws, "commit", "-q", "-m", "the PR")
     assert a.exists()
 
-    runner = tmp_path / "r"
-    run = run_step(find_step("pull-request.yml", "validate", "scan"), cwd=ws, runner=runner)
+    step = find_step("pull-request.yml", "validate", "scan")
+    run = run_uses_step(step, {}, cwd=ws, runner=tmp_path / "r")
     assert run.returncode == 0, run.output
-    assert run.outputs["changed"] == "2"
-    assert (runner / "temp" / "callfwd-changed.txt").read_text(encoding="utf-8").splitlines() == [
+    assert run.outputs["changed-manifests"].splitlines() == [
         "manifests/acme-us/a.yaml",
         "manifests/acme-us/c.yaml",
     ]
-    assert json.loads(run.outputs["accounts"]) == [
-        {"account": "acme-us", "key_env": "CALLFWD_API_KEY"}
-    ]
+    [row] = json.loads(run.outputs["accounts"])
+    assert (row["account"], row["api_key_env"], row["changed"]) == (
+        "acme-us",
+        "CALLFWD_API_KEY",
+        True,
+    )
+
+
+def test_pr_scan_fails_when_the_account_list_cannot_be_made(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _acme(ws)
+    # Not a git repository: the PR's base cannot be found, so nothing is listed.
+    step = find_step("pull-request.yml", "validate", "scan")
+    run = run_uses_step(step, {}, cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 1
+    assert "accounts" not in run.outputs
+    assert run.outputs["exit-code"] == "1"
+    assert "not a git repository" in run.stderr
 
 
 def _map_actor(tmp_path: Path, login: str, actors: str | None) -> StepRun:
@@ -168,15 +202,20 @@ def test_actor_check_validates_the_changed_manifests_as_that_email(
 ) -> None:
     ws = tmp_path / "ws"
     _acme(ws, "a")
-    runner = tmp_path / "r"
-    (runner / "temp").mkdir(parents=True)
-    (runner / "temp" / "callfwd-changed.txt").write_text(
-        "manifests/acme-us/a.yaml\n", encoding="utf-8"
+    _acme(ws, "b", **{"+1 844 555 0111": None})
+    (ws / "manifests" / "acme-us" / "b.yaml").write_text(
+        (ws / "manifests" / "acme-us" / "b.yaml").read_text().replace(DANA, "x@acme.example")
     )
     step = next(
-        s for s in _job("pull-request.yml", "validate")["steps"] if "--actor" in s.get("run", "")
+        s
+        for s in _job("pull-request.yml", "validate")["steps"]
+        if "--actor" in s.get("with", {}).get("args", "")
     )
-    run = run_step(step, cwd=ws, runner=runner, env={"ACTOR_EMAIL": email})
+    values = {
+        "steps.scan.outputs.changed-manifests": "manifests/acme-us/a.yaml\n",
+        "steps.actor.outputs.email": email,
+    }
+    run = run_uses_step(step, values, cwd=ws, runner=tmp_path / "r")
     assert (run.returncode == 0) is ok, run.output
     if not ok:
         assert "::error file=manifests/acme-us/a.yaml" in run.stdout
@@ -318,16 +357,20 @@ def acme_checkout(tmp_path: Path, sandbox: Sandbox) -> Path:
     return ws
 
 
-def _env(step: dict[str, Any], key: str, **extra: str) -> dict[str, str]:
-    # What the ${{ }} expressions in the step's env would give on the runner.
-    assert set(step["env"]) >= {"ACCOUNT", "KEY_ENV", "CALLFWD_API_KEY", "CALLFWD_API_URL"}
-    base = {"ACCOUNT": "acme-us", "KEY_ENV": "ACME_US_KEY", "CALLFWD_API_KEY": key}
-    return {**base, "CALLFWD_API_URL": "", **extra}
+def _values(key: str, **extra: str) -> dict[str, str]:
+    # What the ${{ }} expressions of a matrix job's step would give on the runner.
+    return {
+        "matrix.account": "acme-us",
+        "matrix.api_key_env": "ACME_US_KEY",
+        "secrets.CALLFWD_API_KEY": key,
+        "vars.CALLFWD_API_URL": "",
+        **extra,
+    }
 
 
 def _drift(ws: Path, runner: Path, key: str = ACME_ANALYST) -> StepRun:
     step = find_step("drift.yml", "drift", "drift")
-    run = run_step(step, cwd=ws, runner=runner, env=_env(step, key))
+    run = run_uses_step(step, _values(key), cwd=ws, runner=runner)
     assert key not in run.output + run.summary
     return run
 
@@ -337,17 +380,29 @@ def test_apply_then_drift_through_the_workflow_steps(
 ) -> None:
     ws = acme_checkout
     plan_step = find_step("apply.yml", "apply", "plan")
-    plan = run_step(plan_step, cwd=ws, runner=tmp_path / "plan", env=_env(plan_step, ACME_MANAGER))
+    plan = run_uses_step(plan_step, _values(ACME_MANAGER), cwd=ws, runner=tmp_path / "plan")
     assert plan.returncode == 0, plan.output
-    assert plan.outputs == {"changes": "true"}
+    assert plan.outputs == {
+        "changes": "true",
+        "plan-file": "callfwd-out/plan.json",
+        "exit-code": "0",
+    }
     assert plan.summary.startswith("<!-- callfwd-plan -->")
     assert (ws / "callfwd-out" / "plan.json").is_file()
 
     apply_step = next(
         s for s in _job("apply.yml", "apply")["steps"] if s.get("name") == "Apply the saved plan"
     )
-    env = _env(apply_step, ACME_MANAGER, ALLOW_MASS_CHANGES="false")
-    apply = run_step(apply_step, cwd=ws, runner=tmp_path / "apply", env=env)
+    assert apply_step["if"] == "steps.plan.outputs.changes == 'true'"
+    values = _values(
+        ACME_MANAGER,
+        **{
+            "steps.plan.outputs.plan-file": plan.outputs["plan-file"],
+            # workflow_dispatch's box unticked (and on push): the expression gives ''.
+            "inputs.allow-mass-changes && '--allow-mass-changes' || ''": "",
+        },
+    )
+    apply = run_uses_step(apply_step, values, cwd=ws, runner=tmp_path / "apply")
     assert apply.returncode == 0, apply.output
     audit = [
         json.loads(line)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitops_helpers import VENV_BIN, WORKFLOWS, load_workflow
+from gitops_helpers import ACTION, VENV_BIN, WORKFLOWS, load_workflow
 
 REQUIRED = ("ci.yml", "pull-request.yml", "apply.yml", "drift.yml")
 # Every workflow in the folder gets the checks below, not only ours.
@@ -131,10 +131,10 @@ def test_zizmor_would_catch_a_template_injection(tmp_path: Path) -> None:
 def test_every_action_is_pinned_to_a_commit_with_its_version_in_a_comment() -> None:
     seen: dict[str, set[tuple[str, str]]] = {}
     count = 0
-    for path in PATHS:
+    for path in (*PATHS, ACTION):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             m = USES.match(line)
-            if not m:
+            if not m or m["ref"] == "./":  # ./ is this repository's own action, same commit
                 continue
             count += 1
             where = f"{path.name}:{n}"
@@ -192,8 +192,11 @@ def test_permissions_are_least_privilege() -> None:
             assert isinstance(perms, dict), f"{name}: job {job_name} must set its permissions"
             assert set(perms.values()) <= {"read", "write", "none"}, f"{name}: {job_name}"
             writes |= {(name, job_name, scope) for scope, v in perms.items() if v == "write"}
-    # Only the job that posts the sticky comment writes anything.
-    assert writes == {("pull-request.yml", "comment", "pull-requests")}
+    # Only the job that posts the sticky comment and the one that uploads SARIF write.
+    assert writes == {
+        ("pull-request.yml", "comment", "pull-requests"),
+        ("pull-request.yml", "code-scanning", "security-events"),
+    }
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -213,7 +216,9 @@ def test_triggers() -> None:
     assert set(drift) == {"schedule", "workflow_dispatch"}
     ci = load_workflow("ci.yml")
     assert {"push", "pull_request"} <= set(ci["on"])
-    assert [s["run"] for _, s in _steps(ci) if "run" in s] == ["make test"]
+    runs = [s["run"] for _, s in _steps(ci) if "run" in s]
+    assert runs[0] == "make test"
+    assert runs[1].startswith("python -m pip wheel")  # the wheel artifact docs/ci.md names
 
 
 def test_apply_runs_one_account_at_a_time_behind_an_environment() -> None:
@@ -225,10 +230,11 @@ def test_apply_runs_one_account_at_a_time_behind_an_environment() -> None:
     assert job["environment"]["name"] == "callfwd-${{ matrix.account }}"
     assert job["strategy"]["fail-fast"] == "false"
     steps = {s.get("name"): s for s in job["steps"]}
-    plan, apply = steps["Plan"]["run"], steps["Apply the saved plan"]["run"]
-    assert "callfwd plan" in plan and "--out callfwd-out/plan.json" in plan
-    for flag in ("--plan callfwd-out/plan.json", "--auto-approve", "--audit-log"):
-        assert flag in apply
+    plan, apply = steps["Plan"], steps["Apply the saved plan"]
+    assert (plan["uses"], plan["with"]["command"]) == ("./", "plan")
+    assert (apply["uses"], apply["with"]["command"]) == ("./", "apply")
+    for flag in ("--plan ${{ steps.plan.outputs.plan-file }}", "--auto-approve", "--audit-log"):
+        assert flag in apply["with"]["args"]
     upload = steps["Upload the plan and the audit log"]
     assert upload["if"] == "always()"
     assert upload["with"]["path"] == "callfwd-out/"
@@ -240,12 +246,39 @@ def test_read_only_jobs_use_read_environments_without_deployments() -> None:
         assert env == {"name": "callfwd-${{ matrix.account }}-read", "deployment": "false"}
 
 
-def test_the_account_list_is_the_same_code_in_every_workflow() -> None:
-    apply = load_workflow("apply.yml")["jobs"]["accounts"]["steps"][-1]["run"]
-    drift = load_workflow("drift.yml")["jobs"]["accounts"]["steps"][-1]["run"]
-    assert apply == drift
-    scan = next(
-        s["run"] for _, s in _steps(load_workflow("pull-request.yml")) if s.get("id") == "scan"
-    )
-    loop = apply[apply.index("rows = []") : apply.index("with open")]
-    assert loop in scan
+def test_the_account_list_comes_from_the_action_in_every_workflow() -> None:
+    for name, job, step_id in (
+        ("apply.yml", "accounts", "list"),
+        ("drift.yml", "accounts", "list"),
+        ("pull-request.yml", "validate", "scan"),
+    ):
+        step = next(s for s in load_workflow(name)["jobs"][job]["steps"] if s.get("id") == step_id)
+        assert (step["uses"], step["with"]["command"]) == ("./", "accounts"), name
+
+
+def test_callfwd_runs_only_through_the_action() -> None:
+    """The workflows hold jobs, permissions, environments and the matrix; the action runs."""
+    for name in ("pull-request.yml", "apply.yml", "drift.yml"):
+        for job, step in _steps(load_workflow(name)):
+            run = step.get("run", "")
+            assert not re.search(r"\bcallfwd (validate|plan|apply|accounts)\b", run), (
+                f"{name}: {job}: {step.get('name')}"
+            )
+            assert "pip install" not in step.get("run", ""), f"{name}: {job}"
+
+
+def test_sarif_is_uploaded_by_a_pinned_upload_sarif_in_its_own_job() -> None:
+    job = load_workflow("pull-request.yml")["jobs"]["code-scanning"]
+    steps = job["steps"]
+    sarif = next(s for s in steps if s.get("id") == "sarif")
+    assert sarif["with"] == {"command": "validate", "format": "sarif"}
+    upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"]["sarif_file"] == "${{ steps.sarif.outputs.sarif-file }}"
+    assert "!cancelled()" in upload["if"]  # invalid manifests are when SARIF matters
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_workflow_reaches_into_callfwd_internals(name: str) -> None:
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    assert not re.search(r"\b(from|import)\s+reconciler\b", text)

@@ -31,7 +31,7 @@ from sandbox_fixtures import Sandbox, api_headers, patch_body
 ACCOUNT = "race"
 SENDERS = [f"+1833400{i:04d}" for i in range(12)]
 KEYS = {"a": "sandbox-race-a", "b": "sandbox-race-b"}
-BOTH = ["sender-config:read", "sender-config:write"]
+BOTH = ["sender-config:read", "sender-config:write", "accounts:read"]
 START = POOL[0]
 WANT = {"a": POOL[1], "b": POOL[2]}
 

@@ -156,7 +156,7 @@ def ui_key(i: int) -> str:
 
 
 def seed_of(world: tuple[AccountWorld, ...]) -> dict[str, Any]:
-    both = ["sender-config:read", "sender-config:write"]
+    both = ["sender-config:read", "sender-config:write", "accounts:read"]
     accounts = []
     for i, a in enumerate(world):
         senders: list[dict[str, Any]] = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,7 +51,7 @@ def seed() -> dict[str, Any]:
         "email": "owner@sentinel.example",
         "role": "owner",
         "api_key": SENTINEL,
-        "scopes": ["sender-config:read", "sender-config:write"],
+        "scopes": ["sender-config:read", "sender-config:write", "accounts:read"],
     }
     return {"accounts": [{"id": ACCOUNT, "name": "Sentinel", "users": [user], "senders": senders}]}
 
@@ -176,7 +177,10 @@ def test_the_sentinel_key_appears_in_no_output_file_exception_or_log(
             str(ws / "imported"),
         ],
     }
-    route = ["route-call", "--from", "+13125550100", "--to", SENDERS[1]]
+    # route-call without accounts (CALLFWD_API_URL/KEY serve), retrying as little as the rest
+    quick = inputs / "retry-only.yaml"
+    quick.write_text("retry: {max_attempts: 2, max_total: 0.3, max_connect_total: 0.3}\n")
+    route = ["route-call", "--config", str(quick), "--from", "+13125550100", "--to", SENDERS[1]]
     sandbox.set_faults({"kind": "error", "status": 500})
     for name, args in commands.items():
         assert run(f"{name} under 500s", args, env) == 1
@@ -291,7 +295,8 @@ def test_a_mangled_key_is_a_clear_error_that_never_shows_it(
         (["plan", "--config", cfg], env),
         (["apply", "--config", cfg, "--auto-approve"], env),
         (["import", "--config", cfg, "--account", ACCOUNT, "--out-dir", str(ws / "i")], env),
-        (["route-call", "--from", "+13125550100", "--to", SENDERS[1]], api),
+        (["route-call", "--config", os.devnull, "--from", "+13125550100", "--to", SENDERS[1]], api),
+        (["route-call", "--config", cfg, "--from", "+13125550100", "--to", SENDERS[1]], env),
     ]:
         for debug in ([], ["--debug"]):
             r = run_cli([*debug, *args], run_env)

@@ -20,6 +20,8 @@ PLAN_TESTS = [
     *(REPO / "tests" / "plan").glob("test_*.py"),
     *(REPO / "tests" / "e2e").glob("test_*.py"),
 ]
+# callfwd.yaml's codes: tests/config/test_config_load.py pins each one (and checks it does).
+CONFIG_TESTED = {c for c in codes.CODES if c.startswith("CF6")}
 
 
 def test_codes_are_well_formed_and_unique() -> None:
@@ -48,6 +50,6 @@ def test_every_code_is_documented_with_meaning_example_and_fix() -> None:
 def test_every_code_is_exercised_by_the_corpus_or_the_cli_tests() -> None:
     pinned = {pin.split()[0] for pins in CORPUS.values() for pin in pins}
     plan_codes = {c for c in codes.CODES if c.startswith("CF5")}
-    assert set(codes.CODES) - pinned - CLI_TESTED - plan_codes == set()
+    assert set(codes.CODES) - pinned - CLI_TESTED - CONFIG_TESTED - plan_codes == set()
     asserted = "".join(p.read_text(encoding="utf-8") for p in PLAN_TESTS)
     assert {c for c in plan_codes if f'"{c}"' not in asserted and f"[{c}]" not in asserted} == set()

@@ -54,7 +54,7 @@ def test_list_shows_the_keys_account_only_with_vendor_shaped_resources(sandbox: 
     assert r.status_code == 200
     assert r.headers["content-type"] == MEDIA_TYPE
     doc = r.json()
-    assert len(doc["data"]) == 8  # default page size 10, acme has 8
+    assert len(doc["data"]) == 9  # default page size 10, acme has 9 (one pending, no number)
     assert doc["links"]["next"] is None
     first = doc["data"][0]
     assert first["type"] == "text-messaging-sender"
@@ -68,6 +68,12 @@ def test_list_shows_the_keys_account_only_with_vendor_shaped_resources(sandbox: 
     }
     assert first["links"]["self"] == f"{sandbox.url}{SENDERS}/{first['id']}"
     assert first["meta"]["etag"].startswith('"')
+    rel = first["relationships"]["text-messaging-sender-registration"]
+    assert rel["data"]["type"] == "text-messaging-sender-registration"
+    assert rel["links"]["related"] == f"{first['links']['self']}/text-messaging-sender-registration"
+    opaque = sandbox.client("sandbox-initech-admin").get(SENDERS).json()["data"]
+    pending = [d for d in opaque if d["attributes"]["sender_identifier"] is None]
+    assert [p["attributes"]["status"] for p in pending] == ["pending_registration"]
     numbers = {
         (d["attributes"]["sender_identifier"], d["attributes"]["sender_details"]["country"])
         for d in doc["data"]
@@ -141,9 +147,10 @@ def test_another_accounts_sender_is_a_404_like_a_missing_one(sandbox: Sandbox) -
 def test_accounts_and_me_describe_the_key(sandbox: Sandbox) -> None:
     api = sandbox.client(GLOBEX_OWNER)
     accounts = api.get("/api/accounts").json()
-    assert [(a["type"], a["id"], a["attributes"]["name"]) for a in accounts["data"]] == [
-        ("account", "globex", "Globex Corp")
-    ]
+    assert [
+        (a["type"], a["id"], a["attributes"]["contact_information"]["organization_name"])
+        for a in accounts["data"]
+    ] == [("account", "globex", "Globex Corp")]
     assert api.get(accounts["data"][0]["links"]["self"]).json()["data"]["id"] == "globex"
     assert api.get("/api/accounts/acme-us").status_code == 404
     me = api.get("/api/me").json()["data"]
@@ -151,7 +158,7 @@ def test_accounts_and_me_describe_the_key(sandbox: Sandbox) -> None:
     assert me["attributes"] == {
         "email": "hank@globex.example",
         "role": "owner",
-        "scopes": ["sender-config:read", "sender-config:write"],
+        "scopes": ["accounts:read", "sender-config:read", "sender-config:write"],
         "account_id": "globex",
         "key_id": me["id"],
     }

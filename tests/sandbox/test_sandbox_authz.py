@@ -18,16 +18,14 @@ ROLES = [
     "support",
 ]
 WRITE_ROLES = {"owner", "admin", "manager", "campaign_coordinator"}
-READ, WRITE = "sender-config:read", "sender-config:write"
-SCOPE_SETS = [(), (READ,), (WRITE,), (READ, WRITE)]
+READ, WRITE, ACCOUNTS = "sender-config:read", "sender-config:write", "accounts:read"
+SCOPE_SETS = [(), (READ,), (WRITE,), (READ, WRITE), (ACCOUNTS,), (READ, WRITE, ACCOUNTS)]
 USERS = list(itertools.product(ROLES, SCOPE_SETS))
 SENDER = "+18555550122"
 
 
 def key(role: str, scopes: tuple[str, ...]) -> str:
-    return (
-        f"sandbox-matrix-{role}-{len(scopes)}-{'w' if WRITE in scopes else 'r' if scopes else 'n'}"
-    )
+    return f"sandbox-matrix-{role}-" + "-".join(s.replace(":", "_") for s in scopes or ("none",))
 
 
 SEED: dict[str, Any] = {
@@ -70,6 +68,7 @@ def test_role_and_scope_matrix(sandbox: Sandbox, role: str, scopes: tuple[str, .
     sid = sandbox.sender_id("matrix", SENDER)
     can_read = READ in scopes
     can_write = WRITE in scopes and role in WRITE_ROLES
+    can_read_account = ACCOUNTS in scopes
     call = {"data": {"type": "call-route", "attributes": {"from": "+13125550100", "to": SENDER}}}
     answers = {
         "list": api.get("/api/text-messaging-senders"),
@@ -88,8 +87,8 @@ def test_role_and_scope_matrix(sandbox: Sandbox, role: str, scopes: tuple[str, .
         "get": can_read,
         "audit": can_read,
         "route": can_read,
-        "accounts": True,
-        "account": True,
+        "accounts": can_read_account,  # the vendor's scope for GET /api/accounts
+        "account": can_read_account,
         "me": True,
         "patch": can_write,
     }
@@ -104,6 +103,8 @@ def test_role_and_scope_matrix(sandbox: Sandbox, role: str, scopes: tuple[str, .
             (err,) = response.json()["errors"]
             assert err["code"] == "permission_denied"
     patch = answers["patch"]
+    if not can_read_account:
+        assert ACCOUNTS in answers["accounts"].json()["errors"][0]["detail"]
     if patch.status_code == 403:
         detail = patch.json()["errors"][0]["detail"]
         assert (WRITE in detail) == (WRITE not in scopes)

@@ -41,7 +41,11 @@ def callfwd(
 def route_call(sandbox: Sandbox, caller: str, to: str, key: str = ACME_ANALYST) -> Result:
     """In process, through the same click group as the console script."""
     env = {"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": key}
-    return CliRunner().invoke(cli, ["route-call", "--from", caller, "--to", to], env=env)
+    return CliRunner().invoke(cli, [*ROUTE, "--from", caller, "--to", to], env=env)
+
+
+# An empty callfwd.yaml (the repository's names other ports): the environment serves.
+ROUTE = ["route-call", "--config", os.devnull]
 
 
 def test_route_call_prints_one_line_for_each_outcome(sandbox: Sandbox) -> None:
@@ -61,7 +65,9 @@ def test_route_call_prints_one_line_for_each_outcome(sandbox: Sandbox) -> None:
     )
 
 
-def test_route_call_errors_are_one_clear_line_without_the_key(sandbox: Sandbox) -> None:
+def test_route_call_errors_are_one_clear_line_without_the_key(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
     # the real console script once: exit code 1, one line on stderr, no traceback, no key
     wrong = callfwd(
         "route-call",
@@ -70,30 +76,44 @@ def test_route_call_errors_are_one_clear_line_without_the_key(sandbox: Sandbox) 
         "--to",
         "+18335550100",
         env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": "sandbox-wrong-key-123"},
+        cwd=tmp_path,
     )
     assert wrong.returncode == 1
     assert wrong.stderr == (
-        "error: the API refused the key (401): Incorrect authentication credentials.\n"
+        "error: default: POST /api/call-routes: HTTP 401 authentication_failed: Incorrect "
+        "authentication credentials; the API refused the key in CALLFWD_API_KEY: check that "
+        "it is current and complete\n"
     )
     assert "sandbox-wrong-key-123" not in wrong.stderr + wrong.stdout
     # the rest in process, through the same group and its one error handler
     unknown = route_call(sandbox, "+13125550100", "+18005550000")
     assert (unknown.exit_code, unknown.stderr) == (
         1,
-        "error: the API answered 422: No sender of this account has the number +18005550000.\n",
+        "error: default: POST /api/call-routes: HTTP 422 unknown_sender: No sender of this "
+        "account has the number +18005550000. (at /data/attributes/to)\n",
     )
     runner = CliRunner()
-    args = ["route-call", "--from", "+13125550100", "--to", "+18335550100"]
+    args = [*ROUTE, "--from", "+13125550100", "--to", "+18335550100"]
     no_url = runner.invoke(cli, args, env={"CALLFWD_API_URL": "", "CALLFWD_API_KEY": "x" * 10})
-    assert no_url.exit_code == 1 and "CALLFWD_API_URL is not set" in no_url.stderr
     no_key = runner.invoke(cli, args, env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": ""})
-    assert no_key.exit_code == 1 and "CALLFWD_API_KEY is not set" in no_key.stderr
+    assert no_url.exit_code == 1 and "CALLFWD_API_URL is not set" in no_url.stderr
+    assert no_key.stderr == (
+        "error: account default: environment variable CALLFWD_API_KEY is empty "
+        "(it holds the account's API key)\n"
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
     env = {"CALLFWD_API_URL": f"http://127.0.0.1:{closed_port}", "CALLFWD_API_KEY": ACME_ANALYST}
+    config = tmp_path / "no-retry.yaml"
+    config.write_text("retry: {max_connect_total: 0}\n", encoding="utf-8")
+    args = ["route-call", "--config", str(config), *args[3:]]
     down = runner.invoke(cli, args, env=env)
-    assert down.exit_code == 1 and down.stderr.startswith("error: cannot reach")
+    assert (down.exit_code, down.stderr) == (
+        1,
+        f"error: default: POST /api/call-routes: could not connect to "
+        f"http://127.0.0.1:{closed_port}: connection refused\n",
+    )
     assert "Traceback" not in unknown.stderr + down.stderr
 
 

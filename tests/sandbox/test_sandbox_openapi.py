@@ -9,6 +9,7 @@ from sandbox_fixtures import ROOT, Sandbox
 from reconciler.sandbox.openapi import document, render
 
 COMMITTED = ROOT / "schemas" / "settings-api.openapi.json"
+EXTENSIONS = {"/api/me", "/api/audit-events", "/api/call-routes"}
 REGENERATE = "python -m reconciler.sandbox.openapi > schemas/settings-api.openapi.json"
 
 
@@ -31,6 +32,10 @@ def test_document_covers_the_contract() -> None:
     assert set(paths) == {
         "/api/text-messaging-senders",
         "/api/text-messaging-senders/{sender_id}",
+        "/api/text-messaging-senders/{sender_id}/text-messaging-sender-registration",
+        "/api/text-messaging-senders/{sender_id}/relationships/text-messaging-sender-registration",
+        "/api/text-messaging-sender-registrations/{registration_id}",
+        "/api/text-messaging-configurations/{configuration_id}",
         "/api/accounts",
         "/api/accounts/{account_id}",
         "/api/me",
@@ -38,6 +43,10 @@ def test_document_covers_the_contract() -> None:
         "/api/call-routes",
     }
     assert set(paths["/api/text-messaging-senders/{sender_id}"]) == {"get", "patch"}
+    for path, item in paths.items():
+        for method, op in item.items():
+            extension = "extension" in op["summary"]
+            assert extension == (path in EXTENSIONS or method == "patch"), (method, path)
     scheme = doc["components"]["securitySchemes"]["Klaviyo-API-Key"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     for path in paths.values():

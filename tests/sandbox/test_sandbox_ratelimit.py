@@ -1,4 +1,4 @@
-"""Per-account rate limits: RateLimit-* headers under the limit, 429 with Retry-After over it."""
+"""Rate limits per account and endpoint: RateLimit-* headers under, 429 with Retry-After over."""
 
 from __future__ import annotations
 
@@ -9,9 +9,19 @@ from sandbox_fixtures import (
     GLOBEX_OWNER,
     Sandbox,
     ServerFactory,
+    patch_body,
 )
 
-from reconciler.sandbox.ratelimit import Limits, RateLimiter, parse_rate_limit
+from reconciler.sandbox.ratelimit import (
+    ACCOUNT_LIMITS,
+    OFF,
+    READ_LIMITS,
+    Limits,
+    RateLimiter,
+    RatePolicy,
+    parse_rate_limit,
+    vendor_limits,
+)
 
 
 class FakeClock:
@@ -24,11 +34,12 @@ class FakeClock:
 
 def test_burst_window_then_steady_window() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(Limits(2, 5), clock=clock)
+    limiter = RateLimiter(RatePolicy(Limits(2, 5)), clock=clock)
     assert [limiter.hit("a")[0] for _ in range(2)] == [0, 0]
     retry, headers = limiter.hit("a")
     assert (retry, headers) == (1, [])
     assert limiter.hit("b")[0] == 0  # per account
+    assert limiter.hit("a", "GET", "/api/accounts")[0] == 0  # per endpoint
     clock.now += 1.0
     retry, headers = limiter.hit("a")
     assert retry == 0
@@ -51,15 +62,33 @@ def test_burst_window_then_steady_window() -> None:
 
 
 def test_off_never_limits() -> None:
-    limiter = RateLimiter(None)
+    limiter = RateLimiter(OFF)
     assert all(limiter.hit("a") == (0, []) for _ in range(1000))
+
+
+def test_vendor_limits_per_endpoint() -> None:
+    assert vendor_limits("GET", "/api/text-messaging-senders") == READ_LIMITS == Limits(3, 60)
+    assert vendor_limits("GET", "/api/text-messaging-configurations/{configuration_id}") == (
+        READ_LIMITS
+    )
+    assert vendor_limits("GET", "/api/accounts") == ACCOUNT_LIMITS == Limits(1, 15)
+    assert vendor_limits("GET", "/api/accounts/{account_id}") == ACCOUNT_LIMITS
+    assert vendor_limits("PATCH", "/api/text-messaging-senders/{sender_id}") == ACCOUNT_LIMITS
+    assert vendor_limits("POST", "/api/call-routes") == READ_LIMITS  # a simulation: reads only
+    assert str(RatePolicy()) == "vendor" and str(OFF) == "off"
 
 
 @pytest.mark.parametrize(
     ("text", "limits"),
-    [("10/150", Limits(10, 150)), (" 3 / 60 ", Limits(3, 60)), ("off", None), ("OFF", None)],
+    [
+        ("10/150", RatePolicy(Limits(10, 150))),
+        (" 3 / 60 ", RatePolicy(Limits(3, 60))),
+        ("off", OFF),
+        ("OFF", OFF),
+        ("vendor", RatePolicy()),
+    ],
 )
-def test_parse_rate_limit(text: str, limits: Limits | None) -> None:
+def test_parse_rate_limit(text: str, limits: RatePolicy) -> None:
     assert parse_rate_limit(text) == limits
 
 
@@ -92,7 +121,8 @@ def test_steady_limit_gives_retry_after_up_to_a_minute(sandbox: Sandbox) -> None
     api = sandbox.client(ACME_MANAGER)
     codes = [api.get("/api/text-messaging-senders").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 200, 429]
-    r = api.get("/api/accounts")
+    assert api.get("/api/accounts").status_code == 200  # each endpoint its own bucket
+    r = api.get("/api/text-messaging-senders")
     assert r.status_code == 429
     assert 55 <= int(r.headers["retry-after"]) <= 60
 
@@ -101,17 +131,11 @@ def test_throttled_writes_change_nothing(sandbox: Sandbox) -> None:
     sandbox.set_rate_limit("1/100")
     api = sandbox.client(ACME_MANAGER)
     sid = sandbox.sender_id("acme-us", "+18665550133")
-    assert api.get("/api/me").status_code == 200
-    body = {
-        "data": {
-            "type": "text-messaging-sender",
-            "id": sid,
-            "attributes": {"forwarding_number": None},
-        }
-    }
-    assert api.patch(f"/api/text-messaging-senders/{sid}", json=body).status_code == 429
+    url = f"/api/text-messaging-senders/{sid}"
+    assert api.patch(url, json=patch_body(sid, "+16175550100")).status_code == 200  # unchanged
+    assert api.patch(url, json=patch_body(sid, None)).status_code == 429
     assert sandbox.sender("acme-us", "+18665550133")["forward_to"] == "+16175550100"
-    assert sandbox.audit_events() == []
+    assert [e["outcome"] for e in sandbox.audit_events()] == ["unchanged"]
 
 
 def test_reset_restores_the_servers_own_limit(sandbox: Sandbox) -> None:
@@ -123,10 +147,16 @@ def test_reset_restores_the_servers_own_limit(sandbox: Sandbox) -> None:
 
 
 def test_rate_limit_flag_and_vendor_default(server_factory: ServerFactory) -> None:
-    from reconciler.commands.serve import command
-
-    default = next(p.default for p in command.params if p.name == "rate_limit")
-    assert default == "10/150"  # the vendor's published limits for these endpoints
+    # No --rate-limit: the vendor's published limits, endpoint by endpoint.
+    vendor = server_factory("--seed", str(DEFAULT_SEED), "--quiet")
+    with vendor.client(ACME_MANAGER) as api:
+        accounts = [api.get("/api/accounts") for _ in range(2)]
+        senders = [api.get("/api/text-messaging-senders") for _ in range(4)]
+    assert [r.status_code for r in accounts] == [200, 429]
+    assert accounts[0].headers["ratelimit-limit"] == "15"
+    assert [r.status_code for r in senders] == [200, 200, 200, 429]
+    assert senders[0].headers["ratelimit-limit"] == "60"
+    assert int(senders[3].headers["retry-after"]) == 1
     limited = server_factory("--seed", str(DEFAULT_SEED), "--rate-limit", "2/30", "--quiet")
     with limited.client(ACME_MANAGER) as api:
         answers = [api.get("/api/me") for _ in range(3)]

@@ -16,7 +16,7 @@ from reconciler.sandbox.seed import SeedError, load_seed
 
 def test_demo_seed_matches_the_demo_data_contract() -> None:
     seed = load_seed(DEFAULT_SEED)
-    assert [a for a, _ in seed.accounts] == ["acme-us", "globex"]
+    assert [a for a, _ in seed.accounts] == ["acme-us", "globex", "Qz4nW8"]
     forwarding = {
         (s.account_id, s.identifier, s.country): s.forwarding_number for s in seed.senders
     }
@@ -27,17 +27,22 @@ def test_demo_seed_matches_the_demo_data_contract() -> None:
         ("acme-us", "+18555550122", "US"): "+13125550100",
         ("acme-us", "+18665550133", "US"): "+16175550100",
         ("acme-us", "+18775550144", "US"): "+12065550100",
+        ("acme-us", None, "US"): None,  # pending registration: no number yet
         ("acme-us", "24680", "US"): None,
         ("acme-us", "+14165550100", "CA"): None,
         ("globex", "+18885550160", "US"): None,
         ("globex", "+18005550161", "US"): "+14155550100",
+        ("Qz4nW8", "+18665550170", "US"): None,
+        ("Qz4nW8", None, "US"): None,  # pending registration: no number yet
     }
     assert {(u.email, u.role) for u in seed.users} == {
         ("dana@acme.example", "manager"),
         ("ari@acme.example", "analyst"),
         ("hank@globex.example", "owner"),
+        ("peter@initech.example", "admin"),
     }
     assert "sandbox-only" in DEFAULT_SEED.read_text().lower()
+    assert all("accounts:read" in u.scopes for u in seed.users)  # callfwd's key check needs it
 
 
 def test_loading_the_same_seed_twice_gives_the_same_state(sandbox: Sandbox) -> None:
@@ -120,6 +125,18 @@ BAD_SEEDS = [
     (
         {"accounts": [_account(senders=[_sender(number="1234")])]},
         "senders[0].number: not a toll-free number",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(number=None, status="active")])]},
+        "senders[0].number: only a sender with status pending_registration may have no number",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(status="approved")])]},
+        "senders[0].status: Input should be 'active', 'pending_registration'",
+    ),
+    (
+        {"accounts": [_account(configuration={"status": "paused"})]},
+        "accounts[0].configuration.status: Input should be 'active' or 'disabled'",
     ),
     (
         {
@@ -239,3 +256,28 @@ def test_bulk_seeding_is_fast(sandbox: Sandbox) -> None:
         "US",
     ]
     assert r.json()["data"][0]["attributes"]["forwarding_number"] == "+12122002997"
+
+
+def test_vendor_style_ids_pending_senders_and_configurations(sandbox: Sandbox) -> None:
+    key = "sandbox-opaque-owner"
+    user = _user(api_key=key, scopes=["sender-config:read", "accounts:read"])
+    pending = [_sender(number=None, status="pending_registration", id=f"P{i}") for i in (1, 2)]
+    sandbox.reset(
+        {
+            "accounts": [
+                _account(id="aB3xY9", name="Opaque", users=[user], senders=pending),
+                _account(id="acme-us", configuration={"org_prefix": "Acme"}),
+            ]
+        }
+    )
+    api = sandbox.client(key)
+    assert api.get("/api/accounts").json()["data"][0]["id"] == "aB3xY9"
+    data = api.get("/api/text-messaging-senders").json()["data"]
+    assert [(d["id"], d["attributes"]["sender_identifier"]) for d in data] == [
+        ("P1", None),
+        ("P2", None),
+    ]
+    config = api.get("/api/text-messaging-configurations/aB3xY9").json()["data"]["attributes"]
+    assert (config["org_prefix"], config["status"]) == ("Opaque", "active")  # the defaults
+    assert config["opt_out_language"]
+    assert [s["number"] for s in sandbox.senders("aB3xY9")] == [None, None]

@@ -1,0 +1,50 @@
+"""A ``SettingsClient`` for one configured account: the one place that maps the two.
+
+``reconciler.planner.open_client`` should delegate here, so every command's
+client carries the account's label and key variable (for its messages) and
+the whole ``retry:`` section of callfwd.yaml.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reconciler.api.client import SettingsClient
+from reconciler.api.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import httpx
+
+    from reconciler.api.pacing import Pacer
+    from reconciler.config import AccountTarget, RetryConfig
+
+
+def retry_policy(config: RetryConfig, **seams: object) -> RetryPolicy:
+    """callfwd.yaml's ``retry:`` as a policy; ``seams`` (sleep, clock, rng, delays) for tests."""
+    return RetryPolicy(
+        max_attempts=config.max_attempts,
+        max_total=config.max_total,
+        max_connect_total=config.max_connect_total,
+        **seams,  # type: ignore[arg-type]
+    )
+
+
+def client_for(
+    target: AccountTarget,
+    *,
+    pacer: Pacer | None = None,
+    checked: bool = False,
+    retry: RetryPolicy | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> SettingsClient:
+    """A client for ``target``; ``checked`` once a preflight proved the key's account."""
+    return SettingsClient(
+        base_url=target.api_url,
+        api_key=target.api_key,
+        pacer=pacer,
+        retry=retry or retry_policy(target.retry),
+        transport=transport,
+        account=target.name if checked else None,
+        label=target.name,
+        key_env=target.api_key_env,
+    )

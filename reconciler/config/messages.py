@@ -1,0 +1,143 @@
+"""Pydantic's errors about callfwd.yaml, as diagnostics at the right line and column."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel
+
+from reconciler.config.model import (
+    AccountConfig,
+    Config,
+    DefaultsConfig,
+    RetryConfig,
+    ThresholdsConfig,
+)
+from reconciler.diagnostics import Diagnostic, Position, error
+from reconciler.manifest.loader import MappingNode, Node, ScalarNode, SequenceNode, find
+from reconciler.manifest.parse import shown
+from reconciler.rules import codes
+
+Loc = tuple[str | int, ...]
+
+# Which model sits at a location; "*" is any account name.
+_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): Config,
+    ("defaults",): DefaultsConfig,
+    ("defaults", "thresholds"): ThresholdsConfig,
+    ("accounts", "*"): AccountConfig,
+    ("accounts", "*", "thresholds"): ThresholdsConfig,
+    ("retry",): RetryConfig,
+}
+_EXPECTED = {
+    "manifests": "a list of paths",
+    "exclude": "a list of path patterns",
+    "defaults": "a mapping of settings",
+    "accounts": "a mapping of account names to their settings",
+    "retry": "a mapping with max_attempts, max_total and max_connect_total",
+    "thresholds": "a mapping with update_share, delete_share and min_existing",
+    "account_id": "text (the vendor's account id)",
+    "api_url": "text (a URL)",
+    "api_key_env": "text (the name of an environment variable)",
+    "prune": "true or false",
+    "update_share": "a number from 0 to 1",
+    "delete_share": "a number from 0 to 1",
+    "min_existing": "a whole number",
+    "max_attempts": "a whole number",
+    "max_total": "a number of seconds",
+    "max_connect_total": "a number of seconds",
+}
+_TEXT_FIELDS = {"account_id", "api_url", "api_key_env"}
+
+
+def _shape(loc: Loc) -> tuple[str, ...]:
+    parts = tuple(str(p) for p in loc)
+    if len(parts) >= 2 and parts[0] == "accounts":
+        parts = ("accounts", "*", *parts[2:])
+    return parts
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in loc).replace(".[", "[")
+
+
+def fields_of(model: type[BaseModel]) -> list[str]:
+    return [n for n, f in model.model_fields.items() if not f.exclude]
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
+    if match:
+        return f"did you mean {match[0]!r}?"
+    return "expected one of: " + ", ".join(choices)
+
+
+def describe(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if node.value is None:
+        return "empty (null)"
+    if node.kind == "str":
+        return f"the text {shown(node.raw)}"
+    word = {"int": "integer", "float": "number", "bool": "boolean", "timestamp": "date"}
+    return f"the {word.get(node.kind, node.kind)} {shown(node.raw)[1:-1]}"
+
+
+def diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
+    loc: Loc = tuple(err["loc"])
+    kind: str = err["type"]
+    node, key, _ = find(root, loc)
+    name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "item")
+    at = Position(path, node.line, node.column)
+    dotted = _dotted(loc)
+
+    if kind == "extra_forbidden":
+        if key is not None:
+            at = Position(path, key.line, key.column)
+        if name == "api_key":
+            return error(
+                at,
+                codes.CONFIG_API_KEY,
+                "api_key: keys are never read from callfwd.yaml; put the key in an "
+                "environment variable and name it with api_key_env",
+            )
+        model = _MODELS.get(_shape(loc[:-1]), Config)
+        where = f" in {_dotted(loc[:-1])}" if loc[:-1] else ""
+        hint = did_you_mean(name, fields_of(model))
+        if name == "account_id" and model is DefaultsConfig:
+            hint = "account_id belongs to each account, not to defaults"
+        return error(at, codes.CONFIG_UNKNOWN_KEY, f"unknown key {shown(name)}{where}; {hint}")
+    if kind == "bool_type":
+        return error(
+            at, codes.CONFIG_NOT_BOOL, f"{dotted} must be true or false, not {describe(node)}"
+        )
+    if kind.endswith("_type") or kind in ("int_from_float", "model_attributes_type"):
+        expected = "text" if isinstance(loc[-1], int) else _EXPECTED.get(name, "another type")
+        if _shape(loc) == ("accounts", "*"):
+            expected = "a mapping of its settings ({} for none)"
+        msg = f"{dotted} must be {expected}, not {describe(node)}"
+        if (
+            isinstance(node, ScalarNode)
+            and node.plain
+            and node.value is not None
+            and (name in _TEXT_FIELDS or isinstance(loc[-1], int))
+        ):
+            msg += f'; quote it: {name}: "{node.raw}"' if name in _TEXT_FIELDS else "; quote it"
+        return error(at, codes.CONFIG_WRONG_TYPE, msg)
+    ctx = err.get("ctx") or {}
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = _number(ctx.get("ge", ctx.get("gt")))
+        msg = f"{dotted} must be at least {bound}, not {describe(node)}"
+    elif kind in ("less_than_equal", "less_than"):
+        bound = _number(ctx.get("le", ctx.get("lt")))
+        msg = f"{dotted} must be at most {bound}, not {describe(node)}"
+    else:
+        msg = f"{dotted} {str(err['msg']).removeprefix('Value error, ')}"
+    return error(at, codes.CONFIG_BAD_VALUE, msg)
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

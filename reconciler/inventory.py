@@ -1,0 +1,187 @@
+"""Which accounts the manifests name, where each one's API and key come from, what changed.
+
+``callfwd accounts`` prints this; CI builds its per-account matrix from it.
+Manifests are found exactly as ``validate`` finds them (``callfwd.yaml``'s
+``manifests:`` and ``exclude:``). With ``changed_since``, an account is
+*changed* when one of its manifests differs from that git revision (in the
+working tree, or untracked), when a manifest deleted since named it (and
+another still does), or when
+``callfwd.yaml`` itself changed (it can move every account).
+
+Nothing here reads a key: a row names the *variable* that holds it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reconciler.config import DEFAULT_CONFIG, KEY_ENV, Config, url_problem
+from reconciler.errors import ConfigError
+from reconciler.manifest.discovery import SUFFIXES
+from reconciler.manifest.model import ACCOUNT_PATTERN
+from reconciler.validate import validate
+
+_ACCOUNT = re.compile(ACCOUNT_PATTERN)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ChangeScanError(ConfigError):
+    """``--changed-since`` could not be answered: not a git repository, unknown revision."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    account: str
+    api_key_env: str
+    manifests: tuple[str, ...]
+    account_id: str | None = None
+    api_url: str | None = None
+    changed: bool | None = None  # None: no --changed-since
+    changed_manifests: tuple[str, ...] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as JSON data; settings that are not set are left out, never null."""
+        row: dict[str, Any] = {"account": self.account}
+        if self.account_id is not None:
+            row["account_id"] = self.account_id
+        if self.api_url is not None:
+            row["api_url"] = self.api_url
+        row["api_key_env"] = self.api_key_env
+        row["manifests"] = list(self.manifests)
+        if self.changed is not None:
+            row["changed"] = self.changed
+            row["changed_manifests"] = list(self.changed_manifests or ())
+        return row
+
+
+def list_accounts(
+    paths: Sequence[str], *, config: Config, changed_since: str | None = None
+) -> list[AccountRow]:
+    """One row per account the manifests under ``paths`` name, sorted by account.
+
+    Raises ``ConfigError`` for an account name or setting that would be unsafe
+    to hand to a shell or a workflow expression, and ``ChangeScanError`` when
+    ``changed_since`` cannot be resolved.
+    """
+    result = validate(paths, config=config)
+    by_account: dict[str, list[str]] = {}
+    for pm in result.manifests:
+        if pm.account is not None:
+            by_account.setdefault(pm.account, []).append(_shown(pm.path))
+
+    # An account whose last manifest was deleted gets no row: no manifest names it now.
+    changes = _Changes.scan(changed_since, paths, config) if changed_since else None
+    rows = []
+    for name in sorted(by_account):
+        manifests = tuple(sorted(by_account[name]))
+        row = _row(config, name, manifests)
+        if changes is not None:
+            touched = tuple(m for m in manifests if changes.touches(m))
+            changed = changes.config_changed or bool(touched) or name in changes.deleted_accounts
+            row = dataclasses.replace(row, changed=changed, changed_manifests=touched)
+        rows.append(row)
+    return rows
+
+
+def _row(config: Config, name: str, manifests: tuple[str, ...]) -> AccountRow:
+    # A manifest's account already matches the pattern; checked again here because the
+    # name goes into shell variables, artifact names and environment names in CI.
+    if not _ACCOUNT.fullmatch(name):
+        raise ConfigError(f"account {name!r} is not a slug (lowercase letters, digits, dashes)")
+    acct, dflt = config.accounts.get(name), config.defaults
+    key_env = (acct and acct.api_key_env) or dflt.api_key_env or KEY_ENV
+    if not _ENV_NAME.fullmatch(key_env):  # config checks it too; never echo it
+        raise ConfigError(f"account {name}: api_key_env is not an environment variable name")
+    api_url = (acct and acct.api_url) or dflt.api_url
+    if api_url is not None and (bad := url_problem(api_url)):
+        raise ConfigError(f"account {name}: {config.where('accounts', name)}: api_url {bad}")
+    account_id = acct.account_id if acct is not None else None
+    return AccountRow(
+        account=name,
+        api_key_env=key_env,
+        manifests=manifests,
+        account_id=account_id,
+        api_url=api_url,
+    )
+
+
+def _shown(path: str) -> str:
+    """A manifest's path relative to the working directory (the repository root in CI)."""
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full)
+    return Path(full if rel.startswith("..") else rel).as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class _Changes:
+    files: frozenset[str]  # absolute, normalised
+    config_changed: bool
+    deleted_accounts: frozenset[str]
+
+    def touches(self, shown: str) -> bool:
+        return os.path.normcase(os.path.abspath(shown)) in self.files
+
+    @classmethod
+    def scan(cls, ref: str, paths: Sequence[str], config: Config) -> _Changes:
+        if ref.startswith("-") or not ref.strip():
+            raise ChangeScanError(f"--changed-since {ref!r}: not a git revision")
+        top = _git("rev-parse", "--show-toplevel").strip()
+        if not _git_ok("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+            raise ChangeScanError(f"--changed-since {ref!r}: no such commit in this repository")
+        # Paths from git are relative to the repository's top, whatever the cwd.
+        listed = _git("diff", "--name-only", "--no-renames", "-z", ref, "--", cwd=top)
+        listed += _git("ls-files", "--others", "--exclude-standard", "--full-name", "-z", cwd=top)
+        names = [n for n in listed.split("\0") if n]
+        files = frozenset(os.path.normcase(os.path.join(top, n)) for n in names)
+        config_file = os.path.normcase(os.path.abspath(config.source or DEFAULT_CONFIG))
+        roots = [os.path.abspath(p) for p in (paths or config.manifests)]
+        deleted = set()
+        for name in names:
+            full = os.path.join(top, name)
+            if os.path.exists(full) or not name.endswith(SUFFIXES):
+                continue
+            if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+                continue
+            if config.is_excluded(os.path.relpath(full)):
+                continue
+            account = _old_account(ref, name, top)
+            if account is not None:
+                deleted.add(account)
+        return cls(files, config_file in files, frozenset(deleted))
+
+
+def _old_account(ref: str, name: str, top: str) -> str | None:
+    """The account a file deleted since ``ref`` named there, when it can be read."""
+    try:
+        data = yaml.safe_load(_git("show", f"{ref}:{name}", cwd=top))
+    except (yaml.YAMLError, ChangeScanError):
+        return None
+    account = data.get("account") if isinstance(data, dict) else None
+    return account if isinstance(account, str) and _ACCOUNT.fullmatch(account) else None
+
+
+def _git_ok(*args: str) -> bool:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, check=False).returncode == 0
+    except OSError as exc:
+        raise ChangeScanError(f"--changed-since needs git: {exc.strerror or exc}") from exc
+
+
+def _git(*args: str, cwd: str | None = None) -> str:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise ChangeScanError(f"--changed-since needs git: {exc.strerror or exc}") from exc
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        raise ChangeScanError(f"--changed-since: git {args[0]}: {reason}")
+    return proc.stdout

@@ -1,0 +1,77 @@
+"""One builder for every account: callfwd.yaml's accounts, its defaults, the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import AccountTarget, Config, load_config, resolve_accounts
+from reconciler.errors import ConfigError
+from reconciler.secrets import Secret
+
+KEY = "sk_test_accounts_0123456789"
+
+
+def config_at(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "callfwd.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_account_id_is_the_configured_vendor_id_else_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_US_KEY", KEY)
+    path = config_at(
+        tmp_path,
+        "defaults: {api_url: 'http://127.0.0.1:8765', api_key_env: ACME_US_KEY}\n"
+        "accounts:\n  acme-us: {account_id: Qz4nW8}\n  globex: {}\n",
+    )
+    targets = resolve_accounts(load_config(path), ["acme-us", "globex"])
+    assert (targets["acme-us"].name, targets["acme-us"].account_id) == ("acme-us", "Qz4nW8")
+    assert targets["globex"].account_id == "globex"
+
+
+def test_a_target_built_in_code_defaults_its_id_to_its_name() -> None:
+    target = AccountTarget(name="acme-us", api_url="x", api_key=Secret(KEY), api_key_env="K")
+    assert target.account_id == "acme-us"
+
+
+def test_defaults_api_url_serves_the_environment_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CALLFWD_API_URL", raising=False)
+    monkeypatch.setenv("CALLFWD_API_KEY", KEY)
+    path = config_at(tmp_path, "defaults:\n  api_url: http://127.0.0.1:8765\n  prune: true\n")
+    target = resolve_accounts(load_config(path), ["acme-us"])["acme-us"]
+    assert (target.api_url, target.api_key_env, target.prune, target.account_id) == (
+        "http://127.0.0.1:8765",
+        "CALLFWD_API_KEY",
+        True,
+        "acme-us",
+    )
+
+
+def test_defaults_api_key_env_names_the_variable_without_accounts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:8765")
+    path = config_at(tmp_path, "defaults:\n  api_key_env: SHARED_KEY\n")
+    with pytest.raises(ConfigError) as info:
+        resolve_accounts(load_config(path), ["acme-us"])
+    assert str(info.value) == (
+        "account acme-us: environment variable SHARED_KEY is not set "
+        f"(it holds the account's API key; named at {path}:2)"
+    )
+
+
+def test_environment_url_with_an_api_path_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:8765/api/")
+    monkeypatch.setenv("CALLFWD_API_KEY", KEY)
+    with pytest.raises(ConfigError) as info:
+        resolve_accounts(Config(), ["acme-us"])
+    assert str(info.value) == (
+        "account acme-us: CALLFWD_API_URL 'http://127.0.0.1:8765/api/' must not end in /api "
+        "(callfwd adds /api/... itself): write 'http://127.0.0.1:8765'"
+    )

@@ -1,0 +1,150 @@
+"""callfwd against exactly what the vendor publishes (``callfwd serve --published-only``).
+
+Reads only: a key check with GET /api/accounts, the senders list; senders pending
+registration with no number; an opaque mixed-case account id named through
+``account_id``. Plan works, the checklist works, apply refuses with nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from sandbox_fixtures import ServerFactory
+from workspace import Run, manifest
+
+from reconciler.cli import cli
+
+KEY = "sandbox-initech-manager"
+SEED: dict[str, Any] = {
+    "accounts": [
+        {
+            "id": "Qz4nW8",
+            "name": "Initech",
+            "users": [
+                {
+                    "email": "peter@initech.example",
+                    "role": "manager",
+                    "api_key": KEY,
+                    "scopes": ["accounts:read", "sender-config:read", "sender-config:write"],
+                }
+            ],
+            "senders": [
+                {"number": "+18335550170", "type": "toll_free", "country": "US",
+                 "status": "active", "forward_to": "+12125550100"},
+                {"number": "+18335550170", "type": "toll_free", "country": "CA",
+                 "status": "active"},
+                {"number": "+18445550171", "type": "toll_free", "country": "US",
+                 "status": "registering"},
+                {"number": None, "type": "toll_free", "country": "US",
+                 "status": "pending_registration"},
+                {"number": None, "type": "toll_free", "country": "US",
+                 "status": "pending_registration", "id": "01PENDINGTWO"},
+                {"number": "24680", "type": "short_code", "country": "US", "status": "active"},
+            ],
+        }
+    ]
+}  # fmt: skip
+
+
+class Vendorish:
+    def __init__(self, root: Path, url: str, state: Any) -> None:
+        self.root, self.url, self.state = root, url, state
+
+    def run(self, *args: str) -> Run:
+        result = CliRunner().invoke(cli, list(args), env={"INITECH_KEY": KEY})
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def vendor(
+    server_factory: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Vendorish:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(yaml.safe_dump(SEED))
+    # The vendor's own default limits: the key check and one page fit well within them.
+    server = server_factory("--published-only", "--seed", str(seed))
+    # A second server on the same database with --admin, to read the state as a judge.
+    judge = server_factory("--admin", "--rate-limit", "off", db=tmp_path / "db1.sqlite")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "callfwd.yaml").write_text(
+        "manifests: [manifests/]\n"
+        "accounts:\n"
+        f"  initech: {{account_id: Qz4nW8, api_url: {server.url}, api_key_env: INITECH_KEY}}\n"
+    )
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "initech.yaml").write_text(
+        manifest("initech", {"+18335550170": "+13125550199"})
+    )
+
+    def state() -> dict[str, str | None]:
+        with judge.client(None) as c:
+            doc = c.get("/_sandbox/state").json()
+        return {
+            f"{s['number']} {s['country']}": s["forward_to"]
+            for a in doc["accounts"]
+            for s in a["senders"]
+        }
+
+    return Vendorish(tmp_path, server.url, state)
+
+
+def test_plan_against_the_published_api_lists_pending_senders_and_warns_no_write(
+    vendor: Vendorish,
+) -> None:
+    run = vendor.run("plan", "--detailed-exitcode")
+    assert run.code == 2, run.stdout + run.stderr
+    out = run.stdout
+    assert "~ +18335550170  +12125550100 -> +13125550199  (manifests/initech.yaml:8)" in out
+    assert "note[CF510]: 2 senders are pending registration and have no number yet (" in out
+    assert "01PENDINGTWO" in out
+    assert "note[CF511]: +18445550171 is being verified (registering)" in out
+    assert "warning[CF522]: the settings API at " in out
+    assert "offers no way to change forwarding numbers" in out
+    assert "1 unmanaged, 2 pending registration" in out
+    doc = json.loads(vendor.run("plan", "--format", "json").stdout)
+    assert doc["accounts"][0]["pending"] == sorted(doc["accounts"][0]["pending"])
+    assert len(doc["accounts"][0]["pending"]) == 2
+    assert [w["code"] for w in doc["warnings"]] == ["CF522"]
+
+
+def test_a_key_of_another_vendor_account_is_refused_before_any_read(vendor: Vendorish) -> None:
+    text = (vendor.root / "callfwd.yaml").read_text().replace("Qz4nW8", "Xy7pQ2")
+    (vendor.root / "callfwd.yaml").write_text(text)
+    run = vendor.run("plan")
+    assert run.code == 1
+    assert (
+        "account initech: the API key in INITECH_KEY belongs to account Qz4nW8, not "
+        "Xy7pQ2 (initech)"
+    ) in run.stderr
+
+
+def test_the_checklist_is_the_way_to_apply_against_the_vendor(vendor: Vendorish) -> None:
+    run = vendor.run("plan", "--format", "checklist")
+    assert run.code == 0
+    assert (
+        "- [ ] **(833) 555-0170** (+18335550170): edit: change the forwarding number from "
+        "(212) 555-0100 (+12125550100) to **(312) 555-0199 (+13125550199)**"
+    ) in run.stdout
+
+
+def test_apply_against_the_published_api_refuses_with_nothing_written(vendor: Vendorish) -> None:
+    before = vendor.state()
+    run = vendor.run("apply", "--auto-approve")
+    assert run.code == 1
+    assert "refusing to apply, nothing was changed" in run.stderr
+    assert "offers no way to change forwarding numbers" in run.stderr
+    assert "callfwd plan --format checklist" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert vendor.state() == before
+    saved = vendor.run("plan", "--out", "plan.json")
+    assert saved.code == 0
+    again = vendor.run("apply", "--plan", "plan.json", "--auto-approve")
+    assert again.code == 1 and "offers no way to change forwarding numbers" in again.stderr
+    assert vendor.state() == before

@@ -1,0 +1,237 @@
+"""action.yml: schema-valid, zizmor-clean, inputs only through env, and every command run.
+
+The action's ``run:`` steps execute for real (gitops_helpers.run_action) with
+the inputs handed over as the runner does, through each step's ``env:``. The
+install step runs in test_install.py (a wheel into a fresh virtualenv); plan,
+apply and drift against the local settings API run in test_workflow_steps.py
+through the workflows that use them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitops_helpers import ACTION, VENV_BIN, load_action, run_action, write_manifest
+
+DANA = "dana@acme.example"
+INPUT = re.compile(r"^\$\{\{ inputs\.(?P<name>[\w-]+) \}\}$")
+
+
+def _tool(name: str) -> str:
+    return str(VENV_BIN / name)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    write_manifest(
+        ws / "manifests" / "acme-us" / "care.yaml",
+        account="acme-us",
+        owner=DANA,
+        role="manager",
+        senders={"+1 833 555 0100": "+1 212 555 0199"},
+    )
+    return ws
+
+
+def _broken(ws: Path) -> None:
+    path = ws / "manifests" / "acme-us" / "care.yaml"
+    path.write_text(path.read_text().replace('"+1 212 555 0199"', '"+44 20 7946 0958"'))
+
+
+# --- static checks ----------------------------------------------------------------------------
+
+
+def test_action_validates_against_the_github_action_schema(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(ACTION)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bad = tmp_path / "action.yml"
+    bad.write_text("name: x\ndescription: y\nruns:\n  using: composite\n  steps:\n    - run: x\n")
+    proc = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1  # a composite run step without its shell
+
+
+def test_zizmor_finds_nothing_in_the_action() -> None:
+    proc = subprocess.run(
+        [_tool("zizmor"), "--offline", "--persona", "auditor", "--format", "json",
+         "--no-exit-codes", "--no-progress", str(ACTION)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    findings = [f for f in json.loads(proc.stdout) if not f.get("ignored")]
+    assert [f["ident"] for f in findings] == []
+
+
+def test_inputs_reach_scripts_only_through_env() -> None:
+    action = load_action()
+    declared = set(action["inputs"])
+    used = set()
+    for step in action["runs"]["steps"]:
+        if "run" in step:
+            assert "${{" not in step["run"], step["name"]
+            assert step["shell"] == "bash"
+            for name, value in step.get("env", {}).items():
+                m = INPUT.match(value)
+                assert m, f"{step['name']}: env {name} must be exactly one input"
+                used.add(m["name"])
+        for value in step.get("with", {}).values():
+            used |= {m["name"] for m in map(INPUT.match, [value]) if m}
+    assert used == declared
+
+
+def test_outputs_and_commands_are_documented() -> None:
+    action = load_action()
+    assert set(action["outputs"]) >= {"changes", "plan-file", "exit-code"}
+    described = action["inputs"]["command"]["description"]
+    for command in ("validate", "plan", "apply", "drift", "checklist", "accounts"):
+        assert command in described
+
+
+# --- the run step, for real --------------------------------------------------------------------
+
+
+def test_validate_annotates_by_default(ws: Path, tmp_path: Path) -> None:
+    _broken(ws)
+    run = run_action({"command": "validate"}, cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 1
+    assert run.outputs["exit-code"] == "1"
+    assert "::error file=manifests/acme-us/care.yaml,line=9" in run.stdout
+
+
+def test_validate_sarif_writes_a_file_and_still_fails_on_errors(ws: Path, tmp_path: Path) -> None:
+    _broken(ws)
+    run = run_action({"command": "validate", "format": "sarif"}, cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 1
+    assert run.outputs["sarif-file"] == "callfwd-out/callfwd.sarif"
+    log = json.loads((ws / "callfwd-out" / "callfwd.sarif").read_text())
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["CF301"]
+    assert "error[CF301]" in run.stdout  # the text list for the job log
+
+
+def test_validate_with_paths_and_args(ws: Path, tmp_path: Path) -> None:
+    write_manifest(
+        ws / "manifests" / "other team" / "x.yaml",
+        account="acme-us",
+        owner="ari@acme.example",
+        role="manager",
+        senders={"+1 844 555 0111": None},
+    )
+    run = run_action(
+        {
+            "command": "validate",
+            "format": "text",
+            "paths": "\n  manifests/acme-us/care.yaml  \n\n",
+            "args": f" --actor  {DANA} ",
+        },
+        cwd=ws,
+        runner=tmp_path / "r",
+    )
+    assert run.returncode == 0, run.output
+    assert "ok: 1 file" in run.stdout
+    every = run_action(
+        {"command": "validate", "format": "text", "args": f"--actor {DANA}"},
+        cwd=ws,
+        runner=tmp_path / "r2",
+    )
+    assert every.returncode == 1  # ari's manifest in a folder with a space is checked too
+    assert "manifests/other team/x.yaml" in every.stdout
+
+
+def test_accounts_gives_the_matrix_and_the_changed_manifests(ws: Path, tmp_path: Path) -> None:
+    run = run_action({"command": "accounts"}, cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 0, run.output
+    assert json.loads(run.outputs["accounts"]) == [
+        {
+            "account": "acme-us",
+            "api_key_env": "CALLFWD_API_KEY",
+            "manifests": ["manifests/acme-us/care.yaml"],
+        }
+    ]
+    assert run.outputs["changed-manifests"] == ""
+
+
+def test_an_unknown_command_is_a_usage_error(ws: Path, tmp_path: Path) -> None:
+    run = run_action({"command": "destroy"}, cwd=ws, runner=tmp_path / "r")
+    assert run.returncode == 64
+    assert "::error title=callfwd::unknown command" in run.stdout
+    assert "destroy" not in run.stdout
+
+
+def test_a_bad_key_variable_name_is_refused_without_echoing_the_key(
+    ws: Path, tmp_path: Path
+) -> None:
+    run = run_action(
+        {"command": "plan", "api-key-env": "X; echo pwned"},
+        cwd=ws,
+        runner=tmp_path / "r",
+        env={"CALLFWD_API_KEY": "pk_secret_value"},
+    )
+    assert run.returncode == 64
+    assert "pwned" not in run.output  # neither run nor echoed
+    assert "pk_secret_value" not in run.output
+
+
+def _recording_callfwd(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A stand-in callfwd that records its arguments: the action's argument building."""
+    stub_dir = tmp_path / "stub"
+    stub_dir.mkdir()
+    record = tmp_path / "argv.json"
+    stub = stub_dir / "callfwd"
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'exec python3 -c \'import json, sys; json.dump(sys.argv[1:], open("{record}", "w"))\' '
+        '"$@"\n'
+    )
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    return {"PATH": f"{stub_dir}:/usr/bin:/bin"}, record
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        (
+            {"command": "checklist", "account": "acme-us"},
+            ["plan", "--account", "acme-us", "--format", "checklist",
+             "--out", "callfwd-out/plan.json", "--"],
+        ),
+        (
+            {"command": "plan", "paths": "a b.yaml\nc.yaml", "args": "--config x.yaml"},
+            ["plan", "--format", "markdown", "--out", "callfwd-out/plan.json",
+             "--config", "x.yaml", "--", "a b.yaml", "c.yaml"],
+        ),
+        (
+            {"command": "drift", "account": "globex"},
+            ["plan", "--account", "globex", "--detailed-exitcode", "--format", "markdown", "--"],
+        ),
+        (
+            {"command": "apply", "account": "globex", "args": "--plan p.json --auto-approve"},
+            ["apply", "--account", "globex", "--plan", "p.json", "--auto-approve", "--"],
+        ),
+    ],
+)  # fmt: skip
+def test_commands_map_to_callfwd_arguments(
+    ws: Path, tmp_path: Path, inputs: dict[str, str], expected: list[str]
+) -> None:
+    env, record = _recording_callfwd(tmp_path)
+    run = run_action(inputs, cwd=ws, runner=tmp_path / "r", env=env)
+    assert run.returncode == 0, run.output
+    argv: Any = json.loads(record.read_text())
+    assert argv == expected
