@@ -15,30 +15,40 @@ INTRO = """## Client cost per call
 **Client CPU per call** = the CPU time (user + system) of the whole `callfwd` process
 divided by the calls the server counted (`GET /_sandbox/metrics`). It includes the
 process start and manifest validation, so it is the cost a CI job pays per call, not
-the HTTP stack alone. Every plan and apply row above has the three numbers needed:
-the CPU from `/usr/bin/time -f "%U %S"`, the calls from the server.
+the HTTP stack alone. The matrix's plan and apply rows carry it as the column
+"client CPU per call" (`benchmarks.plan_apply.Row.cpu`: the median user + system time
+of the process and its children from `wait4`, over the server's count; rows from runs
+before this column existed show "–").
 
 ### Before and after, whole process
 
 `callfwd plan --format json`, limits off, each run a fresh process against one
-`callfwd serve`; before (d71c791) and after alternate within one run so load hits
-both alike (medians; the script is `benchmarks.workload.Fleet`/`Server` around
-`/usr/bin/time`; load average 2.0–4.0 during the runs, 2026-12-03).
+`callfwd serve`; before (main at 3acc5ea) and after (this branch, main merged)
+alternate within one run so load hits both alike; medians of 3 (1 for 5,000
+accounts); load average 2.7–3.8 during the runs (2026-12-03). CPU is the whole
+process tree (`--jobs` workers included); calls are counted on the server.
 
-| fleet | drift | calls | before: wall / CPU | after: wall / CPU | CPU per call, before → after |
-|---|---|---|---|---|---|
-| 1,000 accounts × 10 | 0 % | 2,000 | 5.33 s / 5.23 s | **2.65 s / 2.62 s** | 2.62 ms → 1.31 ms |
-| 1,000 accounts × 10 | 10 % | 3,001 | 9.36 s / 7.34 s | **4.69 s / 3.64 s** | 2.45 ms → 1.21 ms |
-| 5,000 accounts × 10 | 10 % | 15,001 | 35.2 s / 33.8 s | **16.5 s / 14.9 s** | 2.25 ms → 1.00 ms |
+| fleet | drift | `--jobs` | calls | before: wall / CPU | after: wall / CPU | CPU per call |
+|---|---|---|---|---|---|---|
+| 1,000 × 10 | 0 % | 1 | 2,000 | 7.88 s / 5.59 s | **4.73 s / 3.04 s** | 2.80 → 1.52 ms |
+| 1,000 × 10 | 0 % | default (2) | 2,000 | 4.51 s / 5.65 s | **3.51 s / 3.71 s** | 2.82 → 1.85 ms |
+| 1,000 × 10 | 10 % | 1 | 3,001 | 9.19 s / 6.39 s | **5.93 s / 3.76 s** | 2.13 → 1.25 ms |
+| 1,000 × 10 | 10 % | default (2) | 3,002 | 9.47 s / 7.91 s | **6.53 s / 4.49 s** | 2.63 → 1.50 ms |
+| 5,000 × 10 | 10 % | default (2) | 15,002 | 28.0 s / 33.5 s | **19.0 s / 20.5 s** | 2.23→1.37 ms |
 
-Targets: plan 1,000 × 10 with 2,000 calls ≤ 6 s wall and ≤ 3 s CPU — met (2.65 s,
-2.62 s). 50,000 senders over 5,000 accounts ≤ 30 s — met (16.5 s). With 10 % drift
-every account has a change, so plan also asks `/api/me` (3 calls per account): 3.64 s
-of CPU, over the 3 s that the 2,000-call case meets.
+Before main was merged (d71c791 → this work, `--jobs` not yet there, load 2.0–2.5):
+1,000 × 10 at 0 % drift 5.33 s / 5.23 s → **2.65 s / 2.62 s**; 5,000 × 10 at 10 %
+35.2 s → 16.5 s.
+
+Targets: plan 1,000 × 10 with 2,000 calls ≤ 6 s wall — met in every run; ≤ 3 s of
+CPU — met at d71c791 + this work (2.62 s) and at the edge with main merged and one
+process (3.04 s at load 3.8); the two-worker default spends ~0.7 s more CPU on a
+second process. 50,000 senders over 5,000 accounts ≤ 30 s — met (19.0 s). With 10 %
+drift every account has a change, so plan also asks `/api/me` (3 calls per account).
 
 ### The HTTP path alone, alternatives side by side
 
-Command: `python -m benchmarks.bench_client --baseline d71c791` (one process: starts
+Command: `python -m benchmarks.bench_client --baseline 3acc5ea` (one process: starts
 `callfwd serve` with limits off, seeds the accounts, sends a plan's two GETs per
 account, 32 accounts at a time as the planner does; CPU is `time.process_time()` of
 this process over a round divided by the server-counted calls; the server's own CPU
@@ -70,8 +80,8 @@ What was implemented (`reconciler/api/transport.py`, `reconciler/api/asyncio_bac
 
 Rejected, measured:
 
-- **orjson**: 10 µs instead of 22 µs per 10-sender page, i.e. ~12 µs of ~700 µs per
-  call (< 2 %); not worth a compiled dependency.
+- **orjson**: 14 µs instead of 37 µs per 10-sender page (8 kB), ~23 µs of ~530 µs per
+  call (~4 %, half the calls are smaller); not worth a compiled dependency.
 - **A bigger pool or httpcore's `retries=`**: `shared`, `shared-64`,
   `shared-retries` are 1.3–2× *slower* than a pool per account (the scan above).
 - **Gating requests in front of the pool** (`-gated`): no gain over the shards.
