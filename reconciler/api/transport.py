@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import os
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Mapping
@@ -101,6 +102,10 @@ def proxied_client(*, timeout: float) -> httpx.AsyncClient:
     )
 
 
+# httpx.AsyncClient logs every exchange on this logger at INFO (`callfwd -v` shows
+# them); the shared path does the same, formatting only when someone listens.
+_httpx_log = logging.getLogger("httpx")
+
 # What httpx.AsyncClient would add to every request (Host comes from the URL).
 _DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate", "Connection": "keep-alive"}
 
@@ -164,6 +169,15 @@ class Pool:
                 await response.aclose()
         finally:
             busy[i] -= 1
+        if _httpx_log.isEnabledFor(logging.INFO):
+            _httpx_log.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
         return response
 
     async def aclose(self) -> None:

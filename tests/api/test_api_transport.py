@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -199,3 +200,17 @@ async def test_pooled_holds_one_pool_for_a_whole_run_and_closes_it(raw) -> None:
     assert await pooled(run()) == 1
     assert pools() == {}
     assert server.connections == 1
+
+
+async def test_each_exchange_is_logged_as_httpx_logs_it_without_the_key(  # type: ignore[no-untyped-def]
+    raw, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = await raw(lambda n: RawServer.ok(b'{"data": []}'))
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        async with SettingsClient(base_url=server.url, api_key="sekret-key-2") as client:
+            await client.audit_events()
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert len(lines) == 1
+    assert lines[0].startswith("HTTP Request: GET ")
+    assert lines[0].endswith('"HTTP/1.1 200 OK"')
+    assert "sekret" not in caplog.text
