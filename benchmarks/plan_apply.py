@@ -43,6 +43,13 @@ class Row:
     wall_off: float | None = None  # the same step with limits off
     code: int = 0
     note: str = ""
+    cpu: float | None = None  # median user + system seconds of the whole process
+
+    @property
+    def cpu_per_call(self) -> float | None:
+        """Client CPU per call: the process's CPU over the calls the server counted."""
+        total = self.calls.get("total") if self.calls else None
+        return None if self.cpu is None or not total else self.cpu / total
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +99,7 @@ def row(step: str, fleet: Fleet, drift: float | None, limits: str, runs: list[Ru
         hi,
         rss,
         code=code,
+        cpu=round(statistics.median(r.cpu for r in runs), 3),
     )
 
 

@@ -202,6 +202,14 @@ def targets(res: dict[str, Any]) -> list[list[str]]:
 # ------------------------------------------------------------------ tables
 
 
+def cpu_per_call(r: Row) -> str:
+    """The process's CPU over the calls the server counted (docs: "Client cost per call")."""
+    total = r["calls"].get("total") if r["calls"] else None
+    if r.get("cpu") is None or not total:
+        return "–"
+    return f"{r['cpu'] / total * 1000:.2f} ms"
+
+
 def matrix_table(rows: list[Row], shape: str) -> str:
     body = []
     for r in sorted(pick(rows, shape=shape, note=""), key=lambda r: (r["senders"], r["step"])):
@@ -219,6 +227,7 @@ def matrix_table(rows: list[Row], shape: str) -> str:
                 minimum,
                 "–" if not c else n(c["writes"]),
                 n(r["verify"]) if r["verify"] else "–",
+                cpu_per_call(r),
                 "0" if r["code"] == 0 else f"**{r['code']}**",
             ]
         )
@@ -232,6 +241,7 @@ def matrix_table(rows: list[Row], shape: str) -> str:
         "minimum",
         "writes",
         "verify reads",
+        "client CPU per call",
         "exit",
     ]
     return table(head, body)

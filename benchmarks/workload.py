@@ -279,6 +279,7 @@ class Run:
     rss_mb: float
     code: int
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the process and its children
 
 
 def callfwd() -> list[str]:
@@ -319,6 +320,7 @@ def run_cmd(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = No
         rss_kb / 1024,
         os.waitstatus_to_exitcode(status),
         err.read_text(encoding="utf-8", errors="replace")[-2000:],
+        usage.ru_utime + usage.ru_stime,
     )
 
 

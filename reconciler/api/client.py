@@ -17,8 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
-import ssl
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +35,7 @@ from reconciler.api.errors import (
 from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from reconciler.api.transport import Pool, lease, proxies_in_env, release, ssl_context
 from reconciler.domain.state import LiveSender
 from reconciler.errors import (
     ApiError,
@@ -61,20 +60,21 @@ MAX_PAGES = 100_000
 PAGE_SIZE = 20  # the most the published list endpoint gives per page
 
 
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Building a context costs ~50 ms (it loads the CA bundle); one per process
-    # keeps a thousand-account plan from spending a minute on it.
-    return httpx.create_ssl_context()
+# URL parsing was a tenth of the client's CPU per request: the base URL, and the
+# endpoints every account asks for, are parsed once per process.
+@functools.lru_cache(maxsize=64)
+def _parse_base(base_url: str) -> tuple[httpx.URL, str, httpx.URL]:
+    """The base URL, the path prefix of an API mounted below the host's root, the root."""
+    base = httpx.URL(base_url)
+    prefix = base.path.rstrip("/")
+    return base, prefix, base.copy_with(query=None, fragment=None, path=prefix or "/")
 
 
-@functools.cache
-def _proxies_in_env() -> bool:
-    # httpx looks for proxy settings by scanning the whole environment for every
-    # client it builds. With one key variable per account, a plan of 1,000 accounts
-    # spent most of its time there (quadratic). Look once; without *_proxy
-    # variables there is nothing for httpx to find.
-    return any(name.lower().endswith("_proxy") for name in os.environ)
+@functools.lru_cache(maxsize=1024)
+def _endpoint(base_url: str, path: str, query: tuple[tuple[str, str], ...] = ()) -> httpx.URL:
+    _, prefix, root = _parse_base(base_url)
+    url = root.copy_with(path=prefix + path)
+    return url.copy_merge_params(dict(query)) if query else url
 
 
 class SettingsClient:
@@ -93,7 +93,7 @@ class SettingsClient:
         label: str | None = None,
         key_env: str | None = None,
     ) -> None:
-        base = httpx.URL(base_url)
+        base, self._prefix, self._root = _parse_base(base_url)
         if base.scheme not in ("http", "https") or not base.host:
             raise ConfigError(f"API URL must be an http(s) URL with a host: {base_url!r}")
         if base.userinfo:
@@ -103,8 +103,7 @@ class SettingsClient:
             raise ConfigError(UNSENDABLE)
         port = f":{base.port}" if base.port else ""
         self.origin = f"{base.scheme}://{base.host}{port}"
-        self._prefix = base.path.rstrip("/")  # an API mounted below the host's root
-        self._root = base.copy_with(query=None, fragment=None, path=self._prefix or "/")
+        self._base_url = base_url
         self.revision = revision
         # For messages only: the account's name in callfwd.yaml, the variable its key is in.
         self.label = label
@@ -116,19 +115,27 @@ class SettingsClient:
         self.throttled = 0  # 429 answers received
         # The key's account, when a preflight already read it (saves a GET /api/accounts).
         self._account: Account | None = None if account is None else Account(id=account)
-        self._http = httpx.AsyncClient(
-            headers={
-                "Authorization": protocol.authorization(self._key.reveal()),
-                "revision": revision,
-                "Accept": MEDIA_TYPE,
-                "User-Agent": user_agent,
-            },
-            timeout=timeout,
-            transport=transport,
-            verify=_ssl_context(),
-            trust_env=_proxies_in_env(),
-            follow_redirects=False,  # never carry the key to another address
-        )
+        # Sent with every request: the key is a per-request header, never a default of a
+        # client that another account's requests might share (see reconciler.api.transport).
+        self._headers = {
+            "Authorization": protocol.authorization(self._key.reveal()),
+            "revision": revision,
+            "Accept": MEDIA_TYPE,
+            "User-Agent": user_agent,
+        }
+        self._timeout = timeout
+        # An injected transport gets a client of its own; otherwise the origin's shared
+        # pool is leased at the first request and released by aclose().
+        self._own: httpx.AsyncClient | None = None
+        if transport is not None:
+            self._own = httpx.AsyncClient(
+                timeout=timeout,
+                transport=transport,
+                verify=ssl_context(),
+                trust_env=proxies_in_env(),
+                follow_redirects=False,  # never carry the key to another address
+            )
+        self._leased: Pool | None = None
 
     def __repr__(self) -> str:
         return f"SettingsClient(base_url={str(self._root)!r}, revision={self.revision!r})"
@@ -140,7 +147,11 @@ class SettingsClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._own is not None:
+            await self._own.aclose()
+        if self._leased is not None:
+            leased, self._leased = self._leased, None
+            await release(self.origin, leased)
 
     # -- endpoints --------------------------------------------------------------------
 
@@ -219,8 +230,29 @@ class SettingsClient:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def _url(self, path: str) -> httpx.URL:
-        return self._root.copy_with(path=self._prefix + path)
+    async def _request(
+        self,
+        method: str,
+        url: httpx.URL,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        """One HTTP exchange, this client's headers (and key) added to ``headers``."""
+        http: httpx.AsyncClient | Pool | None = self._own or self._leased
+        if http is None:
+            http = self._leased = lease(self.origin, timeout=self._timeout)
+        return await http.request(
+            method,
+            url,
+            params=params,
+            content=content,
+            headers={**self._headers, **headers},
+            timeout=self._timeout,
+        )
+
+    def _url(self, path: str, params: Mapping[str, str] | None = None) -> httpx.URL:
+        return _endpoint(self._base_url, path, tuple(params.items()) if params else ())
 
     def _sender_from(self, resp: httpx.Response, doc: Any, where: str) -> LiveSender:
         account = self._account.id if self._account else ""
@@ -228,15 +260,14 @@ class SettingsClient:
         return parse_sender(data, account=account, etag=resp.headers.get("ETag"), where=where)
 
     async def _collect(self, path: str, params: Mapping[str, str] | None) -> list[dict[str, Any]]:
-        url: httpx.URL | None = self._url(path)
+        url: httpx.URL | None = self._url(path, params)  # the query in the URL: parsed once
         seen: set[str] = set()
         items: list[dict[str, Any]] = []
         while url is not None:
             if str(url) in seen or len(seen) >= MAX_PAGES:
                 raise ApiError(f"GET {path}: the API's pages lead in a circle", code="bad_links")
             seen.add(str(url))
-            _, doc = await self._send("GET", url, params=params)
-            params = None  # links.next carries every parameter the next page needs
+            _, doc = await self._send("GET", url)  # links.next carries every parameter
             data = doc.get("data") if isinstance(doc, dict) else None
             if not isinstance(data, list):
                 raise ApiError(f"GET {path}: unexpected answer from the API: 'data' is not a list")
@@ -294,9 +325,7 @@ class SettingsClient:
             ticket = await self.pacer.acquire()
             self.calls += 1
             try:
-                resp = await self._http.request(
-                    method, url, params=params, content=content, headers=req_headers
-                )
+                resp = await self._request(method, url, params, content, req_headers)
             except httpx.TransportError as exc:
                 failure = exc
             finally:
