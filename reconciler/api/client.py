@@ -33,7 +33,7 @@ from reconciler.api.errors import (
     unreachable,
 )
 from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
-from reconciler.api.pacing import Pacer
+from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key
 from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 from reconciler.api.transport import Pool, lease, proxies_in_env, release, ssl_context
 from reconciler.domain.state import LiveSender
@@ -87,7 +87,7 @@ class SettingsClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
-        pacer: Pacer | None = None,
+        pacer: Pacer | EndpointPacers | None = None,
         user_agent: str = f"callfwd/{__version__}",
         account: str | None = None,
         label: str | None = None,
@@ -292,6 +292,11 @@ class SettingsClient:
             raise ApiError(f"GET {path}: links.next points to another server; not followed")
         return url
 
+    def _pacer_for(self, method: str, path: str) -> Pacer:
+        if isinstance(self.pacer, Pacer):
+            return self.pacer
+        return self.pacer.for_endpoint(endpoint_key(method, path[len(self._prefix) :], SENDERS))
+
     async def _send(
         self,
         method: str,
@@ -322,7 +327,8 @@ class SettingsClient:
             resp: httpx.Response | None = None
             failure: httpx.HTTPError | None = None
             retry_after: float | None = None
-            ticket = await self.pacer.acquire()
+            pacer = self._pacer_for(method, url.path)
+            ticket = await pacer.acquire()
             self.calls += 1
             try:
                 resp = await self._request(method, url, params, content, req_headers)
@@ -331,7 +337,7 @@ class SettingsClient:
             finally:
                 if resp is not None:
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                self.pacer.release(
+                pacer.release(
                     ticket,
                     status=None if resp is None else resp.status_code,
                     headers=None if resp is None else resp.headers,

@@ -275,3 +275,46 @@ def _float(value: str | None) -> float | None:
     except ValueError:
         return None
     return f if 0 <= f < 86400 else None
+
+
+class EndpointPacers:
+    """One account's pacers, one per endpoint: the vendor limits each endpoint on its own.
+
+    ``GET /api/accounts`` (1/s, 15/min) and the senders list (3/s, 60/min) fill
+    different windows, and a 429 on one says nothing about the other; each
+    endpoint's ``RateLimit-*`` headers describe that endpoint's window only.
+    """
+
+    def __init__(self, *, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self.concurrency = concurrency
+        self._pacers: dict[str, Pacer] = {}
+
+    def for_endpoint(self, key: str) -> Pacer:
+        pacer = self._pacers.get(key)
+        if pacer is None:
+            pacer = self._pacers[key] = Pacer(concurrency=self.concurrency)
+        return pacer
+
+    @property
+    def stats(self) -> PacerStats:
+        """Every endpoint's figures added up."""
+        total = PacerStats()
+        for p in self._pacers.values():
+            total.sent += p.stats.sent
+            total.throttled += p.stats.throttled
+            total.waited += p.stats.waited
+            total.pauses += p.stats.pauses
+        return total
+
+
+def endpoint_key(method: str, path: str, senders: str) -> str:
+    """Which window a request counts against: the senders list, one sender, a write, …"""
+    if path == senders:
+        return "senders"
+    if path.startswith(senders + "/"):
+        rest = path[len(senders) + 1 :]
+        sub = rest.partition("/")[2]
+        if sub:
+            return f"sender/{sub}"  # a sender's registration or its relationship
+        return {"GET": "sender", "OPTIONS": "probe"}.get(method, "write")
+    return f"{method} {path}" if method != "GET" else path

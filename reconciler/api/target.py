@@ -15,7 +15,7 @@ from reconciler.api.retry import RetryPolicy
 if TYPE_CHECKING:
     import httpx
 
-    from reconciler.api.pacing import Pacer
+    from reconciler.api.pacing import EndpointPacers, Pacer
     from reconciler.config import AccountTarget, RetryConfig
 
 
@@ -32,7 +32,7 @@ def retry_policy(config: RetryConfig, **seams: object) -> RetryPolicy:
 def client_for(
     target: AccountTarget,
     *,
-    pacer: Pacer | None = None,
+    pacer: Pacer | EndpointPacers | None = None,
     checked: bool = False,
     retry: RetryPolicy | None = None,
     transport: httpx.AsyncBaseTransport | None = None,

@@ -50,7 +50,7 @@ from reconciler.plan.safety import threshold_verdicts
 
 if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
-    from reconciler.api.pacing import Pacer
+    from reconciler.api.pacing import EndpointPacers
     from reconciler.config import AccountTarget
     from reconciler.engine.planner import AccountSession, Preflight
 
@@ -205,7 +205,7 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
 async def _check_account(
     target: AccountTarget,
     acct: AccountPlan,
-    pacer: Pacer,
+    pacer: EndpointPacers,
     caps: CapabilityCache,
     known: Preflight | None,
 ) -> list[str]:
@@ -226,7 +226,7 @@ async def _run_account(
     report: ApplyReport,
     on_result: Callable[[ChangeResult], None],
     stop: asyncio.Event,
-    pacer: Pacer,
+    pacer: EndpointPacers,
 ) -> None:
     async with open_client(target, pacer=pacer, checked=True) as client:
         await _apply_account(client, acct, options, report, on_result, stop)
@@ -313,4 +313,6 @@ def apply_plan(
     on_result: Callable[[ChangeResult], None] = lambda r: None,
     sessions: Mapping[str, AccountSession] | None = None,
 ) -> ApplyReport:
-    return asyncio.run(apply_async(plan, targets, options, on_result, sessions))
+    from reconciler.api.transport import pooled
+
+    return asyncio.run(pooled(apply_async(plan, targets, options, on_result, sessions)))

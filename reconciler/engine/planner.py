@@ -32,7 +32,7 @@ from reconciler.plan.safety import threshold_verdicts
 
 if TYPE_CHECKING:
     from reconciler.api.client import Me, SettingsClient
-    from reconciler.api.pacing import Pacer
+    from reconciler.api.pacing import EndpointPacers, Pacer
     from reconciler.config import AccountTarget
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class AccountSession:
     """
 
     preflight: Preflight
-    pacer: Pacer
+    pacer: EndpointPacers
 
 
 @dataclass
@@ -195,7 +195,7 @@ async def preflight(client: SettingsClient, target: AccountTarget) -> Preflight:
 
 
 def open_client(
-    target: AccountTarget, *, pacer: Pacer | None = None, checked: bool = False
+    target: AccountTarget, *, pacer: Pacer | EndpointPacers | None = None, checked: bool = False
 ) -> SettingsClient:
     """A client for ``target``; ``checked`` once a preflight proved the key's account.
 
@@ -207,10 +207,11 @@ def open_client(
     return client_for(target, pacer=pacer, checked=checked)
 
 
-def pacers(names: Iterable[str]) -> dict[str, Pacer]:
-    from reconciler.api.pacing import Pacer
+def pacers(names: Iterable[str]) -> dict[str, EndpointPacers]:
+    """One set of pacers per account, one per endpoint (the vendor limits each on its own)."""
+    from reconciler.api.pacing import EndpointPacers
 
-    return {n: Pacer() for n in names}
+    return {n: EndpointPacers() for n in names}
 
 
 async def gather_bounded(
@@ -242,7 +243,7 @@ def settle(names: Sequence[str], results: Sequence[T | BaseException]) -> tuple[
     return ok, errors
 
 
-async def _preflight(target: AccountTarget, pacer: Pacer) -> Preflight:
+async def _preflight(target: AccountTarget, pacer: EndpointPacers) -> Preflight:
     async with open_client(target, pacer=pacer) as client:
         return await preflight(client, target)
 
@@ -251,7 +252,7 @@ async def _plan_account(
     target: AccountTarget,
     desired: Sequence[Forwarding],
     pre: Preflight,
-    pacer: Pacer,
+    pacer: EndpointPacers,
     caps: Capabilities,
     declared: Collection[str],
     prune: bool,
@@ -357,4 +358,6 @@ def make_plan(
         from reconciler.engine.sharding import plan_sharded
 
         return plan_sharded(desired, targets, jobs)
-    return asyncio.run(plan_async(desired, targets))
+    from reconciler.api.transport import pooled
+
+    return asyncio.run(pooled(plan_async(desired, targets)))

@@ -61,7 +61,9 @@ def _plan_shard(names: list[str]) -> _Part:
 
     assert _STATE is not None, "a shard worker must be forked from plan_sharded"
     desired, targets = _STATE
-    result = asyncio.run(plan_async(desired, {n: targets[n] for n in names}))
+    from reconciler.api.transport import pooled
+
+    result = asyncio.run(pooled(plan_async(desired, {n: targets[n] for n in names})))
     accounts = () if result.plan is None else result.plan.accounts
     return _Part(tuple(accounts), tuple(result.diagnostics), tuple(result.errors))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import heapq
 import math
+import time
 
 import pytest
 
-from reconciler.api.pacing import Pacer
+from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key
 
 HEADERS = {"RateLimit-Limit": "150", "RateLimit-Remaining": "100", "RateLimit-Reset": "40"}
 
@@ -255,3 +256,35 @@ def test_simulated_runs_stay_within_ten_percent_of_the_floor(
     floor = floor_seconds(n, burst, steady)
     assert elapsed <= floor * 1.10 + 0.05, (elapsed, floor)
     assert refused <= concurrency + 2  # one overshoot while the burst limit is unknown
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "key"),
+    [
+        ("GET", "/api/text-messaging-senders", "senders"),
+        ("GET", "/api/text-messaging-senders/01ABC", "sender"),
+        ("PATCH", "/api/text-messaging-senders/01ABC", "write"),
+        ("OPTIONS", "/api/text-messaging-senders/01ABC", "probe"),
+        (
+            "GET",
+            "/api/text-messaging-senders/01ABC/text-messaging-sender-registration",
+            "sender/text-messaging-sender-registration",
+        ),
+        ("GET", "/api/accounts", "/api/accounts"),
+        ("GET", "/api/me", "/api/me"),
+        ("POST", "/api/call-routes", "POST /api/call-routes"),
+    ],
+)
+def test_each_endpoint_has_its_own_window(method: str, path: str, key: str) -> None:
+    assert endpoint_key(method, path, "/api/text-messaging-senders") == key
+
+
+def test_a_429_on_one_endpoint_does_not_pause_another() -> None:
+    pacers = EndpointPacers()
+    accounts, senders = pacers.for_endpoint("/api/accounts"), pacers.for_endpoint("senders")
+    ticket = accounts.record_send(time.monotonic())
+    accounts.observe(ticket, status=429, retry_after=1.0)
+    assert accounts.delay(time.monotonic()) > 0
+    assert senders.delay(time.monotonic()) == 0
+    assert pacers.stats.throttled == 1
+    assert pacers.for_endpoint("senders") is senders
