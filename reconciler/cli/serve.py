@@ -129,6 +129,7 @@ def command(
             "this is a sandbox with sandbox-only keys, not a service to expose",
             err=True,
         )
+    _keep_out_of_git(db)
     store = Store(db)
     try:
         if loaded is not None:
@@ -183,3 +184,14 @@ def _configure_logging(level: int) -> None:
         logger.handlers[:] = [handler]
         logger.setLevel(level if name == "callfwd" else max(level, logging.WARNING))
         logger.propagate = False
+
+
+def _keep_out_of_git(db: Path) -> None:
+    """State under ``.callfwd/`` gets a ``.gitignore`` of its own: never committed by mistake."""
+    folder = db.parent
+    if folder.name != ".callfwd":
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# callfwd serve's local state: never commit it\n*\n", encoding="utf-8")
