@@ -156,13 +156,13 @@ async def patch_sender(
             check_no_chain(store, sender, new)
     except ApiProblem as problem:
         store.record_refused(
-            user.account_id,
-            user.key_id,
-            safe_text(sender_id) or "",
-            sender,
-            requested[0],
-            problem.status,
-            OUTCOMES.get(problem.status, "invalid"),
+            account_id=user.account_id,
+            key_id=user.key_id,
+            sender_id=safe_text(sender_id) or "",
+            sender=sender,
+            requested=requested[0],
+            status=problem.status,
+            outcome=OUTCOMES.get(problem.status, "invalid"),
         )
         raise
     updated, _ = store.set_forwarding(sender, new, key_id=user.key_id, requested=requested[0])

@@ -23,10 +23,6 @@ _SENDER_COLUMNS = (
     "pk, id, account_id, identifier, type, country, status, forwarding_number, etag, created_at, "
     "registration_id"
 )
-_AUDIT_COLUMNS = (
-    "seq, time, account_id, key_id, sender_id, sender_identifier, sender_country, "
-    "before, after, requested, status, outcome"
-)
 
 
 class Sender(NamedTuple):
@@ -52,7 +48,7 @@ class Configuration(NamedTuple):
     updated_at: str
 
 
-class AuditEvent(NamedTuple):
+class AuditEvent(NamedTuple):  # the one statement of an audit row's shape
     seq: int
     time: str
     account_id: str
@@ -68,6 +64,9 @@ class AuditEvent(NamedTuple):
 
     def as_dict(self) -> dict[str, Any]:
         return self._asdict()
+
+
+_AUDIT_COLUMNS = ", ".join(AuditEvent._fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,16 +351,16 @@ class Store:
                     )
                     outcome = "updated"
                 event = self._insert_audit(
-                    sender.account_id,
-                    key_id,
-                    sender.id,
-                    sender.identifier,
-                    sender.country,
-                    before,
-                    new,
-                    requested,
-                    200,
-                    outcome,
+                    account_id=sender.account_id,
+                    key_id=key_id,
+                    sender_id=sender.id,
+                    sender_identifier=sender.identifier,
+                    sender_country=sender.country,
+                    before=before,
+                    after=new,
+                    requested=requested,
+                    status=200,
+                    outcome=outcome,
                 )
                 db.execute("COMMIT")
             except BaseException:
@@ -371,6 +370,7 @@ class Store:
 
     def record_refused(
         self,
+        *,
         account_id: str,
         key_id: str,
         sender_id: str,
@@ -385,16 +385,16 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 event = self._insert_audit(
-                    account_id,
-                    key_id,
-                    sender_id,
-                    sender.identifier if sender else None,
-                    sender.country if sender else None,
-                    current,
-                    current,
-                    requested,
-                    status,
-                    outcome,
+                    account_id=account_id,
+                    key_id=key_id,
+                    sender_id=sender_id,
+                    sender_identifier=sender.identifier if sender else None,
+                    sender_country=sender.country if sender else None,
+                    before=current,
+                    after=current,
+                    requested=requested,
+                    status=status,
+                    outcome=outcome,
                 )
                 self._db.execute("COMMIT")
             except BaseException:
@@ -402,15 +402,16 @@ class Store:
                 raise
         return event
 
-    def _insert_audit(self, *values: Any) -> AuditEvent:
-        time = now_iso()
+    def _insert_audit(self, **fields: Any) -> AuditEvent:
+        """One audit row; its columns are AuditEvent's fields (the one statement of its shape)."""
+        row = {"time": now_iso(), **fields}
+        columns = AuditEvent._fields[1:]  # all but seq, which SQLite assigns
         cur = self._db.execute(
-            "INSERT INTO audit_events (time, account_id, key_id, sender_id, sender_identifier, "
-            "sender_country, before, after, requested, status, outcome) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (time, *values),
+            f"INSERT INTO audit_events ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            tuple(row[c] for c in columns),
         )
-        return AuditEvent(cur.lastrowid or 0, time, *values)
+        return AuditEvent(cur.lastrowid or 0, **row)
 
 
 def _user_values(u: UserRow) -> tuple[str, str, str, str, str, str]:
