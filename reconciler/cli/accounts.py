@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from reconciler.cli import common
+
 
 @click.command(name="accounts")
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True))
@@ -20,14 +22,7 @@ import click
     show_default=True,
     help="json: one line, a list of rows, for a CI matrix.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Configuration file (default: ./callfwd.yaml when present).",
-)
+@common.config_option
 def command(
     paths: tuple[str, ...], changed_since: str | None, fmt: str, config_path: str | None
 ) -> int:

@@ -38,8 +38,8 @@ _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
     type=click.Path(dir_okay=False),
     help="Append one JSON line per change to this file.",
 )
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help=common.JOBS_HELP)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
+@common.jobs_option
+@common.config_option
 def command(
     paths: tuple[str, ...],
     plan_file: str | None,

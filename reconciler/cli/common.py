@@ -135,6 +135,17 @@ JOBS_HELP = (
     "500 accounts, else up to 4 by the CPU count). Pays where the API is remote."
 )
 
+# The options several commands share, stated once.
+config_option = click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (default: ./callfwd.yaml when present).",
+)
+jobs_option = click.option("--jobs", type=click.IntRange(1, 64), default=None, help=JOBS_HELP)
+
 
 def resolve_targets(config: Config, names: Sequence[str]) -> dict[str, AccountTarget]:
     from reconciler.config import resolve_accounts

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli import common
+
 if TYPE_CHECKING:
     from reconciler.config import Config
     from reconciler.domain.state import LiveSender
@@ -46,7 +48,7 @@ def _owner(value: str) -> tuple[str, str]:
 )
 @click.option("--include-empty", is_flag=True, help="Also list senders without forwarding.")
 @click.option("--force", is_flag=True, help="Overwrite an existing manifest.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
+@common.config_option
 def command(
     account: str,
     out_dir: str,
@@ -65,7 +67,6 @@ def command(
     """
     import asyncio
 
-    from reconciler.cli import common
     from reconciler.config import load_config
     from reconciler.engine.importer import Owner, render_manifest, schema_ref_from
     from reconciler.engine.planner import open_client, preflight
@@ -152,7 +153,6 @@ def _validates(text: str, target_path: Path, config: Config) -> bool:
     import tempfile
     from dataclasses import replace
 
-    from reconciler.cli import common
     from reconciler.render.diagnostics import render_diagnostics_text
     from reconciler.rules.check import validate
 

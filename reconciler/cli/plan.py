@@ -25,8 +25,8 @@ from reconciler.cli import common
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--account", "accounts", multiple=True, help="Plan only this account (repeatable).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help=common.JOBS_HELP)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
+@common.jobs_option
+@common.config_option
 def command(
     paths: tuple[str, ...],
     fmt: str,

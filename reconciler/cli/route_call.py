@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from reconciler.cli import common
+
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget, Config
 
@@ -50,7 +52,7 @@ def describe(attrs: dict[str, Any]) -> str:
 @click.option(
     "--account", metavar="NAME", help="The account in callfwd.yaml (when it lists several)."
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="callfwd.yaml.")
+@common.config_option
 def command(caller: str, to: str, account: str | None, config_path: str | None) -> None:
     """Show where a call to a sender goes: forwarded (to which number) or ringing (and why).
 

@@ -6,6 +6,8 @@ import os
 
 import click
 
+from reconciler.cli import common
+
 
 def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
@@ -33,14 +35,7 @@ def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) 
     callback=_check_actor,
     help="Fail unless EMAIL is an owner with an allowed role of every manifest (for PR checks).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Configuration file (default: ./callfwd.yaml when present).",
-)
+@common.config_option
 def command(
     paths: tuple[str, ...], fmt: str | None, actor: str | None, config_path: str | None
 ) -> int:

@@ -15,8 +15,8 @@ from reconciler.config.model import (
     ThresholdsConfig,
 )
 from reconciler.diagnostics import Diagnostic, Position, codes, error
-from reconciler.manifest.loader import MappingNode, Node, ScalarNode, SequenceNode, find
-from reconciler.manifest.parse import shown
+from reconciler.manifest.loader import MappingNode, ScalarNode, find
+from reconciler.manifest.parse import describe, shown
 
 Loc = tuple[str | int, ...]
 
@@ -70,19 +70,6 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     if match:
         return f"did you mean {match[0]!r}?"
     return "expected one of: " + ", ".join(choices)
-
-
-def describe(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    if node.value is None:
-        return "empty (null)"
-    if node.kind == "str":
-        return f"the text {shown(node.raw)}"
-    word = {"int": "integer", "float": "number", "bool": "boolean", "timestamp": "date"}
-    return f"the {word.get(node.kind, node.kind)} {shown(node.raw)[1:-1]}"
 
 
 def diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:

@@ -172,7 +172,8 @@ def _name(loc: Loc) -> str:
     return next((p for p in reversed(loc) if isinstance(p, str)), "manifest")
 
 
-def _describe(node: Node) -> str:
+def describe(node: Node) -> str:
+    """What a YAML value is, in words (for messages about a wrong type)."""
     if isinstance(node, MappingNode):
         return "a mapping"
     if isinstance(node, SequenceNode):
@@ -181,7 +182,8 @@ def _describe(node: Node) -> str:
         return "empty (null)"
     if node.kind == "str":
         return f"the text {shown(node.raw)}"
-    return shown(node.raw)
+    word = {"int": "integer", "float": "number", "bool": "boolean", "timestamp": "date"}
+    return f"the {word.get(node.kind, node.kind)} {shown(node.raw)[1:-1]}"
 
 
 def _kind_word(node: ScalarNode) -> str:
@@ -249,7 +251,7 @@ def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
         return error(
             at,
             codes.BAD_VERSION,
-            f"version must be 1 (the number), not {_describe(node)}; "
+            f"version must be 1 (the number), not {describe(node)}; "
             "this callfwd reads manifest format 1",
         )
     if (
@@ -283,10 +285,10 @@ def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
             at,
             codes.WRONG_TYPE,
             f"{_ITEM.get(parent, 'each item')} must be {_ITEM_EXPECTED.get(parent, 'a mapping')}, "
-            f"not {_describe(node)}",
+            f"not {describe(node)}",
         )
     expected = _EXPECTED.get(name, "another type")
-    return error(at, codes.WRONG_TYPE, f"{name} must be {expected}, not {_describe(node)}")
+    return error(at, codes.WRONG_TYPE, f"{name} must be {expected}, not {describe(node)}")
 
 
 def _known_only(path: str, root: MappingNode) -> tuple[dict[str, Any], list[Diagnostic]]:
