@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from reconciler.sandbox.process import ServeError, ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "manifests/sandbox-seed.yaml"
@@ -52,38 +52,22 @@ def _start_server(
     port: int = PORT,
     flags: tuple[str, ...] = (),
     title: str = "Start the local settings API (a stand-in for the vendor's)",
-) -> subprocess.Popen[str]:
+) -> ServeProcess:
     db.parent.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    args = ["serve", "--port", str(port), "--db", str(db), "--seed", SEED, "--quiet", *flags]
+    args = ["--db", db.relative_to(ROOT).as_posix(), "--seed", SEED, "--quiet", *flags]
     print(f"\n{BOLD}== {title}{RESET}")
-    print(f"$ callfwd {shlex.join(args)} &", flush=True)
-    proc = subprocess.Popen(_callfwd(*args), cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 15
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        print(line, end="", flush=True)
-        if "listening on" in line:
-            return proc
-    proc.kill()
-    raise SystemExit(
-        f"demo: the local settings API did not start on port {port} "
-        "(is something else using it? stop it and run `make demo` again)"
-    )
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    print(f"$ callfwd serve --port {port} {shlex.join(args)} &", flush=True)
+    try:
+        server = ServeProcess.start(*args, port=port, cwd=ROOT, env=env, timeout=15)
+    except ServeError as exc:
+        raise SystemExit(
+            f"demo: the local settings API did not start on port {port}: {exc} "
+            "(is something else using it? stop it and run `make demo` again)"
+        ) from None
+    print(f"callfwd serve: listening on {server.url}", flush=True)
+    return server
 
 
 def main() -> int:
@@ -121,7 +105,7 @@ def main() -> int:
             env,
         )
     finally:
-        _stop(proc)
+        proc.stop()
     _vendor_truth(env)
     print(f"\n{BOLD}Demo done.{RESET} The servers are stopped; their data is in .callfwd/.")
     return 0
@@ -160,7 +144,7 @@ def _vendor_truth(env: dict[str, str]) -> None:
             ok=(1,),
         )
     finally:
-        _stop(proc)
+        proc.stop()
 
 
 if __name__ == "__main__":

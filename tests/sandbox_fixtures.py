@@ -25,13 +25,8 @@ Example::
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
 import ssl
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -41,12 +36,11 @@ import httpx
 import pytest
 import yaml
 
+from reconciler.api.protocol import MEDIA_TYPE, REVISION, authorization
+from reconciler.sandbox.process import START_TIMEOUT, ServeError, ServeProcess
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SEED = ROOT / "manifests" / "sandbox-seed.yaml"
-REVISION = "2026-10-15"
-MEDIA_TYPE = "application/vnd.api+json"
-READY_PREFIX = "callfwd serve: listening on "
-START_TIMEOUT = 30.0
 
 # Sandbox-only keys from manifests/sandbox-seed.yaml.
 ACME_MANAGER = "sandbox-acme-manager"
@@ -140,23 +134,15 @@ def patch_body(sender_id: str, forwarding_number: str | None) -> dict[str, Any]:
 def api_headers(key: str | None) -> dict[str, str]:
     headers = {"revision": REVISION, "Accept": MEDIA_TYPE}
     if key is not None:
-        headers["Authorization"] = f"Klaviyo-API-Key {key}"
+        headers["Authorization"] = authorization(key)
     return headers
 
 
-class ServerProcess:
+class ServerProcess(ServeProcess):
     """One ``callfwd serve`` subprocess; stderr (the request log) goes to ``log``."""
 
-    def __init__(self, proc: subprocess.Popen[str], url: str, db: Path, log: Path) -> None:
-        self.proc = proc
-        self.url = url
-        self.port = int(url.rsplit(":", 1)[1])
-        self.db = db
-        self.log = log
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
+    db: Path
+    log: Path
 
     def client(self, key: str | None = ACME_MANAGER) -> httpx.Client:
         """A client for this server (close it: use ``with``)."""
@@ -164,19 +150,6 @@ class ServerProcess:
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
-        """Stop with ``sig`` (SIGTERM: clean shutdown) and return the exit code."""
-        if self.alive:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        return self.proc.returncode
 
     def kill(self) -> int:
         """kill -9: no shutdown at all."""
@@ -186,39 +159,16 @@ class ServerProcess:
 def start_server(
     *flags: str, db: Path, log: Path, cwd: Path | None = None, timeout: float = START_TIMEOUT
 ) -> ServerProcess:
-    """Start ``callfwd serve --port 0 --db DB FLAGS...`` and wait for its ready line."""
-    cmd = [sys.executable, "-m", "reconciler", "serve", "--port", "0", "--db", str(db), *flags]
-    cmd.append("--stop-with-parent")  # a killed test run leaves no server behind
+    """Start ``callfwd serve --port 0 --db DB FLAGS...`` (the one launcher) and wait for it."""
     with log.open("ab") as err:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            cwd=cwd or db.parent,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        lines.put(proc.stdout.readline())
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        line = lines.get(timeout=timeout)
-    except queue.Empty:
-        proc.kill()
-        proc.wait()
-        raise RuntimeError(
-            f"callfwd serve gave no ready line in {timeout} s:\n{_tail(log)}"
-        ) from None
-    if not line.startswith(READY_PREFIX):
-        proc.kill()
-        proc.wait()
-        raise RuntimeError(f"callfwd serve did not start ({line!r}):\n{_tail(log)}")
-    return ServerProcess(proc, line[len(READY_PREFIX) :].strip(), db, log)
+        try:
+            server = ServerProcess.start(
+                "--db", str(db), *flags, cwd=cwd or db.parent, stderr=err, timeout=timeout
+            )
+        except ServeError as exc:
+            raise RuntimeError(f"{exc}:\n{_tail(log)}") from None
+    server.db, server.log = db, log
+    return server
 
 
 def _tail(log: Path) -> str:
