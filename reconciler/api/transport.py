@@ -42,10 +42,11 @@ T = TypeVar("T")
 # httpcore's pool scans every connection (and, for each idle one, every connection
 # again) twice per request: its cost per request grows with the square of the
 # connections it holds. Many one-connection pools keep each scan short while still
-# letting SHARDS requests be in flight against a distant server (the planner runs
-# 32 accounts at once, each account up to 8 requests). Each request goes to the
-# least busy shard.
-SHARDS = 32
+# letting SHARDS requests be in flight against a distant server. The planner works on
+# as many accounts at once as there are shards (engine.planner.ACCOUNT_CONCURRENCY):
+# with 50 ms of latency, 128 hides the network for a 1,000-account plan where 32 left
+# it adding ~70% (docs/benchmarks.md). Each request goes to the least busy shard.
+SHARDS = 128
 CONNECTIONS = 1
 KEEPALIVE_EXPIRY = 15.0
 

@@ -22,6 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from reconciler import __version__
+from reconciler.api.transport import SHARDS
 from reconciler.diagnostics import Diagnostic, codes
 from reconciler.domain.roles import WRITE_SCOPE, allowed_list, may_configure
 from reconciler.domain.state import Forwarding, LiveSender
@@ -38,9 +39,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Accounts read at once. Each account is its own rate-limit bucket on the
-# vendor's side, so this bounds only our own sockets and memory.
-ACCOUNT_CONCURRENCY = 32
+# Accounts read at once: one per connection of the shared pool, so that network
+# latency is hidden without requests queueing for a connection. Each account is its
+# own rate-limit bucket on the vendor's side, so this bounds only our own sockets.
+ACCOUNT_CONCURRENCY = SHARDS
 ACCOUNTS_SCOPE = "accounts:read"
 NO_WRITE = (
     "the settings API at {url} offers no way to change forwarding numbers (the vendor "
