@@ -260,3 +260,16 @@ def test_a_sharded_plan_reports_a_wrong_key_like_one_process(workspace: Workspac
     assert (
         "account shk-0002: the API key in KEY_SHK_2 belongs to account shk-0001" in runs[1].stderr
     )
+
+
+def test_a_key_without_accounts_read_gets_an_error_naming_the_scope(workspace: Workspace) -> None:
+    workspace.use_generated("nos", 1, 2, scopes=["sender-config:read", "sender-config:write"])
+    first = workspace.sandbox.senders("nos-0000")[0]
+    workspace.write("manifests/nos.yaml", manifest("nos-0000", {first["number"]: None}))
+    workspace.sandbox.reset_metrics()
+    run = workspace.run("plan")
+    assert run.code == 1
+    assert "the key in KEY_NOS_0 may not read its account" in run.stderr
+    assert "needs the accounts:read scope" in run.stderr
+    # callfwd never works with a key it could not check: no sender was read
+    assert workspace.sandbox.count(route="/api/text-messaging-senders") == 0
