@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import report as t
-from benchmarks import report_client
-from benchmarks.workload import floor_seconds
+from benchmarks import report_client, report_targets
+from benchmarks.workload import ACCOUNTS, ME, PAGES, floor_seconds
+
+WRITE = "PATCH /api/text-messaging-senders/{sender_id}"
 
 
 def header(res: dict[str, Any]) -> str:
@@ -40,9 +42,12 @@ def explain() -> str:
   10 senders; "one account": every sender in one account, manifests of 1,000
   senders. **Drift** *d*: every (1/*d*)-th sender holds something else live — half of
   those another number (an update `~`), half none (a create `+`).
-- **Minimum calls** for plan: per account 2 preflight calls (`GET /api/accounts`,
-  `GET /api/me`: whose key, which role) + ⌈senders / 20⌉ list pages (20 is the
-  API's largest page). For apply: that plus one `PATCH` per change.
+- **Minimum calls** for plan: per account `GET /api/accounts` (whose key) +
+  ⌈senders / 20⌉ list pages (20 is the API's largest page), + `GET /api/me` (which
+  role) for each account with a change where the API offers it. For apply: that plus
+  one `PATCH` per change. **Probes** are counted apart ("+ *k*"): one `OPTIONS`
+  write probe per API origin per process that has changes (and, against
+  `--published-only`, one `/api/me` that answers 404).
 - **Verify.** After writing, `apply` re-reads the senders it touched (`--no-verify`
   turns it off): whichever is fewer, the account's list pages or one `GET` per
   change. It is a deliberate safety read, not part of the minimum, so it is counted
@@ -51,15 +56,20 @@ def explain() -> str:
   because 10% and 100% drift are above the 30% safety threshold by design): it
   validates, plans (preflight + pages), writes (reusing the plan's key check and
   pacer), verifies.
-- **Floor** at the vendor's default limits (a burst window of 10 requests per 1 s
-  and a steady window of 150 per 60 s, per account, each opened by the first request
-  after the previous one ended): *n* requests of one account cannot finish before
-  `60·(⌈n/150⌉ − 1) + ⌈r/10⌉ − 1` seconds, *r* = the requests in the last steady
-  window. Accounts have separate windows, so a run's floor is its slowest account's.
-  "Share of ceiling" = floor ÷ wall: how close the run came to the most the limits
-  allow. Limited runs that the windows hold for 10 s or more (one account of 100
-  to 2,000 senders) ran in a second thread, on their own server, while the
-  limits-off matrix ran: they mostly wait. The others (floor of a second or two, so
+- **Floor** at the vendor's default limits (`callfwd serve`'s default,
+  `--rate-limit vendor`): the vendor limits **per account and per endpoint**, each
+  (account, method, route) a bucket with a burst window of *b* requests per 1 s and a
+  steady window of *s* per 60 s, each opened by the first request after the previous
+  one ended. The text-messaging reads (the senders list, one sender, registrations)
+  are 3/s and 60/min; `GET /api/accounts` and every write 1/s and 15/min. *n*
+  requests in one bucket cannot finish before `60·(⌈n/s⌉ − 1) + ⌈r/b⌉ − 1` seconds,
+  *r* = the requests in the last steady window (`benchmarks.workload.floor_seconds`,
+  the one function that computes floors). Buckets fill at the same time, so an
+  account's floor is its slowest bucket's, and a run's its slowest account's; steps
+  that must follow one another (apply's writes after its reads) can only add to it,
+  so it is a lower bound. "Share of ceiling" = floor ÷ wall. Limited runs whose
+  floor is 10 s or more ran in a second thread, on their own server, while the
+  limits-off matrix ran: they mostly wait. The others (floor of a few seconds, so
   CPU-bound) ran after the matrix, alone.
 - **Naive script** (`benchmarks/naive.py`): per account, list the senders once (the
   API is keyed by id), then for every declared sender, one at a time, `GET` it and
@@ -72,42 +82,56 @@ def explain() -> str:
   drift there is 10,000+ writes, minutes; calls scale exactly, see the smaller rows),
   and the naive script runs up to 1,000 senders (its calls are exactly pages + 2 per
   sender; at 10,000 it ran 130 s in a trial). Optional cells that would start after
-  7 minutes are skipped and listed at the end. At the default limits only fleets whose
-  floor is seconds run; the others' floor is computed below.
+  10 minutes are skipped and listed at the end. At the vendor's limits only runs whose
+  floor is at most about a minute run (a write is 1/s and 15/min per account: 100
+  changes in one account take over 6 minutes); the others' floors are computed.
 """
 
 
 def analytic_floors() -> str:
     body = []
-    for senders, accounts in ((10000, 1), (50000, 1), (10000, 1000), (50000, 5000)):
+    for senders, accounts, drift in (
+        (2000, 1, 0.01),
+        (10000, 1, 0.01),
+        (50000, 1, 0.01),
+        (300, 1, 1.0),
+        (10000, 1000, 0.01),
+        (50000, 5000, 0.01),
+    ):
         per = senders // accounts
         pages = -(-per // 20)
-        plan = 2 + pages
+        changes = max(1, round(per * drift))
+        plan = {ACCOUNTS: 1, PAGES: pages}
+        # apply (default server, ETags): + /api/me, one PATCH per change, verify reads
+        verify = min(pages, changes)
+        apply = {ACCOUNTS: 1, ME: 1, PAGES: pages + verify, WRITE: changes}
         body.append(
             [
                 f"{senders:,} senders"
                 + (" in one account" if accounts == 1 else f" in {accounts:,} accounts"),
-                f"{plan:,}",
+                f"1 + {pages:,} pages",
                 t.s(floor_seconds(plan)),
-                f"{plan + per // 100 + min(pages, per // 100):,}",
-                t.s(floor_seconds(plan + per // 100 + min(pages, per // 100))),
+                f"{drift:.0%}: {changes:,} writes, {pages + verify:,} reads of the list",
+                t.s(floor_seconds(apply)),
             ]
         )
     return (
-        "Not run at the default limits (computed): the windows alone set these floors "
-        "per account.\n\n"
+        "Not run at the vendor's limits (computed with `floor_seconds`, per account and "
+        "endpoint; apply against the default server, whose ETags spare the re-read "
+        "before a write):\n\n"
         + t.table(
             [
                 "fleet",
                 "plan calls per account",
                 "plan floor",
-                "apply calls at 1% drift (with verify)",
-                "apply floor",
+                "apply per account (drift: writes, list reads with verify)",
+                "apply floor (lower bound)",
             ],
             body,
         )
-        + "\n50,000 senders in one account need 2,502 list pages: at 150 a minute that is "
-        "about 17 minutes of reading before any write, whatever the client does.\n"
+        + "\n50,000 senders in one account need 2,500 list pages: at 60 a minute that is "
+        "about 42 minutes of reading before any write, whatever the client does; 300 "
+        "writes in one account at 15 a minute, 20 minutes.\n"
     )
 
 
@@ -115,21 +139,12 @@ def plural(k: int, word: str) -> str:
     return f"{k} {word}{'' if k == 1 else 's'}"
 
 
-def ratio(r: t.Row, rows: list[t.Row]) -> str:
-    best = t.bound(r, rows)
-    out = f" (×{r['wall'] / r['floor']:.2f})" if r["floor"] else " (all fit one burst window)"
-    if best > (r["floor"] or 0):
-        out += f"; the same run with limits off takes {t.s(best)}: ×{r['wall'] / best:.2f} of that"
-    return out
-
-
-def issues(res: dict[str, Any]) -> str:
-    rows, lim = res["rows"], res["limited"]
-    out = ["## Figures by issue\n"]
+def figures(res: dict[str, Any]) -> str:
+    out = []
     bv = res.get("bench_validate") or []
     if bv:
         out.append(
-            "### Issue 2 — validate speed\n\nCommand: `python -m benchmarks.bench_validate"
+            "## Validate speed and `--help`\n\nCommand: `python -m benchmarks.bench_validate"
             " --runs 3` (each case a fresh process, median of 3 after one warm-up).\n"
         )
         out.append(
@@ -155,7 +170,7 @@ def issues(res: dict[str, Any]) -> str:
         lst, p = srv["list20"], srv["patch"]
         sm = lst["server_ms"]
         out.append(f"""
-### Issue 3 — the local server
+## The local API's throughput
 
 Command: `python -m benchmarks.bench_server --quick` (one uvicorn worker, limits off,
 request log off; the client shares the 2 cores). Targets: 20-item list page ≤ 3 ms
@@ -171,76 +186,39 @@ median server time, ≥ 500 PATCH/s.
 | PATCH server time | {p["server_ms"]["median"]} ms |
 | startup to ready line (demo seed) | {srv["startup"]["ready_ms"]["median"]:.0f} ms |
 """)
-    r = t.one(rows, step="plan", senders=10000, shape=t.MANY, note="")
-    if r:
-        out.append(f"""
-### Issue 4 — plan
-
-(a) 1,000 accounts × 10 senders, limits off: `callfwd plan` **{t.s(r["wall"])}** wall
-(whole process, {r["runs"]} run), {r["calls"]["total"]:,} calls counted on the server;
-the minimum is {r["minimum"]:,} (2 preflight + ⌈10/20⌉ = 1 page per account). Target
-≤ 10 s with exactly the minimum.
-""")
-    for issue, want in (
-        ("4 (b)", dict(step="plan", senders=2000)),
-        ("5 (a)", dict(step="apply", senders=300)),
-        ("5 (b)", dict(step="apply", senders=1000, accounts=200)),
-    ):
-        r = t.one(lim, note="issue", **want)
-        if r is None:
-            continue
-        off = t.one(rows, note="issue", **want)
-        per = -(-r["calls"]["total"] // max(1, r["accounts"]))
-        out.append(f"""
-{issue}: {t.fleet_name(r)}{"" if r["drift"] is None else ", every sender changed"}, default
-limits 10/150: `{t.CMD[r["step"]]}` **{t.s(r["wall"])}** wall; {r["calls"]["total"]:,} calls
-({per:,} per account, of which {r["verify"]:,} verify reads{
-            "" if r["accounts"] == 1 else " in all"
-        }) → floor {t.s(r["floor"])}{ratio(r, rows)};
-{r["calls"]["throttled"]} 429 answers, all retried; exit {r["code"]}. The same run with
-limits off: {t.s(off["wall"]) if off else "–"}.
-""")
-    off = t.one(rows, note="issue", step="apply", senders=300)
-    big = [x for x in t.pick(rows, step="apply", drift=1.0, note="") if x["senders"] >= 1000]
-    if off:
-        out.append(f"""
-5 (c): limits off, `{t.CMD["apply"]}` of 300 changes in one account:
-{t.s(off["wall"])} whole process ({plural(off["runs"], "run")}), i.e.
-{300 / off["wall"]:.0f} changes/s including start-up, validation and planning.""")
-        for b in big:
-            plan = t.one(rows, step="plan", senders=b["senders"], shape=b["shape"])
-            if plan:
-                rate = b["changes"] / max(1e-9, b["wall"] - plan["wall"])
-                out.append(
-                    f" {t.fleet_name(b)} at 100% drift: {b['changes']:,} changes in "
-                    f"{t.s(b['wall'] - plan['wall'])} beyond the plan's {t.s(plan['wall'])}"
-                    f" → {rate:.0f} changes/s."
-                )
-        out.append("\n")
     return "\n".join(out)
 
 
 def document(res: dict[str, Any], images: list[Path]) -> str:
     rows, lim = res["rows"], res["limited"]
     parts = [header(res)]
+    parts.append(report_targets.section(res))
     parts.append(
-        "## Targets\n\n" + t.table(["issue", "target", "measured (median)", ""], t.targets(res))
+        "### Other targets\n\nFrom the sections below (same run).\n\n"
+        + t.table(["target", "measured (median)", ""], t.targets(res))
     )
-    parts.append(issues(res))
-    parts.append("## Issue 8 — the matrix\n")
+    parts.append(figures(res))
+    parts.append(
+        "## The matrix: validate, plan, apply at every size\n\n"
+        "Command: `python -m benchmarks.run` (`benchmarks.run.matrix`); each step a fresh "
+        "`callfwd` process against `callfwd serve --rate-limit off`.\n"
+    )
     for img in images:
         parts.append(f"![{img.stem}](img/{img.name})\n")
     parts.append(
         "### Limits off: wall time, memory and calls\n\n"
         '"calls" leaves out apply\'s verify reads (own column); "minimum" = '
-        "preflight + list pages (+ changes for apply).\n"
+        "`GET /api/accounts` + list pages (+ `/api/me` per account with changes, + "
+        "changes for apply) + the probes. Plan runs against 1% drift.\n"
     )
     for shape in (t.MANY, t.ONE):
         parts.append(f"\n**{shape}**\n\n" + t.matrix_table(rows, shape))
     parts.append("\n### Against the naive script\n\n" + t.naive_table(rows))
     parts.append("\n### Against octoDNS\n\n" + t.octodns_table(rows))
     parts.append(
-        "\n### At the vendor's default limits (10/s, 150/min)\n\n"
+        "\n### At the vendor's default limits (`callfwd serve --rate-limit vendor`)\n\n"
+        "Command: `python -m benchmarks.run` (`benchmarks.run.limited`); one run each, "
+        "against the default server mode (with ETags and `/api/me`).\n\n"
         + t.limited_table(lim, rows)
         + "\n"
         + analytic_floors()
