@@ -230,7 +230,7 @@ def section(res: dict[str, Any]) -> str:
                 f"plan one account of {r['senders']:,} senders at the vendor's default "
                 f"limits: ≤ 110 % of the floor ({pages} list pages at 3/s, 60/min → "
                 f"{t.s(r['floor'])}; the key check is 1 call in its own bucket)",
-                f"{t.s(r['wall'])} ({r['runs']} runs, median) = "
+                f"{t.s(r['wall'])} (median of {r['runs']}) = "
                 f"×{r['wall'] / r['floor']:.2f} of the floor; "
                 f"{r['calls']['total']} calls, {r['calls']['throttled']} 429s; "
                 f"{cpu_per_call(r)} per call",
@@ -249,4 +249,4 @@ def section(res: dict[str, Any]) -> str:
             ]
         )
     table = t.table(["target", "measured", "", "command"], summary)
-    return "\n".join([out[0], table, *out[1:]])
+    return "\n".join([*out[:3], table, *out[3:]])

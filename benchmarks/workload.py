@@ -39,6 +39,8 @@ MAX_FILE = 1000  # senders per manifest file when an account has many
 PAGES = "GET /api/text-messaging-senders"  # the list endpoint's bucket
 ACCOUNTS = "GET /api/accounts"
 ME = "GET /api/me"
+WRITE = "PATCH /api/text-messaging-senders/{sender_id}"
+GET_ONE = "GET /api/text-messaging-senders/{sender_id}"
 
 
 def sender(n: int) -> str:
@@ -384,7 +386,9 @@ def limits_for(bucket: str, limits: str = "vendor") -> tuple[int, int] | None:
     return got.burst, got.steady
 
 
-def floor_seconds(calls: int | Buckets, limits: str = "vendor") -> float:
+def floor_seconds(
+    calls: int | Buckets, limits: str = "vendor", *, then: Buckets | None = None
+) -> float:
     """The earliest the last of one account's requests can start under fixed windows.
 
     ``calls`` are that account's requests per endpoint bucket (the vendor limits
@@ -408,4 +412,4 @@ def floor_seconds(calls: int | Buckets, limits: str = "vendor") -> float:
         windows = math.ceil(n / steady)
         last = n - steady * (windows - 1)
         worst = max(worst, 60.0 * (windows - 1) + math.ceil(last / burst) - 1)
-    return worst
+    return worst + (floor_seconds(then, limits) if then else 0.0)
