@@ -240,9 +240,17 @@ def slowest_bucket(r: Row) -> str:
     if not per:
         return "–"
     limits = r["limits"]
+
+    def short(b: str) -> str:
+        return b.replace("/api/text-messaging-senders", "senders").replace("/{sender_id}", "/{id}")
+
+    writes = per.pop("PATCH /api/text-messaging-senders/{sender_id}", 0)
+    per.pop("GET /api/text-messaging-senders/{sender_id}", None)
+    if not per:
+        return "–"
     b = max(per, key=lambda b: (floor_seconds({b: per[b]}, limits), per[b]))
-    short = b.replace("/api/text-messaging-senders", "senders").replace("/{sender_id}", "/{id}")
-    return f"{per[b]} × `{short}`"
+    then = f", then {writes} × `PATCH senders/{{id}}`" if r["step"] == "apply" and writes else ""
+    return f"{per[b]} × `{short(b)}`{then}"
 
 
 def naive_calls(a: Row) -> Row:

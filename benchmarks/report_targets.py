@@ -232,7 +232,7 @@ def section(res: dict[str, Any]) -> str:
                 f"{t.s(r['floor'])}; the key check is 1 call in its own bucket)",
                 f"{t.s(r['wall'])} (median of {r['runs']}) = "
                 f"×{r['wall'] / r['floor']:.2f} of the floor; "
-                f"{r['calls']['total']} calls, {r['calls']['throttled']} 429s; "
+                f"{r['calls']['total']} calls, {r['calls']['throttled']} answered 429; "
                 f"{cpu_per_call(r)} per call",
                 t.ok(good),
                 command(r),

@@ -234,58 +234,89 @@ def document(res: dict[str, Any], images: list[Path]) -> str:
     return "\n".join(parts)
 
 
-FINDINGS = """## Profiled and fixed
+FINDINGS = """## Profiled: what looked slow in this run
 
-Profiled with pyinstrument and cProfile (`pyinstrument callfwd plan` in a generated
-workspace; the bench extra installs it).
+Profiled with pyinstrument and cProfile (the bench extra installs pyinstrument), in a
+workspace written by `benchmarks.workload.Fleet`, against `callfwd serve`. These
+are reported, not fixed here (the benchmark harness does not change callfwd).
 
-- **httpx read the whole environment for every client it built** (proxy settings):
-  with one key variable per account, planning 1,000 accounts was quadratic. The API
-  client now looks once per process. Plan, 1,000 accounts × 10: 36.0 s → 17.0 s.
-- **httpcore imports `sniffio` several times per request**; it was not installed, and
-  a failed import is not cached, so every request searched `sys.path`. `sniffio` is
-  now a dependency. Plan, 1,000 accounts × 10: 17.0 s → about 12 s.
-- **callfwd.yaml was parsed twice in pure Python** (data, then nodes for line
-  numbers). Now once, with libyaml. Validate with a 1,000-account callfwd.yaml: 3.0 s →
-  1.5 s.
-- **`apply` checked every key twice and paced its writes with a pacer that knew
-  nothing.** Without `--plan`, apply planned (preflight + pages) and then preflighted
-  each account with changes again — 2 calls above the minimum per such account — with
-  a new Pacer. The burst limit is not in the vendor's headers, so a pacer learns it
-  from its first burst 429 as "the requests answered in the second before"; the plan's
-  reads in that same server window were invisible to the new pacer, which settled on a
-  burst of 2: two writes a second instead of ten. Apply now reuses the plan's preflight
-  and pacer per account (apply from a saved plan still checks the keys itself). 100
-  changes in one account at 10/150: 55.0 s, 114 calls → 13.5 s, 112 calls (floor 11 s).
+- **The local API's `PATCH` is O(senders in the account)**:
+  `reconciler/sandbox/loops.py: check_no_chain` builds a `CheckedEntry` for every
+  toll-free sender of the account (`store.toll_free_identifiers`) and runs
+  `check_chains` over all of them on every write, to find out whether the new number
+  is one of them. With 50,000 senders in one account the server's own time per
+  `PATCH` was about 416 ms (`/_sandbox/metrics`: 410 PATCHes, 170,556 ms of server
+  time), so `callfwd apply` of 1 % drift there (500 writes) took 219 s where the
+  Nov 29 run took 26.6 s. A set lookup of `new` among the account's numbers would
+  make it O(1); the matrix's 50,000-in-one-account apply row measures the server,
+  not callfwd, until then. The same check is why `bench_server`'s PATCH figures fell
+  (214 PATCH/s with 8 connections, 3.5 ms server time; 468/s and 1.0 ms on Nov 29).
+- **`apply` with `--jobs` (the default from 500 accounts) checks every changed
+  account's key again.** The forked plan workers' preflight and pacers stay in the
+  workers, so the parent asks `GET /api/accounts` and `GET /api/me` again for each
+  account with a change before writing: +2 calls per such account. Matrix, 10,000
+  senders in 1,000 accounts: at 1 % drift 1,100 `GET /api/accounts` and 200
+  `/api/me` (100 changed accounts; minimum 1,000 and 100), at 10 % 2,000 and 2,000
+  (minimum 1,000 and 1,000): the two "calls = minimum" misses above. `apply --jobs 1`
+  and `plan` are exact.
+- **The first writes to an account overshoot the 1/s write window once.** apply
+  sends an account's writes concurrently (up to 8 in flight); the write endpoint's
+  burst (1/s) is not in the headers, so the first concurrent round is refused but
+  one (5 changes: 4 429s; 10 changes: 7 and more), the pacer learns burst 1 from
+  it (`Pacer._throttled`) and pauses `Retry-After` (1 s). Alone, one account with
+  5 writes took 4.09 s against a 4 s floor (`benchmarks`' 5-write check, learned
+  burst 1 after 4 429s), so the cost is about a second per account plus the 429s
+  the vendor counts: 800 for 200 accounts × 5 changes. A configured write burst (the
+  vendor publishes 1/s) would avoid both.
+- **`apply` accounts 32 at a time** (`reconciler/engine/planner.py:
+  ACCOUNT_CONCURRENCY`, used by `engine/apply.py` through `gather_bounded`): at 1
+  write/s per account, 200 accounts × 5 changes cannot beat ⌈200/32⌉ = 7 rounds of
+  ≥ 4 s, about 28 s, whatever the pacer does; the per-account floor is 4 s. Measured
+  30.0 s (×7.5 of the per-account floor, ×1.07 of the 28 s the rounds allow).
+- **`apply` sends the write probe twice per process**: the matrix's apply rows show
+  2 `OPTIONS` (plan phase and write phase, two event loops) where `plan` sends 1.
+  One call, harmless, but above "one per API origin per process".
+- **Plan, 1,000 accounts × 10, 10 % drift, `--jobs 1`, default server** (3,001
+  calls; pyinstrument, wall inflated by the profiler and a parallel load): of 24.1 s
+  recorded, `make_plan` 19.9 s, `load_desired` (validation) 2.9 s. In `make_plan`
+  the three calls per account are sequential per account: `get_account` 5.4 s,
+  `list_senders` 6.6 s, `Preflight.learn_me` (`/api/me`) 4.9 s. Each call is
+  ~2/3 httpcore + h11 (`AsyncioTransport.handle_async_request`), ~1/4
+  `Response.aread`, ~6 % `httpx.Request.__init__`. cProfile, own time: `socket.send`
+  1.36 s for 3,001 calls, `manifest/loader.py: _build` 0.60 s for 1,001 files,
+  h11 header validation 0.30 s, JSON decode 0.23 s. The `/api/me` call at 10 %
+  drift is a third of the calls and of the HTTP time: that is the CPU above 3 s in
+  the default-server cells with drift.
 
 ## What remains, and why
 
-- **This machine is shared and noisy.** Four consecutive `make bench` runs of the
-  same callfwd code (only the benchmark harness changed between them; load average
-  2–3 from other work) gave for `callfwd plan` of 1,000 accounts × 10 senders 13.0 s,
-  12.7 s, 9.2 s and 17.8 s, and for issue 5 (a) ×1.02, ×1.07, ×1.06 and ×1.20 of the
-  floor. The calls were exact in every run; the times above are this run's.
-- **Learning the burst limit costs a 429 and up to a second.** The vendor sends only
-  the steady window in `RateLimit-*`; the pacer finds the 10/s burst from the first
-  429 and waits out its `Retry-After` (whole seconds). With the process start (about
-  0.5–1 s: Python, imports, validation) that is most of the distance to the floor for
-  runs whose floor is about 10 s (issue 4 b). A configured burst per account would
-  remove the 429.
-- **Many small accounts are CPU-bound, not window-bound.** 200 accounts × 5 changes
-  make 1,800 calls, 9 per account: each account fits one burst window (floor 0 s),
-  but the client needs about 2 ms of CPU per request (below), so the run can at best
-  take what its limits-off twin takes. The
-  "wall / max(floor, limits off)" column measures pacing alone.
-- **Validating many small files.** 50,000 senders in 5,000 files take longer than in
-  50 files of 1,000: the per-file cost of the loader (`manifest/loader.py: _build`,
-  most of the profile) and reading 5,000 files; memory stays far below 500 MB.
+- **This machine is shared and noisy** (2 cores; another engineer's work runs in
+  parallel): every figure is this run's median; compare ratios within the run.
+  Earlier runs of the same code gave the 1,000 × 10 plan between 9 and 18 s before
+  the shared pools; the calls were exact every time.
+- **Learning a burst limit costs a 429 and up to a second per endpoint.** The vendor
+  sends only the steady window in `RateLimit-*`; the pacer finds the burst (3/s for
+  reads, 1/s for `GET /api/accounts` and writes) from the first 429 and waits out its
+  `Retry-After` (whole seconds). For one account's list, that is one 429 per run
+  (the one-account rows at the vendor's limits).
+- **Many small accounts are CPU-bound, not window-bound.** With limits off or one
+  call per bucket per account, the windows set no floor; the client's CPU per call
+  (columns "client CPU per call") does.
+- **Validating many small files.** The per-file cost of the loader
+  (`manifest/loader.py: _build`) and reading 5,000 files; memory stays far below 500 MB.
+- **`/api/me` is an extension.** The vendor's shape is 2 calls per account
+  (`--published-only`: `GET /api/accounts` + the list); the default server adds
+  `/api/me` for accounts with changes (role check), a third sequential call.
 
-- **Client CPU per request.** About 2 ms per request with a pool per client; one
-  shared set of small pools on a native asyncio backend brought it to about 0.7 ms
-  (see "Client cost per call" below). What is left is mostly httpcore, h11 and httpx.
-- **`/api/me` already names the key's account**, so against this API the preflight
-  could be one call instead of two; kept at two because the vendor publishes
-  `GET /api/accounts` and not `/api/me`.
-- **uvicorn[standard]** (httptools, uvloop): in this run's conditions no clear gain
-  over the noise (list page round trip 2.9–4.1 ms either way), so not added.
+## Earlier fixes (history; measured then at the old 10/s, 150/min)
+
+- **httpx read the whole environment for every client it built**: planning 1,000
+  accounts was quadratic; now once per process. Plan, 1,000 × 10: 36.0 s → 17.0 s.
+- **httpcore imported `sniffio` per request and failed**; now a dependency: → about 12 s.
+- **callfwd.yaml was parsed twice in pure Python**; now once, with libyaml. Validate
+  with a 1,000-account callfwd.yaml: 3.0 s → 1.5 s.
+- **`apply` checked every key twice, with a new pacer**: now it reuses the plan's
+  preflight and pacer per account. 100 changes in one account at 10/150: 55.0 s,
+  114 calls → 13.5 s, 112 calls (floor then 11 s).
+- **uvicorn[standard]** (httptools, uvloop): no clear gain over the noise; not added.
 """
