@@ -80,7 +80,7 @@ def explain() -> str:
   drift there is 10,000+ writes, minutes; calls scale exactly, see the smaller rows),
   and the naive script runs up to 1,000 senders (its calls are exactly pages + 2 per
   sender; at 10,000 it ran 130 s in a trial). Optional cells that would start after
-  10 minutes are skipped and listed at the end. At the vendor's limits only runs whose
+  7 minutes are skipped and listed at the end. At the vendor's limits only runs whose
   floor is at most about a minute run (a write is 1/s and 15/min per account: 100
   changes in one account take over 6 minutes); the others' floors are computed.
 """
@@ -246,15 +246,18 @@ are reported, not fixed here (the benchmark harness does not change callfwd).
   `check_chains` over all of them on every write, to find out whether the new number
   is one of them. With 50,000 senders in one account the server's own time per
   `PATCH` was about 416 ms (`/_sandbox/metrics`: 410 PATCHes, 170,556 ms of server
-  time), so `callfwd apply` of 1 % drift there (500 writes) took 219 s where the
-  Nov 29 run took 26.6 s. A set lookup of `new` among the account's numbers would
-  make it O(1); the matrix's 50,000-in-one-account apply row measures the server,
-  not callfwd, until then. The same check is why `bench_server`'s PATCH figures fell
+  time), so `callfwd apply` of 1 % drift there (500 writes) took 219 s in a full
+  run at 13:04 UTC today, where the Nov 29 run took 26.6 s; with 10,000 senders, 10 %
+  drift (1,000 writes) took 70 s. A set lookup of `new` among the account's numbers
+  would make it O(1). Until then the apply rows of large single accounts measure the
+  server, not callfwd, and `make bench` leaves the 50,000 one out (it would take
+  the run past 12 minutes). The same check is why `bench_server`'s PATCH figures fell
   (214 PATCH/s with 8 connections, 3.5 ms server time; 468/s and 1.0 ms on Nov 29).
 - **`apply` with `--jobs` (the default from 500 accounts) checks every changed
   account's key again.** The forked plan workers' preflight and pacers stay in the
   workers, so the parent asks `GET /api/accounts` and `GET /api/me` again for each
-  account with a change before writing: +2 calls per such account. Matrix, 10,000
+  account with a change before writing: +2 calls per such account (calls are
+  deterministic: every run gives these). Matrix, 10,000
   senders in 1,000 accounts: at 1 % drift 1,100 `GET /api/accounts` and 200
   `/api/me` (100 changed accounts; minimum 1,000 and 100), at 10 % 2,000 and 2,000
   (minimum 1,000 and 1,000): the two "calls = minimum" misses above. `apply --jobs 1`
@@ -273,7 +276,8 @@ are reported, not fixed here (the benchmark harness does not change callfwd).
   ACCOUNT_CONCURRENCY`, used by `engine/apply.py` through `gather_bounded`): at 1
   write/s per account, 200 accounts × 5 changes cannot beat ⌈200/32⌉ = 7 rounds of
   ≥ 4 s, about 28 s, whatever the pacer does; the per-account floor is 4 s. Measured
-  30.0 s (×7.5 of the per-account floor, ×1.07 of the 28 s the rounds allow).
+  30.0 s in the 13:04 UTC run (×7.5 of the per-account floor, ×1.07 of the 28 s the
+  rounds allow); see the table for this run's.
 - **`apply` sends the write probe twice per process**: the matrix's apply rows show
   2 `OPTIONS` (plan phase and write phase, two event loops) where `plan` sends 1.
   One call, harmless, but above "one per API origin per process".

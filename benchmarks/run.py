@@ -50,7 +50,7 @@ def log(msg: str) -> None:
     sys.stderr.flush()
 
 
-OPTIONAL_AFTER = 600.0  # seconds into the run: later optional cells are skipped (stated)
+OPTIONAL_AFTER = 420.0  # seconds into the run: later optional cells are skipped (stated)
 STARTED = time.perf_counter()
 
 
