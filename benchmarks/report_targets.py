@@ -250,7 +250,7 @@ def section(res: dict[str, Any]) -> str:
             ]
         )
     table = t.table(["target", "measured", "", "command"], summary)
-    return "\n".join([*out[:3], table, *out[3:]])
+    return "\n".join([*out[:3], table, GAPS, *out[3:]])
 
 
 AB = "python -m benchmarks.ab_jobs --pairs 5"
@@ -287,3 +287,30 @@ accounts in flight: −28 % wall); on the server's own two cores with no latency
 buys nothing and costs ~0.4 s of CPU for the second process.
 """
 )
+
+
+GAPS = """**Where targets are missed, from the profiles** (commands in "Profiled" below;
+profiles taken at 13:01 and 13:30 UTC today, not by `make bench`):
+
+- *Plan 1,000 × 10, ≤ 3 s CPU*: at the edge, and missed in most cells of this run.
+  With `--jobs 1` and no drift the process spent 2.57 s (13:04 run), 2.90 s (this
+  run) and 3.1–3.6 s (interleaved A/B, 13:17). Where it goes (pyinstrument, 10 %
+  drift, `--jobs 1`): about 12 % start-up, manifest loading and validation
+  (`load_desired`: `manifest/loader.py: _build`, `rules/forwarding.py:
+  check_forwarding`), the rest the HTTP path: per call ~2/3 httpcore + h11
+  (`AsyncioTransport.handle_async_request`, `socket.send` alone 0.45 ms per call
+  under load), ~1/4 `Response.aread`, ~6 % `httpx.Request.__init__`: 1.3–1.6 ms of
+  client CPU per call × 2,000 calls. The default `--jobs` (2 processes) adds 0.3–0.5
+  s of CPU for the second interpreter and its imports; 10 % drift on the default
+  server adds 1,000 `/api/me` calls (a third more calls) and ~0.8 s. Meeting 3 s
+  reliably needs a cheaper HTTP path per call (the stdlib `http.client` reference
+  costs ~0.23 ms per call against ~0.5 ms for callfwd's shared pools in "Client cost
+  per call" below).
+- *Validate 1,000 files × 10, ≤ 1.0 s* (1.1–1.2 s here): pyinstrument of
+  `callfwd validate` (1.43 s under the profiler): 0.43 s is importing
+  `reconciler.config`, whose `config/model.py` imports `reconciler.api` and with it
+  httpx, httpcore and asyncio (0.23 s) although validate sends no request; the
+  checks themselves are 0.86 s (`loader._build` 0.28 s, `check_forwarding` 0.33 s,
+  number classification `domain/numbers.py` ~0.2 s of it). Importing the API client
+  lazily would bring validate to about 0.9 s.
+"""
