@@ -257,7 +257,8 @@ reported, not fixed here (the benchmark harness does not change callfwd).
   would make it O(1). Until then the apply rows of large single accounts measure the
   server, not callfwd, and `make bench` leaves the 50,000 one out (it would take
   the run past 12 minutes). The same check is why `bench_server`'s PATCH figures fell
-  (214 PATCH/s with 8 connections, 3.5 ms server time; 468/s and 1.0 ms on Nov 29).
+  (214 and 266 PATCH/s with 8 connections in today's two runs, 3.5 ms server time, on
+  an account of 1,000 senders; 468/s and 1.0 ms on Nov 29).
 - **`apply` with `--jobs` (the default from 500 accounts) checks every changed
   account's key again.** The forked plan workers' preflight and pacers stay in the
   workers, so the parent asks `GET /api/accounts` and `GET /api/me` again for each
