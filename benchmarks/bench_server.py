@@ -15,7 +15,7 @@ Scenarios (each against a real ``callfwd serve`` subprocess on 127.0.0.1):
     plan      1,000 accounts x (GET /api/accounts + GET /api/me + one 20-item page),
               8 connections: the plan benchmark's load on the server
 
-Targets (issue 3): list20 median server time <= 3 ms; >= 500 PATCH/s.
+Targets: list20 median server time <= 3 ms; >= 500 PATCH/s.
 The client runs on the same machine and competes with the server for CPU.
 """
 

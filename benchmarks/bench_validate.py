@@ -6,7 +6,7 @@ Each case runs the installed ``callfwd`` command as a fresh process (what a CI
 job pays), several times, and reports the median wall time, the median CPU
 time (user + system) and the peak RSS, with the load average around the run:
 on a busy 2-core machine wall time says more about the neighbours than the code.
-Targets from issue 2: 1,000 files x 10 senders <= 1.0 s; ``--help`` <= 0.3 s;
+Targets: 1,000 files x 10 senders <= 1.0 s; ``--help`` <= 0.3 s;
 50,000 senders <= 5 s and <= 500 MB.
 """
 

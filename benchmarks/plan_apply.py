@@ -16,7 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import octodns_peer
-from benchmarks.workload import PAGE, Calls, Fleet, Run, Server, floor_seconds, run_cli, run_cmd
+from benchmarks.workload import (
+    GET_ONE,
+    PAGE,
+    PAGES,
+    WRITE,
+    Calls,
+    Fleet,
+    Run,
+    Server,
+    floor_seconds,
+    run_cli,
+    run_cmd,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 APPLY = ["apply", "--auto-approve", "--allow-mass-changes"]
@@ -29,7 +41,7 @@ class Row:
     senders: int
     accounts: int
     drift: float | None
-    limits: str  # off, 10/150, -
+    limits: str  # the server's --rate-limit: off, vendor, 10/150; - for no server
     runs: int
     wall: float  # median seconds, whole process
     wall_min: float
@@ -44,6 +56,13 @@ class Row:
     code: int = 0
     note: str = ""
     cpu: float | None = None  # median user + system seconds of the whole process
+    probes: int = 0  # OPTIONS write probes and /api/me 404s (once per process)
+    buckets: dict[str, int] = field(default_factory=dict)  # answered calls by endpoint
+    server: str = ""  # callfwd serve's options
+    args: list[str] = field(default_factory=list)  # callfwd's options after the step
+    seeded: float | None = None  # the live state's drift (plan rows)
+    cpus: list[float] = field(default_factory=list)  # every run's CPU seconds
+    walls: list[float] = field(default_factory=list)  # every run's wall seconds
 
     @property
     def cpu_per_call(self) -> float | None:
@@ -86,7 +105,7 @@ def measure(
 
 def row(step: str, fleet: Fleet, drift: float | None, limits: str, runs: list[Run]) -> Row:
     wall, lo, hi, rss, code = _stats(runs)
-    return Row(
+    r = Row(
         step,
         fleet.shape,
         fleet.senders,
@@ -101,10 +120,15 @@ def row(step: str, fleet: Fleet, drift: float | None, limits: str, runs: list[Ru
         code=code,
         cpu=round(statistics.median(r.cpu for r in runs), 3),
     )
+    r.walls = [round(x.wall, 3) for x in runs]
+    r.cpus = [round(x.cpu, 3) for x in runs]
+    return r
 
 
-def split_calls(r: Row, fleet: Fleet, calls: Calls, *, apply: bool) -> None:
-    """Fill calls, minimum and verify: verify = reads beyond the plan's pages."""
+def split_calls(
+    r: Row, fleet: Fleet, calls: Calls, *, apply: bool, drift: float, published_only: bool = False
+) -> None:
+    """Fill calls, minimum, probes and verify: verify = reads beyond the plan's pages."""
     plan_pages = fleet.accounts * -(-fleet.per_account // PAGE)
     r.calls = {
         "total": calls.total,
@@ -115,7 +139,13 @@ def split_calls(r: Row, fleet: Fleet, calls: Calls, *, apply: bool) -> None:
         "throttled": calls.throttled,
         "failed": calls.failed,
     }
-    r.minimum = fleet.min_read_calls() + (r.changes if apply else 0)
+    r.buckets = dict(sorted(calls.buckets.items()))
+    # where /api/me is absent it is a 404 (no route), asked once per process
+    me_absent = calls.buckets.get("GET (no route)", 0) if published_only else 0
+    r.probes = calls.options + me_absent
+    r.minimum = fleet.min_read_calls(drift, published_only=published_only) + (
+        r.changes if apply else 0
+    )
     if apply:
         r.verify = calls.pages - plan_pages + calls.gets
 
@@ -135,14 +165,25 @@ def octodns_row(tmp: Path, fleet: Fleet, runs: int) -> Row:
     return r
 
 
-def plan_row(ws: Path, server: Server, fleet: Fleet, seed: dict[str, Any], runs: int) -> Row:
-    env = fleet.env()
+def plan_row(
+    ws: Path,
+    server: Server,
+    fleet: Fleet,
+    seed: dict[str, Any],
+    runs: int,
+    *,
+    seeded: float = 0.0,
+    args: list[str] | None = None,
+) -> Row:
+    """``callfwd plan [args]`` against ``seed`` (whose drift is ``seeded``)."""
+    env, cli = fleet.env(), ["plan", *(args or [])]
     res, calls = measure(
-        lambda: server.reset(seed), lambda: run_cli(["plan"], cwd=ws, env=env), runs, server
+        lambda: server.reset(seed), lambda: run_cli(cli, cwd=ws, env=env), runs, server
     )
     r = row("plan", fleet, None, server.limits, res)
     assert calls is not None
-    split_calls(r, fleet, calls, apply=False)
+    split_calls(r, fleet, calls, apply=False, drift=seeded, published_only=server.published_only)
+    r.seeded, r.server, r.args = seeded, server.args, list(args or [])
     return r
 
 
@@ -156,7 +197,8 @@ def apply_row(
     r = row("apply", fleet, drift, server.limits, res)
     r.changes = fleet.changes(drift)
     assert calls is not None
-    split_calls(r, fleet, calls, apply=True)
+    split_calls(r, fleet, calls, apply=True, drift=drift, published_only=server.published_only)
+    r.server = server.args
     return r
 
 
@@ -171,13 +213,22 @@ def naive_row(
     r = row("naive", fleet, drift, server.limits, res)
     r.changes = fleet.changes(drift)
     assert calls is not None
-    split_calls(r, fleet, calls, apply=False)
-    r.minimum = fleet.min_read_calls() + r.changes
+    split_calls(r, fleet, calls, apply=False, drift=drift)
+    r.minimum = fleet.min_read_calls(drift) + r.changes
+    r.server = server.args
     return r
 
 
-def with_floor(r: Row, burst: int = 10, steady: int = 150) -> Row:
-    """Per account, the windows' floor for the calls the slowest account made."""
-    per_account = -(-(r.calls.get("total", 0)) // max(1, r.accounts))
-    r.floor = floor_seconds(per_account, burst, steady)
+def with_floor(r: Row) -> Row:
+    """The windows' floor for one account's calls (every account the same), per endpoint."""
+    per_account = {b: -(-n // max(1, r.accounts)) for b, n in r.buckets.items()}
+    if r.step != "apply":
+        r.floor = floor_seconds(per_account, r.limits)
+        return r
+    # the plan's reads first; then the writes and the reads of one sender that go with
+    # them (verify pages, in the plan's bucket, are left out: still a lower bound)
+    writes = {b: per_account.pop(b) for b in (WRITE, GET_ONE) if b in per_account}
+    pages = -(-(r.senders // max(1, r.accounts)) // PAGE)
+    per_account[PAGES] = min(per_account.get(PAGES, 0), pages)
+    r.floor = floor_seconds(per_account, r.limits, then=writes)
     return r

@@ -24,16 +24,23 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from reconciler.sandbox.ratelimit import vendor_limits
+
 READY = "callfwd serve: listening on "
 TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
 PAGE = 20  # the API's largest page of senders
 MAX_FILE = 1000  # senders per manifest file when an account has many
+PAGES = "GET /api/text-messaging-senders"  # the list endpoint's bucket
+ACCOUNTS = "GET /api/accounts"
+ME = "GET /api/me"
+WRITE = "PATCH /api/text-messaging-senders/{sender_id}"
+GET_ONE = "GET /api/text-messaging-senders/{sender_id}"
 
 
 def sender(n: int) -> str:
@@ -92,9 +99,21 @@ class Fleet:
     def changes(self, drift: float) -> int:
         return sum(1 for n in range(self.senders) if drifted(n, drift))
 
-    def min_read_calls(self) -> int:
-        """Preflight (GET /api/accounts, GET /api/me) and every list page, per account."""
-        return self.accounts * (2 + math.ceil(self.per_account / PAGE))
+    def changed_accounts(self, drift: float) -> int:
+        return sum(
+            1
+            for i in range(self.accounts)
+            if any(
+                drifted(n, drift) for n in range(i * self.per_account, (i + 1) * self.per_account)
+            )
+        )
+
+    def min_read_calls(self, drift: float = 0.0, *, published_only: bool = False) -> int:
+        """Per account ``GET /api/accounts`` and every list page; ``GET /api/me`` for each
+        account with changes where the API offers it. The write probes (one ``OPTIONS``
+        per process with changes) are counted on their own."""
+        me = 0 if published_only else self.changed_accounts(drift)
+        return self.accounts * (1 + math.ceil(self.per_account / PAGE)) + me
 
     def write(self, ws: Path, api_url: str) -> Path:
         """Manifests under ``ws/manifests`` and ``ws/callfwd.yaml``; returns ``ws``."""
@@ -160,8 +179,21 @@ class Fleet:
 class Server:
     """``callfwd serve --admin`` on a temp database, stopped on exit."""
 
-    def __init__(self, tmp: Path, *, rate_limit: str = "off", name: str = "server") -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        rate_limit: str = "off",
+        name: str = "server",
+        published_only: bool = False,
+        latency: str = "0",
+    ) -> None:
         self.limits = rate_limit  # a reset puts the server back to this
+        self.published_only = published_only
+        self.latency = latency
+        extra = ["--published-only"] if published_only else []
+        extra += ["--latency", latency] if latency != "0" else []
+        self.args = " ".join(["--rate-limit", rate_limit, *extra])
         self.log = (tmp / f"{name}.log").open("ab")
         self.proc = subprocess.Popen(
             [
@@ -177,6 +209,7 @@ class Server:
                 str(tmp / f"{name}.db"),
                 "--rate-limit",
                 rate_limit,
+                *extra,
             ],
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -242,6 +275,8 @@ class Calls:
     throttled: int = 0  # 429 answers
     failed: int = 0  # other non-2xx answers
     other: int = 0
+    options: int = 0  # OPTIONS write probes (in "other")
+    buckets: dict[str, int] = field(default_factory=dict)  # answered, by "METHOD route"
 
     @property
     def total(self) -> int:
@@ -256,6 +291,10 @@ class Calls:
             if status == 429:
                 c.throttled += n
                 continue
+            bucket = f"{method} {route}"
+            c.buckets[bucket] = c.buckets.get(bucket, 0) + n
+            if method == "OPTIONS":
+                c.options += n
             if status >= 400:
                 c.failed += n
             if route in ("/api/accounts", "/api/me"):
@@ -328,16 +367,49 @@ def run_cli(args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = N
     return run_cmd([*callfwd(), *args], cwd=cwd, env=env)
 
 
-def floor_seconds(n: int, burst: int = 10, steady: int = 150) -> float:
-    """The earliest the last of ``n`` requests can start under fixed windows.
+Buckets = Mapping[str, int]  # requests per endpoint bucket ("GET /api/accounts": 1, ...)
 
-    Each window opens at the first request after the previous one ended: ``n``
-    requests fill ``ceil(n/steady)`` steady windows, a new one opening 60 s after
-    the last opened; in the last steady window its ``r`` requests need
-    ``ceil(r/burst)`` burst windows of 1 s.
+
+def limits_for(bucket: str, limits: str = "vendor") -> tuple[int, int] | None:
+    """(burst per 1 s, steady per 60 s) of one endpoint bucket under ``callfwd serve
+    --rate-limit LIMITS``: ``vendor`` (the server's default: the vendor's published
+    figures, per endpoint, from ``reconciler.sandbox.ratelimit``), ``B/S``, or ``off``."""
+    if limits == "off":
+        return None
+    if limits != "vendor":
+        burst, steady = limits.split("/")
+        return int(burst), int(steady)
+    if bucket.startswith("OPTIONS "):
+        return None  # never limited
+    method, route = bucket.split(" ", 1)
+    got = vendor_limits(method, route)
+    return got.burst, got.steady
+
+
+def floor_seconds(
+    calls: int | Buckets, limits: str = "vendor", *, then: Buckets | None = None
+) -> float:
+    """The earliest the last of one account's requests can start under fixed windows.
+
+    ``calls`` are that account's requests per endpoint bucket (the vendor limits
+    every (account, method, route) on its own); an ``int`` is that many requests
+    in one bucket of the text-messaging reads (list pages). Buckets fill at the
+    same time, so the floor is the slowest bucket's; steps that must follow one
+    another (apply's writes after its reads) can only add to it: a lower bound.
+
+    In one bucket with burst ``b``/s and steady ``s``/min each window opens at the
+    first request after the previous one ended: ``n`` requests fill ``ceil(n/s)``
+    steady windows, a new one opening 60 s after the last opened; in the last
+    steady window its ``r`` requests need ``ceil(r/b)`` burst windows of 1 s.
     """
-    if n <= 0:
-        return 0.0
-    windows = math.ceil(n / steady)
-    last = n - steady * (windows - 1)
-    return 60.0 * (windows - 1) + math.ceil(last / burst) - 1
+    buckets = {PAGES: calls} if isinstance(calls, int) else calls
+    worst = 0.0
+    for bucket, n in buckets.items():
+        lim = limits_for(bucket, limits)
+        if lim is None or n <= 0:
+            continue
+        burst, steady = lim
+        windows = math.ceil(n / steady)
+        last = n - steady * (windows - 1)
+        worst = max(worst, 60.0 * (windows - 1) + math.ceil(last / burst) - 1)
+    return worst + (floor_seconds(then, limits) if then else 0.0)
