@@ -20,19 +20,24 @@ The defaults here are the only ones: ``callfwd.yaml``'s ``retry:`` refers to the
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_MAX_TOTAL = 120.0
 DEFAULT_MAX_CONNECT_TOTAL = 15.0
+
+
+async def _sleep(seconds: float) -> None:
+    # asyncio is imported when a retry first waits, not when callfwd.yaml's defaults are read
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class RetryPolicy:
     max_total: float = DEFAULT_MAX_TOTAL
     max_connect_total: float = DEFAULT_MAX_CONNECT_TOTAL
     # Seams for tests: how to wait, where jitter comes from, what time it is.
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=_sleep, repr=False)
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
@@ -91,6 +96,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         seconds = float(value)
     except ValueError:
         try:
+            from email.utils import parsedate_to_datetime
+
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None

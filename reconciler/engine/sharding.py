@@ -26,7 +26,7 @@ from reconciler.plan.model import AccountPlan
 
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget
-    from reconciler.engine.planner import Desired, PlanResult
+    from reconciler.engine.planner import Desired, PlanResult, Preflight
 
 SHARD_MIN_ACCOUNTS = 500  # below this, one process is as fast (forking costs ~0.1 s a worker)
 MAX_JOBS = 4
@@ -50,6 +50,7 @@ class _Part:
     accounts: tuple[AccountPlan, ...]
     diagnostics: tuple[Diagnostic, ...]
     errors: tuple[str, ...]
+    checked: tuple[Preflight, ...] = ()  # keys the worker checked: apply need not again
 
 
 # Set in the parent just before the workers fork; read by them. Never pickled.
@@ -65,7 +66,8 @@ def _plan_shard(names: list[str]) -> _Part:
 
     result = asyncio.run(pooled(plan_async(desired, {n: targets[n] for n in names})))
     accounts = () if result.plan is None else result.plan.accounts
-    return _Part(tuple(accounts), tuple(result.diagnostics), tuple(result.errors))
+    checked = tuple(s.preflight for s in result.sessions.values())
+    return _Part(tuple(accounts), tuple(result.diagnostics), tuple(result.errors), checked)
 
 
 def plan_sharded(desired: Desired, targets: Mapping[str, AccountTarget], jobs: int) -> PlanResult:
@@ -98,4 +100,12 @@ def plan_sharded(desired: Desired, targets: Mapping[str, AccountTarget], jobs: i
         tool_version=__version__,
         sources=source_digests(planned),
     )
-    return PlanResult(plan)
+    # What the workers learned of each key holds for an apply in this process; the
+    # pacers start afresh (a worker's pacers stayed in the worker).
+    from reconciler.api.pacing import EndpointPacers
+    from reconciler.engine.planner import AccountSession
+
+    sessions = {
+        pre.account: AccountSession(pre, EndpointPacers()) for p in parts for pre in p.checked
+    }
+    return PlanResult(plan, sessions=sessions)

@@ -42,11 +42,12 @@ def _entry(sender: str | None, forward_to: str | None, where: str) -> CheckedEnt
 
 def check_no_chain(store: Store, sender: Sender, new: str) -> None:
     """Refuse forwarding to a toll-free sender of the same account (CF305)."""
+    # Only the target can make a chain: look it up (indexed), not every sender of the account.
     entries = [
-        _entry(number, None, f"{number}")
-        for number in store.toll_free_identifiers(sender.account_id)
-        if number != sender.identifier
-    ]
+        _entry(s.identifier, None, f"{s.identifier}")
+        for s in store.senders_by_identifier(sender.account_id, new)
+        if s.type == "toll_free" and s.identifier != sender.identifier
+    ][:1]
     entries.append(_entry(sender.identifier, new, f"~{sender.id}"))
     diagnostics = check_chains(entries)
     if diagnostics:

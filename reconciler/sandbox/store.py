@@ -246,16 +246,6 @@ class Store:
             ).fetchall()
         return [Sender(*r) for r in rows]
 
-    def toll_free_identifiers(self, account_id: str) -> list[str]:
-        """Every toll-free number of the account (both regions), for the chain rule."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT DISTINCT identifier FROM senders WHERE account_id = ? "
-                "AND type = 'toll_free' AND identifier IS NOT NULL",
-                (account_id,),
-            ).fetchall()
-        return [r[0] for r in rows]
-
     def configuration(self, account_id: str) -> Configuration | None:
         with self._lock:
             row = self._db.execute(

@@ -242,8 +242,11 @@ def test_a_plan_sharded_over_processes_is_the_same_plan(workspace: Workspace) ->
     assert three.stdout == one.stdout
     assert Path("three.json").read_bytes() == Path("one.json").read_bytes()
     assert json.loads(one.stdout)["summary"]["create"] > 0
-    applied = workspace.run("apply", "--plan", "three.json", "--auto-approve")
+    workspace.sandbox.reset_metrics()
+    applied = workspace.run("apply", "--jobs", "3", "--auto-approve")
     assert applied.code == 0, applied.stdout + applied.stderr
+    # the workers checked every key while planning: apply does not ask again
+    assert workspace.sandbox.count(route="/api/accounts") == 5
 
 
 def test_a_sharded_plan_reports_a_wrong_key_like_one_process(workspace: Workspace) -> None:
