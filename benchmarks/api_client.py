@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,9 +26,9 @@ import yaml
 
 from benchmarks.workload import floor_seconds
 from reconciler.api import Pacer, SettingsClient
+from reconciler.sandbox.process import ServeError, ServeProcess
 
 KEY = "sandbox-bench-key"
-READY = "callfwd serve: listening on "
 TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
 
 
@@ -59,24 +57,21 @@ class Server:
     """``callfwd serve`` on a database in ``tmp``; seeded when ``data`` is given."""
 
     def __init__(self, tmp: Path, data: dict[str, Any] | None, rate_limit: str) -> None:
-        cmd = [sys.executable, "-m", "reconciler", "serve", "--port", "0",
-               "--db", str(tmp / "db.sqlite"), "--rate-limit", rate_limit]  # fmt: skip
+        flags = ["--db", str(tmp / "db.sqlite"), "--rate-limit", rate_limit]
         if data is not None:
             seed_file = tmp / "seed.yaml"
             seed_file.write_text(yaml.safe_dump(data), encoding="utf-8")
-            cmd += ["--seed", str(seed_file)]
+            flags += ["--seed", str(seed_file)]
         self.log = (tmp / "server.log").open("ab")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line.startswith(READY):
-            self.stop()
-            raise SystemExit(f"server did not start: {line!r}")
-        self.url = line[len(READY) :].strip()
+        try:
+            self.server = ServeProcess.start(*flags, stderr=self.log)
+        except ServeError as exc:
+            self.log.close()
+            raise SystemExit(f"server did not start: {exc}") from None
+        self.url = self.server.url
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(15)
+        self.server.stop()
         self.log.close()
 
 

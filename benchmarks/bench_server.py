@@ -38,33 +38,30 @@ from typing import Any
 
 import httpx
 
+from reconciler.api import protocol
+from reconciler.sandbox.process import ServeError, ServeProcess
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SEED = ROOT / "manifests" / "sandbox-seed.yaml"
-READY = "callfwd serve: listening on "
-REVISION = "2026-10-15"
+REVISION = protocol.REVISION
 TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
 CONCURRENCY = 8
 
 
 def start(*flags: str, db: Path) -> tuple[subprocess.Popen[str], str, float]:
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "serve", "--port", "0", "--db", str(db), *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith(READY):
-        proc.kill()
-        raise SystemExit(f"callfwd serve did not start: {line!r}")
-    return proc, line[len(READY) :].strip(), time.perf_counter() - started
+    try:
+        server = ServeProcess.start("--db", str(db), *flags, stderr=subprocess.DEVNULL)
+    except ServeError as exc:
+        raise SystemExit(f"callfwd serve did not start: {exc}") from None
+    return server.proc, server.url, time.perf_counter() - started
 
 
 def stop(proc: subprocess.Popen[str]) -> None:
     proc.terminate()
     proc.wait(timeout=15)
+    if proc.stdout:
+        proc.stdout.close()
 
 
 def bulk_seed(accounts: int, senders: int, *, siblings: int = 0) -> dict[str, Any]:

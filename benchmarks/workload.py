@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -30,9 +29,9 @@ from typing import Any
 
 import httpx
 
+from reconciler.sandbox.process import ServeError, ServeProcess
 from reconciler.sandbox.ratelimit import vendor_limits
 
-READY = "callfwd serve: listening on "
 TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
 PAGE = 20  # the API's largest page of senders
 MAX_FILE = 1000  # senders per manifest file when an account has many
@@ -195,32 +194,16 @@ class Server:
         extra += ["--latency", latency] if latency != "0" else []
         self.args = " ".join(["--rate-limit", rate_limit, *extra])
         self.log = (tmp / f"{name}.log").open("ab")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reconciler",
-                "serve",
-                "--port",
-                "0",
-                "--admin",
-                "--quiet",
-                "--db",
-                str(tmp / f"{name}.db"),
-                "--rate-limit",
-                rate_limit,
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line.startswith(READY):
-            self.close()
-            raise SystemExit(f"callfwd serve did not start: {line!r}")
-        self.url = line[len(READY) :].strip()
+        try:
+            self.server = ServeProcess.start(
+                "--admin", "--quiet", "--db", str(tmp / f"{name}.db"),
+                "--rate-limit", rate_limit, *extra, stderr=self.log,
+            )  # fmt: skip
+        except ServeError as exc:
+            self.log.close()
+            raise SystemExit(f"callfwd serve did not start: {exc}") from None
+        self.proc = self.server.proc
+        self.url = self.server.url
         self.admin = httpx.Client(base_url=self.url, timeout=600)
 
     def __enter__(self) -> Server:
@@ -230,13 +213,7 @@ class Server:
         self.close()
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.server.stop()
         if hasattr(self, "admin"):
             self.admin.close()
         self.log.close()
