@@ -57,7 +57,7 @@ DEFAULT_REVISION = protocol.REVISION
 MEDIA_TYPE = protocol.MEDIA_TYPE
 SENDERS = protocol.SENDERS
 MAX_PAGES = 100_000
-PAGE_SIZE = 20  # the most the published list endpoint gives per page
+PAGE_SIZE = protocol.PAGE_SIZE_MAX  # the most the published list endpoint gives per page
 
 
 # URL parsing was a tenth of the client's CPU per request: the base URL, and the
@@ -157,14 +157,14 @@ class SettingsClient:
 
     async def get_account(self) -> Account:
         """The key's account (``GET /api/accounts``); its ``id`` is what manifests name."""
-        _, doc = await self._send("GET", self._url("/api/accounts"))
+        _, doc = await self._send("GET", self._url(protocol.ACCOUNTS))
         self._account = parse_account(doc, "GET /api/accounts")
         return self._account
 
     async def get_me(self) -> Me | None:
         """The key's user, role and scopes; None when the API does not offer ``/api/me``."""
         try:
-            _, doc = await self._send("GET", self._url("/api/me"))
+            _, doc = await self._send("GET", self._url(protocol.ME))
         except NotFoundError:
             return None
         return parse_me(doc, "GET /api/me")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,7 +15,7 @@ from reconciler.config.model import (
 )
 from reconciler.diagnostics import Diagnostic, Position, codes, error
 from reconciler.manifest.loader import MappingNode, ScalarNode, find
-from reconciler.manifest.parse import describe, shown
+from reconciler.manifest.parse import describe, did_you_mean, shown
 
 Loc = tuple[str | int, ...]
 
@@ -63,13 +62,6 @@ def _dotted(loc: Loc) -> str:
 
 def fields_of(model: type[BaseModel]) -> list[str]:
     return [n for n, f in model.model_fields.items() if not f.exclude]
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
-    if match:
-        return f"did you mean {match[0]!r}?"
-    return "expected one of: " + ", ".join(choices)
 
 
 def diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:

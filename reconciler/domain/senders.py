@@ -19,8 +19,6 @@ Country = Literal["US", "CA"]
 SENDER_TYPES: tuple[str, ...] = get_args(SenderType)
 SENDER_STATUSES: tuple[str, ...] = get_args(SenderStatus)
 
-# The vendor shows no number (sender_identifier: null) while a sender is in this status.
-PENDING = "pending_registration"
 # Being verified: the help article recommends forwarding calls already.
 BEING_VERIFIED = frozenset({"registering"})
 # Statuses in which the sender sends nothing: forwarding declared there is likely stale.

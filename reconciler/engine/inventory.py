@@ -25,13 +25,13 @@ from typing import Any
 import yaml
 
 from reconciler.config import DEFAULT_CONFIG, KEY_ENV, Config, url_problem
+from reconciler.config.model import ENV_NAME
 from reconciler.errors import ConfigError
 from reconciler.manifest.discovery import SUFFIXES
 from reconciler.manifest.model import ACCOUNT_PATTERN
 from reconciler.rules.check import validate
 
 _ACCOUNT = re.compile(ACCOUNT_PATTERN)
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ChangeScanError(ConfigError):
@@ -99,7 +99,7 @@ def _row(config: Config, name: str, manifests: tuple[str, ...]) -> AccountRow:
         raise ConfigError(f"account {name!r} is not a slug (lowercase letters, digits, dashes)")
     acct, dflt = config.accounts.get(name), config.defaults
     key_env = (acct and acct.api_key_env) or dflt.api_key_env or KEY_ENV
-    if not _ENV_NAME.fullmatch(key_env):  # config checks it too; never echo it
+    if not ENV_NAME.fullmatch(key_env):  # config checks it too; never echo it
         raise ConfigError(f"account {name}: api_key_env is not an environment variable name")
     api_url = (acct and acct.api_url) or dflt.api_url
     if api_url is not None and (bad := url_problem(api_url)):

@@ -217,7 +217,8 @@ def _typed_scalar(name: str, node: ScalarNode) -> tuple[str, str] | None:
     return codes.YAML_OTHER, f"{name}: {read}; quote it: {quoted}"
 
 
-def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """A hint for a misspelt key or value: the closest choice, else every choice."""
     lowered = {c.lower(): c for c in choices}
     match = lowered.get(word.lower()) or next(
         iter(difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)), None
@@ -246,7 +247,7 @@ def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
         fields = list(model.model_fields)
         if key is not None:
             at = Position(path, key.line, key.column)
-        return error(at, codes.UNKNOWN_KEY, f"unknown key {name!r}; {_did_you_mean(name, fields)}")
+        return error(at, codes.UNKNOWN_KEY, f"unknown key {name!r}; {did_you_mean(name, fields)}")
     if loc == ("version",):
         return error(
             at,
@@ -263,7 +264,7 @@ def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
         return error(
             at,
             codes.UNKNOWN_ROLE,
-            f"unknown role {node.raw!r}; {_did_you_mean(node.raw, ROLES)}",
+            f"unknown role {node.raw!r}; {did_you_mean(node.raw, ROLES)}",
         )
     if name == "account" and kind == "string_pattern_mismatch":
         return error(
@@ -309,7 +310,7 @@ def _known_only(path: str, root: MappingNode) -> tuple[dict[str, Any], list[Diag
                 error(
                     Position(path, key.line, key.column),
                     codes.UNKNOWN_KEY,
-                    f"unknown key {shown(name)}; {_did_you_mean(name, list(fields))}",
+                    f"unknown key {shown(name)}; {did_you_mean(name, list(fields))}",
                 )
             )
         if not unknown:

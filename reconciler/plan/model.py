@@ -155,7 +155,3 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(a.changes for a in self.accounts)
-
-    @property
-    def notices(self) -> tuple[Notice, ...]:
-        return tuple(n for a in self.accounts for n in a.notices)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from reconciler.api import protocol
 from reconciler.sandbox import docmodels as dm
 from reconciler.sandbox import vocab
 from reconciler.sandbox.auth import AccountReader, Reader, sandbox_of
@@ -54,7 +55,13 @@ SDK = "Published (SDK: TextMessagingApi.{}, scope sender-config:read)"
 router = APIRouter(responses=ERRORS)
 
 PageSize = Annotated[
-    int, Query(alias="page[size]", ge=1, le=20, description="Default: 10. Min: 1. Max: 20.")
+    int,
+    Query(
+        alias="page[size]",
+        ge=1,
+        le=protocol.PAGE_SIZE_MAX,
+        description=f"Default: 10. Min: 1. Max: {protocol.PAGE_SIZE_MAX}.",
+    ),
 ]
 PageCursor = Annotated[str | None, Query(alias="page[cursor]", max_length=200)]
 SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]

@@ -171,7 +171,7 @@ async def patch_sender(
 
 
 @router.get(
-    "/api/me",
+    protocol.ME,
     response_class=JsonApiResponse,
     operation_id="get_me",
     responses={200: {"model": dm.UserDocument, "headers": dm.RATE_HEADERS}},

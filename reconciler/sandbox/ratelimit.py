@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reconciler.api import protocol
+
 BURST_SECONDS = 1.0
 STEADY_SECONDS = 60.0
 _SPEC = re.compile(r"\s*(\d{1,7})\s*/\s*(\d{1,9})\s*")
@@ -42,7 +44,7 @@ class Limits:
 # The vendor's published limits (klaviyo-api 25.0.0 docstrings, revision 2026-10-15).
 READ_LIMITS = Limits(3, 60)  # every GET of the text-messaging API
 ACCOUNT_LIMITS = Limits(1, 15)  # GET /api/accounts[/{id}]; the local API's writes too
-_ACCOUNT_PATHS = frozenset({"/api/accounts", "/api/accounts/{account_id}"})
+_ACCOUNT_PATHS = frozenset({protocol.ACCOUNTS, protocol.ACCOUNTS + "/{account_id}"})
 VENDOR = "vendor"  # the --rate-limit default: each endpoint its vendor limits
 
 

@@ -19,7 +19,7 @@ from reconciler.sandbox.vocab import REGISTRATION_FOR_STATUS, REJECTION_DETAIL
 SENDERS = protocol.SENDERS
 REGISTRATIONS = "/api/text-messaging-sender-registrations"
 CONFIGURATIONS = "/api/text-messaging-configurations"
-ACCOUNTS = "/api/accounts"
+ACCOUNTS = protocol.ACCOUNTS
 REL = vocab.REGISTRATION  # the relationship's name is the related type's
 
 SENDER_FIELDS = frozenset(
