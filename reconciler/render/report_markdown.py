@@ -1,8 +1,9 @@
 """The coverage report as GitHub-flavoured Markdown (job summaries, PR comments). Pure.
 
 Every value that came from a manifest or a server is shown as a code span made
-by ``md_code``: nothing in a code span is markup (no HTML, links, emphasis or
-autolinks), and the function makes the span itself unbreakable.
+by ``md_code`` (``md_cell`` in a table): nothing in a code span is markup (no
+HTML, links, emphasis or autolinks), and the function makes the span itself
+unbreakable.
 """
 
 from __future__ import annotations
@@ -21,20 +22,22 @@ _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def md_code(value: object) -> str:
-    """``value`` as one inline code span, safe in a table cell.
+    """``value`` as one inline code span that nothing in it can end or break.
 
     The fence is one backtick longer than the longest run inside; a value that
     starts or ends with a backtick or a space is padded (CommonMark strips one
-    space each side); ``|`` is escaped for GFM tables (which unescape it inside
-    code spans too); line breaks and control characters become spaces.
+    space each side); line breaks and control characters become spaces.
     """
-    text = _CONTROLS.sub(" ", _LINE_BREAKS.sub(" ", str(value)))
-    if not text.strip():
-        text = text or " "
+    text = _CONTROLS.sub(" ", _LINE_BREAKS.sub(" ", str(value))) or " "
     fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
-    if text[0] in "` " or text[-1] in "` ":
+    if text.strip(" ") and (text[0] in "` " or text[-1] in "` "):
         text = f" {text} "
-    return fence + text.replace("|", "\\|") + fence
+    return fence + text + fence
+
+
+def md_cell(value: object) -> str:
+    """``md_code`` for a GFM table cell: ``|`` escaped (tables unescape it in code spans too)."""
+    return md_code(value).replace("|", "\\|")
 
 
 def _n(value: str | None) -> str:
@@ -63,12 +66,12 @@ def _table(report: Report) -> list[str]:
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for a in report.accounts:
-        vendor = md_code(a.vendor.id)
+        vendor = md_cell(a.vendor.id)
         if a.vendor.name is not None:
-            vendor = f"{md_code(a.vendor.name)} ({vendor})"
+            vendor = f"{md_cell(a.vendor.name)} ({vendor})"
         c = a.coverage
         rows.append(
-            f"| {md_code(a.account)} | {vendor} | {c.percent} | {c.forwarding} of {c.eligible} "
+            f"| {md_cell(a.account)} | {vendor} | {c.percent} | {c.forwarding} of {c.eligible} "
             f"| {len(a.rows(Standing.NOT_FORWARDING))} | {len(a.verifying_without_forwarding)} "
             f"| {len(a.not_sending)} | {len(a.unmanaged)} | {len(a.changes)} |"
         )
@@ -80,8 +83,8 @@ def _not_forwarding(rows: tuple[SenderRow, ...]) -> list[str]:
         return []
     out = ["| sender | status | declared in | why |", "|---|---|---|---|"]
     out += [
-        f"| {_n(r.number)} | {md_code(words.status(r.status))} "
-        f"| {md_code(words.declared_by(r))} | {md_code('; '.join(r.reasons[1:]) or '—')} |"
+        f"| {md_cell(words.number(r.number))} | {md_cell(words.status(r.status))} "
+        f"| {md_cell(words.declared_by(r))} | {md_cell('; '.join(r.reasons[1:]) or '—')} |"
         for r in rows
     ]
     return ["US toll-free senders that do not forward calls:", "", *out, ""]

@@ -112,7 +112,7 @@ def _account(a: AccountReport) -> list[str]:
 def render_text(report: Report) -> str:
     apis = ", ".join(term(u) for u in report.api_urls) or "no API"
     lines = [
-        f"callfwd report: call forwarding coverage, read {report.generated_at} from {apis}",
+        f"callfwd report: call forwarding coverage, read {term(report.generated_at)} from {apis}",
         f"fleet: {words.plural(len(report.accounts), 'account')}; "
         f"{words.coverage(report.coverage)}",
     ]
