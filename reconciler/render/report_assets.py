@@ -78,6 +78,7 @@ footer { margin: 2rem auto; color: var(--muted); font-size: .9rem; }
 @media (max-width: 40rem) {
   body { font-size: 15px; }
   .big { font-size: 2rem; }
+  svg.chart { font-size: 13px; }
   table.senders, table.senders tbody, table.senders tr, table.senders td,
   table.senders tbody th { display: block; }
   table.senders thead tr { display: flex; flex-wrap: wrap; gap: .25rem; }

@@ -3,6 +3,9 @@ accounts, run as users run it (click's CliRunner on ``reconciler.cli.cli``)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +45,20 @@ class ReportWorkspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         return path
+
+    def run_process(self, *args: str) -> Run:
+        """``callfwd ARGS`` as its own process (where this one runs an event loop)."""
+        (self.root / "callfwd.yaml").write_text(self.config, encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-m", "reconciler", *args],
+            cwd=self.root,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
 
     def run(self, *args: str) -> Run:
         (self.root / "callfwd.yaml").write_text(self.config, encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from markdown_it import MarkdownIt
 from report_hostile import EVIL, MARKERS, hostile_report
 
-from reconciler.render.report_assets import SCRIPT
+from reconciler.render.report_assets import SCRIPT, STYLE
 from reconciler.render.report_html import csp, render_html
 from reconciler.render.report_json import render_json
 from reconciler.render.report_markdown import md_cell, md_code, render_markdown
@@ -69,6 +69,22 @@ def test_html_allows_only_its_own_style_and_script() -> None:
     assert meta == {"http-equiv": "Content-Security-Policy", "content": csp()}
     assert "default-src 'none'" in csp() and "'unsafe-inline'" not in csp()
     assert not [a for _, a in page.tags if "style" in a]  # would need 'unsafe-inline'
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_text_colours_have_at_least_wcag_aa_contrast() -> None:
+    colours = dict(re.findall(r"--([a-z]+): (#[0-9a-f]{6})", STYLE))
+    for text in ("ink", "muted", "fwd", "nofwd", "warn"):
+        for ground in ("paper", "panel"):
+            hi, lo = sorted((_luminance(colours[text]), _luminance(colours[ground])), reverse=True)
+            assert (hi + 0.05) / (lo + 0.05) >= 4.5, (text, ground)
 
 
 def test_markdown_keeps_hostile_values_in_code_spans() -> None:
