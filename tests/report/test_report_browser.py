@@ -6,7 +6,8 @@ the tests say so: they fail under CI (``.ci/run`` installs Chromium, so CI alway
 runs them) and are skipped, with the reason, elsewhere.
 
 ``CALLFWD_SCREENSHOTS=DIR`` also saves the page as DIR/report.png and
-DIR/report-phone.png (README shows docs/img/report.png).
+DIR/report-phone.png, DIR relative to the repository: README shows
+docs/img/report.png, made with ``CALLFWD_SCREENSHOTS=docs/img``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pytest
 from report_hostile import EVIL, hostile_report
 from report_seed import ACME_BY_STATUS
 from report_workspace import ReportWorkspace
+from sandbox_fixtures import ROOT
 
 from reconciler.render.report_chart import RING
 from reconciler.render.report_html import render_html
@@ -116,8 +118,9 @@ def page_file(ws: ReportWorkspace, tmp_path: Path) -> Path:
 def _shot(page: Any, name: str) -> None:
     folder = os.environ.get("CALLFWD_SCREENSHOTS")
     if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name))
+        out = ROOT / folder  # relative to the repository (tests run in temp dirs)
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / name))
 
 
 def test_page_renders_accounts_senders_and_charts_and_loads_nothing(
