@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from reconciler.report import Report
 
 FORMATS = ("text", "json", "markdown", "html")
+# What an --out file's name says it holds.
+SUFFIXES = {".txt": "text", ".json": "json", ".md": "markdown", ".html": "html", ".htm": "html"}
 
 
 @click.command("report")
@@ -23,22 +25,25 @@ FORMATS = ("text", "json", "markdown", "html")
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format; markdown suits $GITHUB_STEP_SUMMARY; html is one standalone page "
-    "(no external files) for a CI artifact; json is documented in docs/report.md.",
+    default=None,
+    help="Output format (default: text, or what --out's name says); markdown suits "
+    "$GITHUB_STEP_SUMMARY; html is one standalone page (no external files) for a CI "
+    "artifact; json is documented in docs/report.md.",
 )
 @click.option(
     "--out",
+    "outs",
+    multiple=True,
     type=click.Path(dir_okay=False),
-    help="Write the report to FILE (whole or not at all) instead of stdout.",
+    help="Write the report to FILE instead of stdout, whole or not at all (repeatable: one "
+    "read, several files); .html, .md, .json and .txt choose the format.",
 )
 @click.option("--account", "accounts", multiple=True, help="Report only this account (repeatable).")
 @common.config_option
 def command(
     paths: tuple[str, ...],
-    fmt: str,
-    out: str | None,
+    fmt: str | None,
+    outs: tuple[str, ...],
     accounts: tuple[str, ...],
     config_path: str | None,
 ) -> int:
@@ -55,6 +60,7 @@ def command(
     from reconciler.engine.sharding import default_jobs
     from reconciler.render.diagnostics import render_diagnostics_text
 
+    formats = {out: _format_for(out, fmt) for out in outs}
     loaded = common.load_desired(paths, config_path)
     if loaded is None:
         return EXIT_FAILURE
@@ -73,13 +79,26 @@ def command(
         click.echo(f"error: {err}", err=True)
     if report is None or not result.ok:
         return EXIT_FAILURE
-    text = _render(report, fmt)
-    if out:
+    if not outs:
+        click.echo(_render(report, fmt or "text"), nl=False)
+        return EXIT_OK
+    texts = {out: _render(report, f) for out, f in formats.items()}
+    for out, text in texts.items():
         common.write_atomic(out, text)
-        common.note(f"Wrote the {fmt} report to {out}.")
-    else:
-        click.echo(text, nl=False)
+        common.note(f"Wrote the {formats[out]} report to {out}.")
     return EXIT_OK
+
+
+def _format_for(out: str, fmt: str | None) -> str:
+    """The format of an --out file: what its name says, else --format, else text."""
+    from pathlib import Path
+
+    named = SUFFIXES.get(Path(out).suffix.lower())
+    if fmt is not None and named is not None and named != fmt:
+        raise click.UsageError(
+            f"--out {out} names a {named} file, but --format is {fmt}; drop one of them"
+        )
+    return named or fmt or "text"
 
 
 def _names(config: Config, desired: Desired, only: Sequence[str]) -> list[str]:

@@ -57,6 +57,7 @@ def vendors_of(result: PlanResult, targets: Mapping[str, AccountTarget]) -> dict
     planner keeps only the id: this is the one place to take it from the plan's
     session once it does (``Vendor(id, name)``); asking here would cost a call.
     """
+    # The one place to change when the plan keeps the account's name: Vendor(id, name).
     return {name: Vendor(id=t.account_id, name=None) for name, t in targets.items()}
 
 

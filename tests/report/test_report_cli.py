@@ -147,3 +147,42 @@ def test_text_lists_unmanaged_senders_with_the_import_command(ws: ReportWorkspac
     assert "take them under management: callfwd import --account acme-us --include-empty" in out
     assert "being verified without forwarding (set it up now): (866) 555-0133" in out
     assert f"{CARE_PATH}:{LINES['+18445550111']}" in out
+
+
+def test_several_outs_from_one_read_each_in_the_format_its_name_says(ws: ReportWorkspace) -> None:
+    ws.sandbox.reset_metrics()
+    run = ws.run("report", "--out", "r.html", "--out", "s.md", "--out", "d.json", "--out", "t")
+    assert run.code == 0, run.stderr
+    calls = ws.sandbox.count(account="acme-us")
+    assert calls == _calls_of_one_plan(ws) > 0
+    assert Path("r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert Path("s.md").read_text(encoding="utf-8").startswith("<!-- callfwd-report -->")
+    assert json.loads(Path("d.json").read_text(encoding="utf-8"))["format_version"] == 1
+    assert Path("t").read_text(encoding="utf-8").startswith("callfwd report:")
+
+
+def _calls_of_one_plan(ws: ReportWorkspace) -> int:
+    ws.sandbox.reset_metrics()
+    assert ws.run("plan").code == 0
+    return ws.sandbox.count(account="acme-us")
+
+
+def test_a_format_that_contradicts_the_file_name_is_a_usage_error(ws: ReportWorkspace) -> None:
+    run = ws.run("report", "--format", "json", "--out", "r.html")
+    assert run.code == 64
+    assert "--out r.html names a html file, but --format is json" in run.stderr
+    assert not Path("r.html").exists()
+
+
+def test_markup_in_a_configured_account_name_stays_text(ws: ReportWorkspace) -> None:
+    """callfwd.yaml is input too: an account named with markup, end to end."""
+    evil = "<img src=x onerror=alert(1)>|`x`"
+    ws.config = ws.config.replace("  globex:", f"  {json.dumps(evil)}:")
+    run = ws.run("report", "--out", "r.html", "--out", "r.md")
+    assert run.code == 0, run.stderr
+    html = Path("r.html").read_text(encoding="utf-8")
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;|`x`" in html
+    md = Path("r.md").read_text(encoding="utf-8")
+    assert "| `` <img src=x onerror=alert(1)>\\|`x` `` |" in md
+    assert "callfwd import --account '<img src=x onerror=alert(1)>|`x`'" in md
