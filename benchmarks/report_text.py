@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from benchmarks import bench_report, report_client, report_targets
 from benchmarks import report as t
-from benchmarks import report_client, report_targets
 from benchmarks.workload import ACCOUNTS, GET_ONE, ME, PAGES, WRITE, floor_seconds
 
 
@@ -198,6 +198,7 @@ def document(res: dict[str, Any], images: list[Path]) -> str:
     rows, lim = res["rows"], res["limited"]
     parts = [header(res)]
     parts.append(report_targets.section(res))
+    parts.append(bench_report.section(res))
     parts.append(
         "### Other targets\n\nFrom the sections below (same run).\n\n"
         + t.table(["target", "measured (median)", ""], t.targets(res))

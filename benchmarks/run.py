@@ -7,6 +7,7 @@
 What runs, in this order (see docs/benchmarks.md for the definitions):
 - ``benchmarks.bench_validate`` (validate and --help timing, fresh processes);
 - ``benchmarks.bench_server --quick`` (list page and PATCH throughput of the local API);
+- ``benchmarks.bench_report`` (``callfwd report`` against ``callfwd plan``, 1,000 x 10: calls);
 - the fleet targets (``benchmarks.targets``): plan of 1,000 accounts x 10 against the
   published-only and the default server, limits off and at the vendor's limits with
   50 ms latency, ``--jobs 1`` and the default; 5,000 accounts x 10; alone, since
@@ -255,6 +256,8 @@ def collect(quick: bool) -> dict[str, Any]:
             results["bench_validate"] = sub_json("benchmarks.bench_validate", "--runs", "3")
             log("benchmarks.bench_server --quick")
             results["bench_server"] = sub_json("benchmarks.bench_server", "--quick")
+            log("benchmarks.bench_report (report against plan: calls)")
+            results["report_vs_plan"] = sub_json("benchmarks.bench_report")
         results["targets_load"] = [round(x, 2) for x in os.getloadavg()]
         results["targets"] = targets.run_cells(tmp / "tgt", busy_cells, log)
         thread.start()

@@ -1,7 +1,8 @@
 """``make demo``: the whole main job against a local settings API, in one command.
 
 serve (sandbox seed) → validate → plan → apply --auto-approve → plan again
-(no changes) → route a call from a US and a Canadian number → stop the server.
+(no changes) → the coverage report (text, and one page: .callfwd/report.html)
+→ route a call from a US and a Canadian number → stop the server.
 Then the vendor's truth: a second server serving exactly what the vendor
 publishes (reads only) → plan warns that apply would refuse → the checklist
 for the vendor's UI → apply refuses with nothing written.
@@ -78,6 +79,7 @@ def main() -> int:
         _step("Plan: what would change", ["plan"], env)
         _step("Apply it", ["apply", "--auto-approve"], env)
         _step("Plan again: nothing left to do", ["plan", "--detailed-exitcode"], env)
+        _coverage_page(env)
         _step(
             "A call from a US area code is forwarded",
             [
@@ -109,6 +111,15 @@ def main() -> int:
     _vendor_truth(env)
     print(f"\n{BOLD}Demo done.{RESET} The servers are stopped; their data is in .callfwd/.")
     return 0
+
+
+def _coverage_page(env: dict[str, str]) -> None:
+    """The coverage report as one HTML page, to open in a browser."""
+    out = ROOT / ".callfwd" / "report.html"
+    rel = out.relative_to(ROOT).as_posix()
+    _step("Coverage: which senders forward, which don't and why", ["report"], env)
+    _step("The same as one HTML page", ["report", "--format", "html", "--out", rel], env)
+    print(f"Open it in a browser: {out.as_uri()}", flush=True)
 
 
 def _vendor_truth(env: dict[str, str]) -> None:

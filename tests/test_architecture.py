@@ -16,6 +16,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "manifest": {"api", "engine", "sandbox", "cli", "rules", "plan", "render"},
     "rules": {"api", "engine", "sandbox", "cli", "plan", "render"},
     "plan": {"api", "engine", "sandbox", "cli", "render", "config"},
+    "report": {"api", "engine", "sandbox", "cli", "manifest", "rules", "render", "config"},
     "render": {"api", "engine", "sandbox", "cli", "config"},
     "api": {"engine", "sandbox", "cli", "manifest", "rules", "plan", "render"},
     "engine": {"sandbox", "cli"},
