@@ -29,6 +29,9 @@ from reconciler.manifest.loader import (
     find,
 )
 from reconciler.manifest.model import ForwardingEntry, Manifest, Owner
+from reconciler.manifest.text import EXCERPT, excerpt, shown
+
+__all__ = ["EXCERPT", "ParsedManifest", "did_you_mean", "excerpt", "parse_manifest", "shown"]
 
 Loc = tuple[str | int, ...]
 MAX_ERRORS = 1_000
@@ -151,13 +154,6 @@ class ParsedManifest:
         node, key, reached = find(self.root, loc)
         target: Node = key if key is not None and reached == len(loc) else node
         return Position(self.path, target.line, target.column)
-
-
-def shown(text: str, limit: int = 60) -> str:
-    """``text`` quoted for a message, invisible characters escaped, long text cut."""
-    if len(text) > limit:
-        return repr(text[: limit - 1])[:-1] + "…" + repr(text)[-1] + f" ({len(text):,} characters)"
-    return repr(text)
 
 
 def _text(value: Any) -> str | None:
