@@ -87,8 +87,8 @@ def resolve_accounts(
     added = [n for n in wanted if view.is_added(n)]
     if added:
         problems.append(
-            f"account {', '.join(excerpt(n) for n in added)} is only in the working tree's callfwd.yaml, not in "
-            f"the trusted {config.name}: it is validated, not planned, until the change that "
+            f"account {', '.join(excerpt(n) for n in added)} is only in the working tree's "
+            f"callfwd.yaml, not in the trusted {config.name}: it is validated, not planned, until the change that "
             "adds it is merged"
         )
     wanted = [n for n in wanted if n not in added]

@@ -27,7 +27,6 @@ from reconciler.manifest.loader import (
     MappingNode,
     Node,
     ScalarNode,
-    SequenceNode,
     load,
 )
 from reconciler.manifest.paths import Refusal, confine, repository_root

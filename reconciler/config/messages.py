@@ -113,7 +113,11 @@ def diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
             and node.value is not None
             and (name in _TEXT_FIELDS or isinstance(loc[-1], int))
         ):
-            msg += f'; quote it: {name}: "{excerpt(node.raw)}"' if name in _TEXT_FIELDS else "; quote it"
+            msg += (
+                f'; quote it: {name}: "{excerpt(node.raw)}"'
+                if name in _TEXT_FIELDS
+                else "; quote it"
+            )
         return error(at, codes.CONFIG_WRONG_TYPE, msg)
     ctx = err.get("ctx") or {}
     if kind == "literal_error":

@@ -130,7 +130,7 @@ class Config(BaseModel):
     _untrusted: bool = PrivateAttr(default=False)
 
     def is_excluded(self, path: str | Path) -> bool:
-        """Whether ``exclude:`` skips ``path`` (as written, or relative to callfwd.yaml's folder)."""
+        """Whether ``exclude:`` skips ``path`` (as written, or relative to callfwd.yaml)."""
         return self.excluder()(Path(path).as_posix())
 
     def excluder(self) -> Callable[[str], bool]:

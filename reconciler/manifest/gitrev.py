@@ -24,7 +24,7 @@ SYMLINK_MODE = "120000"
 
 
 class GitError(Exception):
-    """git is missing, timed out, or refused; the message says which and never holds file content."""
+    """git is missing, timed out or refused; the message says which, never a file's content."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,9 @@ def resolve_commit(ref: str, repo: Path) -> str | None:
     if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
         return None
     try:
-        out = _run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], repo)
+        out = _run(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], repo
+        )
     except GitError:
         return None
     commit = out.decode("ascii", "replace").strip()
