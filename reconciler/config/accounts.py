@@ -88,8 +88,8 @@ def resolve_accounts(
     if added:
         problems.append(
             f"account {', '.join(excerpt(n) for n in added)} is only in the working tree's "
-            f"callfwd.yaml, not in the trusted {config.name}: it is validated, not planned, until the change that "
-            "adds it is merged"
+            f"callfwd.yaml, not in the trusted {config.name}: it is validated, not planned, "
+            "until the change that adds it is merged"
         )
     wanted = [n for n in wanted if n not in added]
     chosen: list[tuple[str, bool]] = []
