@@ -292,7 +292,7 @@ _VENDOR_ID = re.compile(r"(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{
 
 def _account_message(raw: str) -> str:
     """CF108's message: what a slug is, and the slug and the callfwd.yaml lines to write."""
-    if _VENDOR_ID.fullmatch(raw):
+    if len(raw) <= EXCERPT and _VENDOR_ID.fullmatch(raw):
         slug = raw.lower()
         return (
             f"account {shown(raw)} looks like the vendor's account id, but manifests name the "
@@ -300,7 +300,7 @@ def _account_message(raw: str) -> str:
             f"callfwd.yaml: accounts: {{{slug}: {{account_id: {raw}}}}}"
         )
     slug = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")[:63].strip("-")
-    hint = f"; write account: {slug}" if slug else ""
+    hint = f"; write account: {slug}" if slug and len(raw) <= EXCERPT else ""
     return (
         f"account {shown(raw)} is not a slug: use lowercase letters, digits and dashes "
         f"(e.g. acme-us){hint}"
