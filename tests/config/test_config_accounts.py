@@ -121,7 +121,7 @@ def test_a_target_built_in_code_takes_its_api_from_its_url() -> None:
     assert (vendor.api, local.api, local.max_pages) == ("published", "auto", 5000)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8765\r\nX: y", "http://127.0.0.1:8765\t"])
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765\r\nX: y", "http://127.0.0.1:87\t65"])
 def test_a_control_character_in_the_url_variable_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
