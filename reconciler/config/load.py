@@ -30,7 +30,7 @@ from reconciler.manifest.loader import (
     load,
 )
 from reconciler.manifest.paths import Refusal, confine, repository_root
-from reconciler.manifest.text import shown
+from reconciler.manifest.text import excerpt, shown
 
 # YAML 1.1 reads these as booleans too; in callfwd.yaml a switch is true or false.
 _BOOLEAN_WORDS = {"true", "false"}
@@ -241,8 +241,8 @@ def _check_ids(name: str, root: MappingNode) -> list[Diagnostic]:
                 error(
                     Position(name, at.line, at.column),
                     codes.CONFIG_DUPLICATE_ID,
-                    f"account {key.raw} has the account_id {shown(vendor_id)}, like account "
-                    f"{first[vendor_id]}; list each vendor account once",
+                    f"account {excerpt(key.raw)} has the account_id {shown(vendor_id)}, like "
+                    f"account {excerpt(first[vendor_id])}; list each vendor account once",
                 )
             )
         else:

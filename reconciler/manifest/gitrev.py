@@ -12,7 +12,6 @@ loader, which never executes anything.
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -70,20 +69,26 @@ def _run(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-@functools.lru_cache(maxsize=64)
-def _toplevel(start: str) -> str | None:
-    try:
-        out = _run(["rev-parse", "--show-toplevel"], Path(start))
-    except GitError:
-        return None
-    top = out.decode("utf-8", "surrogateescape").rstrip("\n")
-    return os.path.realpath(top) if top else None
+_TOPLEVELS: dict[str, str] = {}  # a run asks for the same few directories again and again
 
 
 def toplevel(start: Path | str) -> Path | None:
-    """The top directory of the git work tree holding ``start`` (a directory), or None."""
-    found = _toplevel(os.path.realpath(start))
-    return Path(found) if found is not None else None
+    """The top directory of the git work tree holding ``start`` (a directory), or None.
+
+    Found work trees are remembered for the process; "none" is not, so a
+    directory that becomes a repository later is seen as one.
+    """
+    key = os.path.realpath(start)
+    if (top := _TOPLEVELS.get(key)) is None:
+        try:
+            out = _run(["rev-parse", "--show-toplevel"], Path(key))
+        except GitError:
+            return None
+        found = out.decode("utf-8", "surrogateescape").rstrip("\n")
+        if not found:
+            return None
+        top = _TOPLEVELS.setdefault(key, os.path.realpath(found))
+    return Path(top)
 
 
 def resolve_commit(ref: str, repo: Path) -> str | None:

@@ -336,6 +336,8 @@ def test_a_file_with_thousands_of_problems_shows_a_hundred_and_a_count(tmp_path:
         ["validate", "does/not/exist.yaml"],
         ["validate", "--actor", "not an email"],
         ["validate", "--actor", "dаna@acme.example"],
+        ["validate", "--config", "does/not/exist.yaml"],
+        ["validate", "--base", "no-such-ref-anywhere"],
         ["schema", "extra-argument"],
     ],
 )
