@@ -1,8 +1,22 @@
 """Keep API keys out of everything callfwd prints, logs or writes.
 
 Keys come from the environment only. Whoever reads a key registers it here;
-``scrub`` then replaces it wherever it would appear, and a logging filter
-does the same for every log record.
+``scrub`` then hides it wherever it would appear, whole or in part, and a
+logging filter does the same for every log record.
+
+"In part" means any run of ``PART`` (6) or more characters of a registered
+key: a server that echoes the key's first 14 characters in an error detail
+is shown as ``***``. The one exception keeps ordinary words readable where a
+key is made of words (``sandbox-acme-manager``): a run of one kind of
+character only (lower-case letters, upper-case letters or digits) shorter
+than ``WHOLE_WORD`` (10) is left alone, so "role manager" stays "role
+manager". A whole key is always hidden, however short or plain.
+
+How: every key's 6-character pieces go in one set; the text is scanned only
+where it holds a run of characters that occur in keys (one compiled
+character class), with a window of 6 looked up in the set; overlapping hits
+merge into one hidden span. The cost is one regex pass plus one set lookup
+per character of such runs, whatever the number of keys.
 """
 
 from __future__ import annotations
@@ -10,17 +24,48 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import re
 import threading
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
 REDACTED = "***"
+PART = 6  # the shortest run of a key's characters that counts as part of the key
+WHOLE_WORD = 10  # a run of one kind of character this long is hidden too
+
+
+class _Index:
+    """Every key's PART-character pieces, its characters, and the keys found only whole.
+
+    Grows one key at a time: a key adds its pieces to the set, and the pattern of
+    runs is recompiled only when the key brings a character no other key has.
+    """
+
+    def __init__(self) -> None:
+        self.pieces: set[str] = set()
+        self.chars: set[str] = set()
+        self.runs: re.Pattern[str] | None = None  # runs of PART or more key characters
+        self.plain: tuple[str, ...] = ()  # keys a run may leave visible: found whole
+
+    def add(self, secret: str) -> None:
+        self.pieces.update(secret[i : i + PART] for i in range(len(secret) - PART + 1))
+        if not self.chars.issuperset(secret):
+            self.chars.update(secret)
+            chars = "".join(re.escape(c) for c in sorted(self.chars))
+            self.runs = re.compile(f"[{chars}]{{{PART},}}")
+        if len(secret) < PART or _one_kind(secret):
+            self.plain = (*self.plain, secret)
+
+
+_index = _Index()
 
 
 def register(secret: str) -> None:
     if len(secret) >= 4:  # scrubbing a 1-3 character "key" would mangle all output
         with _lock:
-            _secrets.add(secret)
+            if secret not in _secrets:
+                _secrets.add(secret)
+                _index.add(secret)
 
 
 def read_key(env_var: str) -> str | None:
@@ -88,13 +133,61 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")  # keeps keys out of files
 
 
+def _one_kind(run: str) -> bool:
+    """A run of lower-case letters only, upper-case only or digits only, shorter than
+    WHOLE_WORD: what ordinary words and numbers share with keys made of words."""
+    if len(run) >= WHOLE_WORD or not run.isascii():
+        return False
+    return run.isdigit() or (run.isalpha() and (run.islower() or run.isupper()))
+
+
+def _spans(text: str, index: _Index) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    if index.runs is not None:
+        pieces = index.pieces
+        for m in index.runs.finditer(text):
+            start = end = -1
+            for i in range(m.start(), m.end() - PART + 1):
+                if text[i : i + PART] not in pieces:
+                    continue
+                if i <= end:  # overlaps or touches the span being built
+                    end = i + PART
+                    continue
+                if end > start >= 0 and not _one_kind(text[start:end]):
+                    spans.append((start, end))
+                start, end = i, i + PART
+            if end > start >= 0 and not _one_kind(text[start:end]):
+                spans.append((start, end))
+    for key in index.plain:
+        at = text.find(key)  # a short or plain key: only whole
+        while at != -1:
+            spans.append((at, at + len(key)))
+            at = text.find(key, at + len(key))
+    return spans
+
+
 def scrub(text: str) -> str:
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    """``text`` with every registered key, and every run of PART or more of a key's
+    characters (see the module docstring), replaced by ``***``."""
+    if not _secrets or not text:
+        return text
+    spans = _spans(text, _index)
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        if end <= pos:
+            continue
+        if start > pos:
+            out.append(text[pos:start])
+            out.append(REDACTED)
+        elif not out or out[-1] != REDACTED:
+            out.append(REDACTED)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 class _ScrubFilter(logging.Filter):

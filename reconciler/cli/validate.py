@@ -6,7 +6,7 @@ import os
 
 import click
 
-from reconciler.cli import common
+from reconciler.cli import common, options
 
 
 def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -33,11 +33,17 @@ def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) 
     "--actor",
     metavar="EMAIL",
     callback=_check_actor,
-    help="Fail unless EMAIL is an owner with an allowed role of every manifest (for PR checks).",
+    help="Fail unless EMAIL is an owner with an allowed role of every manifest (for PR "
+    "checks; with --base, of the owners on REF).",
 )
+@options.base_option
 @common.config_option
 def command(
-    paths: tuple[str, ...], fmt: str | None, actor: str | None, config_path: str | None
+    paths: tuple[str, ...],
+    fmt: str | None,
+    actor: str | None,
+    base_ref: str | None,
+    config_path: str | None,
 ) -> int:
     """Check manifests: structure, numbers, roles, duplicates.
 
@@ -54,7 +60,18 @@ def command(
         under_actions = os.environ.get("GITHUB_ACTIONS", "").lower() not in ("", "false", "0")
         fmt = "github" if under_actions else "text"
     config = load_config(config_path)
-    result = validate(list(paths), actor=actor, config=config)
+    base = None
+    if base_ref is not None:
+        from pathlib import Path
+
+        from reconciler.manifest.base import BaseRefError, open_base
+
+        start = Path(config.source).resolve().parent if config.source else Path.cwd()
+        try:
+            base = open_base(base_ref, start, list(config.manifests))
+        except BaseRefError as exc:
+            raise click.UsageError(str(exc)) from exc
+    result = validate(list(paths), actor=actor, config=config, base=base)
     if fmt == "sarif":
         from reconciler.render.sarif import render_sarif
 

@@ -1,10 +1,14 @@
-"""From ``Config`` and the environment to one ``AccountTarget`` per account.
+"""From the trusted configuration and the environment to one ``AccountTarget`` per account.
 
 One builder serves both ways of naming accounts. With ``accounts:`` in
 callfwd.yaml, each setting comes from the account, else ``defaults:``, else
 the environment (``CALLFWD_API_URL``; the key in ``CALLFWD_API_KEY``).
 Without ``accounts:``, the one account the manifests name is built the same
 way from ``defaults:`` and the environment.
+
+Targets are built only from a ``TrustedConfig`` (``reconciler.config.trust``):
+where a trusted callfwd.yaml was given, a key never goes to a URL, a variable
+or an account id that the working tree's callfwd.yaml chose.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reconciler.config.model import (
+    DEFAULT_MAX_PAGES,
     KEY_ENV,
     URL_ENV,
-    AccountConfig,
+    ApiMode,
     Config,
     RetryConfig,
     Thresholds,
-    ThresholdsConfig,
 )
-from reconciler.config.urls import url_problem
+from reconciler.config.settings import account_settings
+from reconciler.config.trust import TrustedConfig, trust
+from reconciler.config.urls import is_vendor, url_problem
 from reconciler.errors import ConfigError
+from reconciler.manifest.text import excerpt
 from reconciler.secrets import Secret, read_key
 
 
@@ -33,6 +40,10 @@ class AccountTarget:
 
     ``name`` is what manifests call the account; ``account_id`` is the vendor's id
     (``GET /api/accounts``), the configured ``account_id`` or else the name.
+    ``api`` is the API's face: ``published`` (the vendor's reads only), ``extended``
+    (the local API's extensions too) or ``auto`` (probe); unset, it is ``published``
+    for the vendor's own origin and ``auto`` elsewhere. ``max_pages`` bounds one
+    listing of the senders.
     """
 
     name: str
@@ -43,17 +54,45 @@ class AccountTarget:
     thresholds: Thresholds = field(default_factory=Thresholds)
     retry: RetryConfig = field(default_factory=RetryConfig)
     account_id: str = ""
+    api: ApiMode | None = None
+    max_pages: int = DEFAULT_MAX_PAGES
 
     def __post_init__(self) -> None:
         if not self.account_id:
             object.__setattr__(self, "account_id", self.name)
+        if self.api is None:
+            object.__setattr__(self, "api", default_api(self.api_url))
 
 
-def resolve_accounts(config: Config, names: Iterable[str]) -> dict[str, AccountTarget]:
-    """Where each named account's API is and its key; every problem in one ``ConfigError``."""
+def default_api(api_url: str) -> ApiMode:
+    """``published`` for the vendor's own origin (known, nothing to probe), else ``auto``."""
+    return "published" if is_vendor(api_url) else "auto"
+
+
+def resolve_accounts(
+    source: TrustedConfig | Config, names: Iterable[str]
+) -> dict[str, AccountTarget]:
+    """Where each named account's API is and its key; every problem in one ``ConfigError``.
+
+    ``source`` is the trusted view (``trust(working, trusted)``). A plain ``Config``
+    is accepted only where no trusted file was given: it is trusted as itself, and
+    a working tree's ``Config`` that was paired with a trusted one is refused.
+    Accounts that only the working tree lists are refused: they are validated,
+    never planned (``TrustedConfig.plannable`` leaves them out).
+    """
+    view = source if isinstance(source, TrustedConfig) else trust(source)
+    config = view.config
     wanted = sorted(set(names))
     problems: list[str] = []
-    chosen: list[tuple[str, AccountConfig, bool]] = []
+    added = [n for n in wanted if view.is_added(n)]
+    if added:
+        problems.append(
+            f"account {', '.join(excerpt(n) for n in added)} is only in the working tree's "
+            f"callfwd.yaml, not in the trusted {config.name}: it is validated, not planned, "
+            "until the change that adds it is merged"
+        )
+    wanted = [n for n in wanted if n not in added]
+    chosen: list[tuple[str, bool]] = []
     if config.accounts:
         unknown = [n for n in wanted if n not in config.accounts]
         if unknown:
@@ -61,7 +100,7 @@ def resolve_accounts(config: Config, names: Iterable[str]) -> dict[str, AccountT
                 f"unknown account {', '.join(unknown)} ({config.where('accounts')}: accounts: "
                 f"lists {', '.join(sorted(config.accounts))})"
             )
-        chosen = [(n, config.accounts[n], True) for n in wanted if n in config.accounts]
+        chosen = [(n, True) for n in wanted if n in config.accounts]
     elif wanted:
         if len(wanted) > 1:
             problems.append(
@@ -69,10 +108,10 @@ def resolve_accounts(config: Config, names: Iterable[str]) -> dict[str, AccountT
                 f"accounts: in {config.name} only one can be used, with {URL_ENV} and "
                 f"{KEY_ENV}; add them to callfwd.yaml or pick one with --account"
             )
-        chosen = [(wanted[0], AccountConfig(), False)]
+        chosen = [(wanted[0], False)]
     targets: dict[str, AccountTarget] = {}
-    for name, acct, listed in chosen:
-        target = _build(config, name, acct, listed, problems)
+    for name, listed in chosen:
+        target = _build(config, name, listed, problems)
         if target is not None:
             targets[name] = target
     if problems:
@@ -80,20 +119,9 @@ def resolve_accounts(config: Config, names: Iterable[str]) -> dict[str, AccountT
     return targets
 
 
-def _build(
-    config: Config, name: str, acct: AccountConfig, listed: bool, problems: list[str]
-) -> AccountTarget | None:
-    dflt = config.defaults
-
-    def origin(setting: str) -> str | None:
-        """``callfwd.yaml:LINE`` of the line that sets ``setting`` for this account."""
-        if listed and getattr(acct, setting) is not None:
-            return config.where("accounts", name, setting)
-        if getattr(dflt, setting) is not None:
-            return config.where("defaults", setting)
-        return None
-
-    url = acct.api_url or dflt.api_url  # checked when callfwd.yaml was loaded
+def _build(config: Config, name: str, listed: bool, problems: list[str]) -> AccountTarget | None:
+    settings = account_settings(config, name)
+    url = settings.api_url  # checked when callfwd.yaml was loaded
     if url is None:
         url = os.environ.get(URL_ENV, "").strip() or None
         if url is None:
@@ -104,11 +132,11 @@ def _build(
         elif bad := url_problem(url):
             problems.append(f"account {name}: {URL_ENV} {bad}")
             url = None
-    env = acct.api_key_env or dflt.api_key_env or KEY_ENV
+    env = settings.api_key_env
     key = read_key(env)
     if key is None:
         state = "is empty" if env in os.environ else "is not set"
-        named = f"; named at {at}" if (at := origin("api_key_env")) else ""
+        named = f"; named at {at}" if (at := _origin(config, name, listed, "api_key_env")) else ""
         problems.append(
             f"account {name}: environment variable {env} {state} "
             f"(it holds the account's API key{named})"
@@ -117,20 +145,27 @@ def _build(
         return None
     return AccountTarget(
         name=name,
-        account_id=acct.account_id or name,
+        account_id=settings.account_id,
         api_url=url,
         api_key=Secret(key),
         api_key_env=env,
-        prune=bool(acct.prune if acct.prune is not None else dflt.prune),
-        thresholds=_thresholds(acct.thresholds, dflt.thresholds),
-        retry=config.retry,
+        prune=settings.prune,
+        thresholds=settings.thresholds,
+        retry=settings.retry,
+        api=settings.api,
+        max_pages=settings.max_pages,
     )
+
+
+def _origin(config: Config, name: str, listed: bool, setting: str) -> str | None:
+    """``callfwd.yaml:LINE`` of the line that sets ``setting`` for this account."""
+    acct = config.accounts.get(name) if listed else None
+    if acct is not None and getattr(acct, setting) is not None:
+        return config.where("accounts", name, setting)
+    if getattr(config.defaults, setting) is not None:
+        return config.where("defaults", setting)
+    return None
 
 
 def _section(config: Config, name: str, listed: bool) -> str:
     return config.where("accounts", name) if listed else f"{config.name} under defaults:"
-
-
-def _thresholds(acct: ThresholdsConfig, dflt: ThresholdsConfig) -> Thresholds:
-    merged = {**dflt.model_dump(exclude_none=True), **acct.model_dump(exclude_none=True)}
-    return Thresholds(**merged)

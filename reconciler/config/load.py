@@ -10,18 +10,27 @@ together in one ``ConfigFileError``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.config.messages import diagnose
+from reconciler.config.messages import diagnose, dotted
 from reconciler.config.model import DEFAULT_CONFIG, Config
-from reconciler.config.urls import url_problem
+from reconciler.config.urls import control_character, url_problem
 from reconciler.diagnostics import Diagnostic, Position, codes, error
 from reconciler.errors import ConfigError
-from reconciler.manifest.loader import MAX_BYTES, MappingNode, Node, ScalarNode, load
+from reconciler.manifest.loader import (
+    MAX_BYTES,
+    MappingNode,
+    Node,
+    ScalarNode,
+    load,
+)
+from reconciler.manifest.paths import Refusal, confine, repository_root
+from reconciler.manifest.text import excerpt, shown
 
 # YAML 1.1 reads these as booleans too; in callfwd.yaml a switch is true or false.
 _BOOLEAN_WORDS = {"true", "false"}
@@ -42,16 +51,24 @@ class ConfigNotFoundError(ConfigError):
     """An explicit ``--config FILE`` that does not exist (a usage error)."""
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Read ``path`` (or ``./callfwd.yaml`` when it exists); defaults otherwise."""
+def load_config(path: str | Path | None = None, *, option: str = "--config") -> Config:
+    """Read ``path`` (or ``./callfwd.yaml`` when it exists); defaults otherwise.
+
+    The file must be inside its repository once symbolic links are followed
+    (``reconciler.manifest.paths``): a callfwd.yaml that links out is refused
+    unread. ``option`` names the flag that gave ``path``, for a missing file.
+    """
     explicit = path is not None
     p = Path(path if path is not None else DEFAULT_CONFIG)
     if not p.exists():
         if explicit:
-            raise ConfigNotFoundError(f"--config {p}: config file not found")
+            raise ConfigNotFoundError(f"{option} {p}: config file not found")
         return Config()
+    where = confine(p, repository_root(p), given=True)
+    if isinstance(where, Refusal):
+        raise ConfigFileError([error(Position(p.as_posix(), 1, 1), where.code, where.message)])
     try:
-        with p.open("rb") as fh:
+        with where.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror}") from exc
@@ -59,24 +76,43 @@ def load_config(path: str | Path | None = None) -> Config:
 
 
 def parse_config(name: str, data: bytes) -> Config:
-    """The ``Config`` in ``data`` (read from ``name``); raises ``ConfigFileError``."""
+    """The ``Config`` in ``data`` (read from ``name``); raises ``ConfigFileError``.
+
+    ``manifests:`` are relative to the file's folder: read from
+    ``infra/callfwd.yaml``, ``manifests/`` is ``infra/manifests/``.
+    """
     loaded = load(name, data, subject=name.rsplit("/", 1)[-1])
     diags = list(loaded.diagnostics)
     errors = [d for d in diags if d.severity == "error"]
     if loaded.root is None:
         if errors:
             raise ConfigFileError(diags)
-        return Config(source=name)
+        return _relative_to(Config(source=name), name)
     root = loaded.root
-    diags = errors + _check_booleans(name, root) + _check_urls(name, root) + _check_ids(name, root)
+    diags = errors + _check_controls(name, root)
+    diags += _check_booleans(name, root) + _check_urls(name, root, diags)
+    diags += _check_ids(name, root)
     try:
         config = Config.model_validate({**_without(root, diags), "source": name})
     except ValidationError as exc:
         diags += [diagnose(name, root, e) for e in exc.errors(include_url=False)]
     if diags:
         raise ConfigFileError(_unique(diags))
+    config = _relative_to(config, name)
     config._root = root
     return config
+
+
+def _relative_to(config: Config, name: str) -> Config:
+    """``config`` with its manifest paths joined to the folder of the file it came from."""
+    folder = os.path.dirname(name)
+    if not folder:
+        return config
+    joined = []
+    for entry in config.manifests:
+        path = os.path.normpath(os.path.join(folder, entry))
+        joined.append(path + "/" if entry.endswith("/") and not path.endswith("/") else path)
+    return config.model_copy(update={"manifests": joined})
 
 
 def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -134,10 +170,51 @@ def _without(root: MappingNode, reported: list[Diagnostic]) -> dict[str, Any]:
     return dict(strip(root))
 
 
-def _check_urls(name: str, root: MappingNode) -> list[Diagnostic]:
+Loc = tuple[str | int, ...]
+
+
+def _texts(node: Node, loc: Loc) -> Iterator[tuple[Loc, ScalarNode, bool]]:
+    """Every scalar of the tree, keys included: (where, node, whether it is a key)."""
+    if isinstance(node, ScalarNode):
+        yield loc, node, False
+    elif isinstance(node, MappingNode):
+        for key, (knode, value) in node.entries.items():
+            yield loc, knode, True
+            yield from _texts(value, (*loc, key))
+    else:
+        for i, item in enumerate(node.items):
+            yield from _texts(item, (*loc, i))
+
+
+def _check_controls(name: str, root: MappingNode) -> list[Diagnostic]:
+    """Control characters in any text: a CR/LF in a URL or a name would split a header or a
+    line of output later, far from here. The value itself is never repeated."""
     out = []
+    for loc, node, is_key in _texts(root, ()):
+        if not isinstance(node.value, str) or (found := control_character(node.value)) is None:
+            continue
+        here = dotted(loc)
+        if control_character(here) is not None:
+            continue  # reported at the key that holds it
+        what = (f"a key under {here}" if here else "a top-level key") if is_key else here
+        out.append(
+            error(
+                Position(name, node.line, node.column),
+                codes.CONFIG_CONTROL_CHAR,
+                f"{what} holds the control character {found}; remove it "
+                "(callfwd.yaml takes no control characters in any text)",
+            )
+        )
+    return out
+
+
+def _check_urls(name: str, root: MappingNode, reported: list[Diagnostic]) -> list[Diagnostic]:
+    out = []
+    done = {(d.position.line, d.position.column) for d in reported}
     for pattern in (("defaults", "api_url"), ("accounts", "*", "api_url")):
         for key, node in _nodes(root, pattern):
+            if (node.line, node.column) in done:
+                continue
             if isinstance(node.value, str) and (bad := url_problem(node.value)):
                 out.append(
                     error(
@@ -164,8 +241,8 @@ def _check_ids(name: str, root: MappingNode) -> list[Diagnostic]:
                 error(
                     Position(name, at.line, at.column),
                     codes.CONFIG_DUPLICATE_ID,
-                    f"account {key.raw} has the account_id {vendor_id!r}, like account "
-                    f"{first[vendor_id]}; list each vendor account once",
+                    f"account {excerpt(key.raw)} has the account_id {shown(vendor_id)}, like "
+                    f"account {excerpt(first[vendor_id])}; list each vendor account once",
                 )
             )
         else:

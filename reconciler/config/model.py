@@ -7,7 +7,9 @@ nothing is coerced, so ``prune: "false"`` cannot quietly mean true.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +23,16 @@ URL_ENV = "CALLFWD_API_URL"
 KEY_ENV = "CALLFWD_API_KEY"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+# Which face of the API an account has: the vendor's published reads only, the local
+# API's extensions too (PATCH, ETags, /api/me), or unknown and probed.
+ApiMode = Literal["published", "extended", "auto"]
+API_MODES: tuple[str, ...] = ("published", "extended", "auto")
+# Pages of the senders list one listing may take before it stops with an error: a
+# server whose links never end cannot keep callfwd paging. 5,000 pages of 20 senders
+# is 100,000 senders, far above any account seen; the bounds keep a typo harmless.
+DEFAULT_MAX_PAGES = 5_000
+MAX_PAGES_LIMIT = 1_000_000
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -72,6 +84,8 @@ class DefaultsConfig(BaseModel):
     api_key_env: str | None = None
     prune: bool | None = None
     thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
+    api: ApiMode | None = None
+    max_pages: int | None = Field(default=None, ge=1, le=MAX_PAGES_LIMIT)
 
     @field_validator("api_key_env")
     @classmethod
@@ -112,12 +126,39 @@ class Config(BaseModel):
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
     source: str | None = Field(default=None, exclude=True)
     _root: MappingNode | None = PrivateAttr(default=None)
+    # Set once this (a working tree's file) is paired with a trusted one: see config/trust.py.
+    _untrusted: bool = PrivateAttr(default=False)
 
     def is_excluded(self, path: str | Path) -> bool:
-        p = Path(path).as_posix()
-        return any(
-            fnmatch.fnmatch(p, pat) or fnmatch.fnmatch(Path(p).name, pat) for pat in self.exclude
-        )
+        """Whether ``exclude:`` skips ``path`` (as written, or relative to callfwd.yaml)."""
+        return self.excluder()(Path(path).as_posix())
+
+    def excluder(self) -> Callable[[str], bool]:
+        """``is_excluded`` for many paths, with the patterns compiled once.
+
+        Each pattern is matched against the path, its file name, the path relative
+        to callfwd.yaml's folder and that path's file name.
+        """
+        matchers = [re.compile(fnmatch.translate(os.path.normcase(p))).match for p in self.exclude]
+        base = os.path.abspath(os.path.dirname(self.source) if self.source else os.curdir)
+        here = os.path.abspath(os.curdir)
+
+        def excluded(display: str) -> bool:
+            if not matchers:
+                return False
+            candidates = {display, display.rsplit("/", 1)[-1]}
+            if base == here and not os.path.isabs(display):
+                rel = os.path.normpath(display)
+            else:
+                try:
+                    rel = os.path.relpath(os.path.abspath(display), base)
+                except ValueError:  # another drive on Windows
+                    rel = display
+            rel = Path(rel).as_posix()
+            candidates |= {rel, rel.rsplit("/", 1)[-1]}
+            return any(m(os.path.normcase(c)) for m in matchers for c in candidates)
+
+        return excluded
 
     @property
     def name(self) -> str:

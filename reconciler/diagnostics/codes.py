@@ -82,6 +82,17 @@ _CODES = (
         "too many problems",
         "A file has more than 100 problems; the first 100 are shown, then a count of the rest.",
     ),
+    Code(
+        "CF019",
+        "path outside the repository",
+        "A path that callfwd.yaml or a directory walk chose lies outside the repository; "
+        "it is not read.",
+    ),
+    Code(
+        "CF020",
+        "symbolic link out of the repository",
+        "A path inside the repository leads outside it through a symbolic link; it is not read.",
+    ),
     # -- CF1xx: structure ----------------------------------------------------
     Code("CF101", "unknown key", "A key that the manifest format does not define."),
     Code("CF102", "missing key", "A required key is missing."),
@@ -190,6 +201,24 @@ _CODES = (
         "The same email is listed twice among a manifest's owners (a warning).",
         "warning",
     ),
+    Code(
+        "CF407",
+        "role differs from the actor map",
+        "A manifest gives a person another role in an account than the actor map on the base "
+        "branch does.",
+    ),
+    Code(
+        "CF408",
+        "no owners on the base branch",
+        "With --base, neither this manifest nor another manifest of its account exists on the "
+        "base branch, so no trusted owner can approve it.",
+    ),
+    Code(
+        "CF409",
+        "base version unreadable",
+        "With --base, the manifest or the actor map on the base branch cannot be read, so the "
+        "change cannot be checked against it.",
+    ),
     # -- CF5xx: plan (declared senders against the live account) -------------
     Code(
         "CF501",
@@ -248,6 +277,20 @@ _CODES = (
         "Paths outside callfwd.yaml's manifests were given, so nothing is pruned (a plan note).",
         severity="note",
     ),
+    Code(
+        "CF524",
+        "configuration differs from the trusted one",
+        "callfwd.yaml in the working tree changes settings of this account; the plan uses the "
+        "trusted configuration's (a plan warning).",
+        severity="warning",
+    ),
+    Code(
+        "CF525",
+        "account added by this change",
+        "The account is only in the working tree's callfwd.yaml: it is validated, not planned "
+        "(a plan warning).",
+        severity="warning",
+    ),
     # -- CF6xx: callfwd.yaml -------------------------------------------------
     Code("CF601", "unknown config key", "A key that callfwd.yaml does not define."),
     Code(
@@ -268,6 +311,12 @@ _CODES = (
         "An api_url must be https (http only to loopback), without credentials, query or /api.",
     ),
     Code("CF607", "duplicate account_id", "Two accounts in callfwd.yaml name the same account_id."),
+    Code(
+        "CF608",
+        "control character in callfwd.yaml",
+        "A URL, name, path or other text in callfwd.yaml holds a control character (CR, LF, "
+        "NUL, another C0 or C1 character, DEL).",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -293,6 +342,7 @@ SYNTAX, MULTI_DOC, EMPTY, NOT_MAPPING, DUPLICATE_KEY, ALIAS, MERGE_KEY, TAG = (
     "CF015",
 )
 TOO_DEEP, COMPLEX_KEY, TOO_MANY = "CF016", "CF017", "CF018"
+OUTSIDE_REPO, SYMLINK_OUT = "CF019", "CF020"
 UNKNOWN_KEY, MISSING_KEY, WRONG_TYPE, UNQUOTED_NUMBER, YAML_BOOL, YAML_OTHER = (
     "CF101",
     "CF102",
@@ -307,6 +357,7 @@ LOOP, CHAIN = "CF304", "CF305"
 SENDER_NOT_IN_ACCOUNT, SENDER_ONLY_CANADIAN, SENDER_CANNOT_FORWARD = "CF501", "CF502", "CF503"
 PENDING_SENDER, UNVERIFIED_WITHOUT_FORWARDING, FORWARDING_NOT_SENDING = "CF510", "CF511", "CF512"
 ABOVE_THRESHOLD, KEY_MAY_NOT_WRITE, NO_WRITE_API, PRUNE_OFF = "CF520", "CF521", "CF522", "CF523"
+CONFIG_DIFFERS, ACCOUNT_ADDED = "CF524", "CF525"
 UNKNOWN_ROLE, DISALLOWED_ROLE, NO_ALLOWED_OWNER, BAD_EMAIL, ACTOR, DUPLICATE_OWNER = (
     "CF401",
     "CF402",
@@ -315,6 +366,7 @@ UNKNOWN_ROLE, DISALLOWED_ROLE, NO_ALLOWED_OWNER, BAD_EMAIL, ACTOR, DUPLICATE_OWN
     "CF405",
     "CF406",
 )
+ROLE_NOT_IN_ACTOR_MAP, NO_BASE_OWNERS, BASE_UNREADABLE = "CF407", "CF408", "CF409"
 CONFIG_UNKNOWN_KEY, CONFIG_WRONG_TYPE, CONFIG_NOT_BOOL, CONFIG_BAD_VALUE = (
     "CF601",
     "CF602",
@@ -322,3 +374,4 @@ CONFIG_UNKNOWN_KEY, CONFIG_WRONG_TYPE, CONFIG_NOT_BOOL, CONFIG_BAD_VALUE = (
     "CF604",
 )
 CONFIG_API_KEY, CONFIG_BAD_URL, CONFIG_DUPLICATE_ID = "CF605", "CF606", "CF607"
+CONFIG_CONTROL_CHAR = "CF608"

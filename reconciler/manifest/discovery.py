@@ -1,22 +1,26 @@
 """Which files a run validates: PATH arguments to a sorted, de-duplicated list.
 
 A file argument is taken as given. A directory means every ``*.yaml`` and
-``*.yml`` below it (hidden directories skipped), minus what ``callfwd.yaml``
-excludes. Paths are kept as the user wrote them, POSIX style, so output is
-the same on every machine.
+``*.yml`` below it (hidden directories skipped, symbolic links to directories
+not followed), minus what ``callfwd.yaml`` excludes. Paths are kept as the
+user wrote them, POSIX style, so output is the same on every machine.
+
+Nothing outside the repository is read unless the operator named it on the
+command line, and nothing leaves it through a symbolic link
+(``reconciler.manifest.paths``): such a file is reported (CF019, CF020) and
+never opened. ``SourceFile.path`` is the real path that was checked.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.config import Config
 from reconciler.diagnostics import Diagnostic, Position, codes, error
+from reconciler.manifest.paths import Refusal, confine, repository_root
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -24,46 +28,7 @@ SUFFIXES = (".yaml", ".yml")
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     display: str  # as shown in diagnostics
-    path: Path  # as opened
-
-
-def _exclusion(config: Config) -> Callable[[str], bool]:
-    """``config.is_excluded`` for many paths: as written, or relative to callfwd.yaml's folder.
-
-    Matches the same way (each pattern against the POSIX path and against the
-    file name), with the patterns compiled once: a fleet has thousands of files.
-    """
-    matchers = [re.compile(fnmatch.translate(os.path.normcase(p))).match for p in config.exclude]
-    base = os.path.abspath(os.path.dirname(config.source) if config.source else os.curdir)
-    here = os.path.abspath(os.curdir)
-
-    def excluded(display: str) -> bool:
-        if not matchers:
-            return False
-        candidates = {display, display.rsplit("/", 1)[-1]}
-        if base == here and not os.path.isabs(display):
-            rel = os.path.normpath(display)
-        else:
-            try:
-                rel = os.path.relpath(os.path.abspath(display), base)
-            except ValueError:  # another drive on Windows
-                rel = display
-        rel = Path(rel).as_posix()
-        candidates |= {rel, rel.rsplit("/", 1)[-1]}
-        return any(m(os.path.normcase(c)) for m in matchers for c in candidates)
-
-    return excluded
-
-
-def _walk(top: str) -> list[tuple[str, Path]]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.endswith(SUFFIXES) and not name.startswith("."):
-                full = Path(dirpath, name)
-                found.append((full.as_posix(), full))
-    return found
+    path: Path  # as opened: the real path, checked against the repository root
 
 
 def _nothing_here(config: Config) -> str:
@@ -79,21 +44,82 @@ def _nothing_here(config: Config) -> str:
     )
 
 
-def discover(paths: Sequence[str], config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Files to validate for ``paths`` (``config.manifests`` when empty)."""
+def _refused(display: str, refusal: Refusal) -> Diagnostic:
+    return error(Position(display, 1, 1), refusal.code, refusal.message)
+
+
+def _walk(
+    top: str, real_top: str, root: Path, given: bool, diags: list[Diagnostic]
+) -> list[tuple[str, Path]]:
+    """``(display, real path)`` of every manifest file below ``top``, sorted by display.
+
+    Directories are not followed through symbolic links (as ``os.walk``); a
+    linked file is checked on its own, since it may lead anywhere.
+    """
+    found: list[tuple[str, Path]] = []
+    stack = [(top, real_top)]
+    while stack:
+        shown, real = stack.pop()
+        try:
+            with os.scandir(real) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable or vanished: as os.walk, skip it
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            display = Path(shown, entry.name).as_posix()
+            if entry.is_symlink():
+                where = confine(display, root, given=given)
+                if isinstance(where, Refusal):
+                    # a manifest, or a folder of them, that leads out: say why it is not read
+                    if entry.name.endswith(SUFFIXES) or entry.is_dir():
+                        diags.append(_refused(display, where))
+                    continue
+                if where.is_file() and entry.name.endswith(SUFFIXES):
+                    found.append((display, where))
+                continue  # a linked directory is never walked
+            if entry.is_dir(follow_symlinks=False):
+                subdirs.append((display, os.path.join(real, entry.name)))
+            elif entry.name.endswith(SUFFIXES):
+                found.append((display, Path(real, entry.name)))
+        stack.extend(reversed(subdirs))
+    found.sort(key=lambda pair: pair[0])
+    return found
+
+
+def discover(
+    paths: Sequence[str], config: Config, *, root: Path | None = None
+) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Files to validate for ``paths`` (``config.manifests`` when empty).
+
+    ``root`` is the repository root (default: ``repository_root`` of callfwd.yaml).
+    A path that is also in ``config.manifests`` counts as chosen by callfwd.yaml,
+    however it arrives here.
+    """
+    root = root if root is not None else repository_root(config.source)
     diags: list[Diagnostic] = []
     files: dict[str, SourceFile] = {}
     seen: set[str] = set()
-    excluded = _exclusion(config)
+    excluded = config.excluder()
+    configured = set(config.manifests)
     defaults = not paths
     for arg in paths or config.manifests:
         path = Path(arg)
         display = path.as_posix()
-        if defaults and not path.exists():
+        where = confine(path, root, given=not defaults and arg not in configured)
+        if isinstance(where, Refusal):
+            diags.append(_refused(display, where))
+            continue
+        if defaults and not where.exists():
             diags.append(error(Position(display, 1, 1), codes.NO_MANIFESTS, _nothing_here(config)))
             continue
-        if path.is_dir():
-            found = [(d, p) for d, p in _walk(str(path)) if not excluded(d)]
+        if where.is_dir():
+            given = not defaults and arg not in configured
+            found = [
+                (d, p) for d, p in _walk(display, str(where), root, given, diags) if not excluded(d)
+            ]
             if not found:
                 diags.append(
                     error(
@@ -102,15 +128,15 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[SourceFile], li
                         "no manifest files (*.yaml, *.yml) in this directory",
                     )
                 )
-        elif path.exists():
-            found = [(display, path)]
+        elif where.exists():
+            found = [(display, where)]
         else:
             diags.append(
                 error(Position(display, 1, 1), codes.CANNOT_READ, "no such file or directory")
             )
             continue
         for d, p in found:
-            key = os.path.normcase(os.path.abspath(p))
+            key = os.path.normcase(str(p))
             if key not in seen:
                 seen.add(key)
                 files[d] = SourceFile(d, p)

@@ -33,7 +33,7 @@ from reconciler.manifest.nodes import (
     find,
     to_data,
 )
-from reconciler.manifest.text import MAX_BYTES, decode
+from reconciler.manifest.text import MAX_BYTES, decode, shown
 
 __all__ = [
     "MAX_BYTES",
@@ -246,7 +246,7 @@ def _attach(
         error(
             Position(path, key.line, key.column),
             codes.DUPLICATE_KEY,
-            f"duplicate key {key.raw!r} (first at line {first[0].line}, column "
+            f"duplicate key {shown(key.raw)} (first at line {first[0].line}, column "
             f"{first[0].column}); YAML would silently keep only the last one: remove one of them",
         )
     )
@@ -335,7 +335,9 @@ def load(path: str, data: bytes, *, size: int = 0, subject: str = MANIFEST) -> L
         )
         return LoadResult(None, diags)
     if not isinstance(root, MappingNode):
-        what = "a list" if isinstance(root, SequenceNode) else f"the value {root.raw!r}"
+        # The value itself is never quoted: a file of one line, such as a dotenv file's
+        # TOKEN=..., reaches here, and this message lands in logs and annotations.
+        what = "a list" if isinstance(root, SequenceNode) else "a single value"
         diags.append(
             error(
                 Position(path, root.line, root.column),

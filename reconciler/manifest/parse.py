@@ -13,6 +13,7 @@ the plain data defensively), so one run reports every problem.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,9 @@ from reconciler.manifest.loader import (
     find,
 )
 from reconciler.manifest.model import ForwardingEntry, Manifest, Owner
+from reconciler.manifest.text import EXCERPT, excerpt, shown
+
+__all__ = ["EXCERPT", "ParsedManifest", "did_you_mean", "excerpt", "parse_manifest", "shown"]
 
 Loc = tuple[str | int, ...]
 MAX_ERRORS = 1_000
@@ -89,6 +93,7 @@ class ParsedManifest:
     root: MappingNode
     model: Manifest | None
     data: dict[str, Any]
+    shaped: bool = True  # has at least one of a manifest's keys: else nothing is quoted
 
     @property
     def account(self) -> str | None:
@@ -151,13 +156,6 @@ class ParsedManifest:
         node, key, reached = find(self.root, loc)
         target: Node = key if key is not None and reached == len(loc) else node
         return Position(self.path, target.line, target.column)
-
-
-def shown(text: str, limit: int = 60) -> str:
-    """``text`` quoted for a message, invisible characters escaped, long text cut."""
-    if len(text) > limit:
-        return repr(text[: limit - 1])[:-1] + "…" + repr(text)[-1] + f" ({len(text):,} characters)"
-    return repr(text)
 
 
 def _text(value: Any) -> str | None:
@@ -266,13 +264,8 @@ def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
             codes.UNKNOWN_ROLE,
             f"unknown role {node.raw!r}; {did_you_mean(node.raw, ROLES)}",
         )
-    if name == "account" and kind == "string_pattern_mismatch":
-        return error(
-            at,
-            codes.BAD_ACCOUNT,
-            f"account {shown(node.raw) if isinstance(node, ScalarNode) else ''} is not a slug: "
-            "use lowercase letters, digits and dashes (e.g. acme-us)",
-        )
+    if name == "account" and kind == "string_pattern_mismatch" and isinstance(node, ScalarNode):
+        return error(at, codes.BAD_ACCOUNT, _account_message(node.raw))
     if kind == "string_too_short":
         return error(at, codes.BAD_VALUE, f"{name} must not be empty")
     if kind == "string_too_long":
@@ -290,6 +283,28 @@ def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
         )
     expected = _EXPECTED.get(name, "another type")
     return error(at, codes.WRONG_TYPE, f"{name} must be {expected}, not {describe(node)}")
+
+
+# Vendor account ids are short, opaque and mixed-case (Qz4nW8): letters and digits only,
+# with at least one capital and one digit, which no slug has.
+_VENDOR_ID = re.compile(r"(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{4,64}")
+
+
+def _account_message(raw: str) -> str:
+    """CF108's message: what a slug is, and the slug and the callfwd.yaml lines to write."""
+    if len(raw) <= EXCERPT and _VENDOR_ID.fullmatch(raw):
+        slug = raw.lower()
+        return (
+            f"account {shown(raw)} looks like the vendor's account id, but manifests name the "
+            f"account with a slug: write account: {slug} here, and map the slug to the id in "
+            f"callfwd.yaml: accounts: {{{slug}: {{account_id: {raw}}}}}"
+        )
+    slug = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")[:63].strip("-")
+    hint = f"; write account: {slug}" if slug and len(raw) <= EXCERPT else ""
+    return (
+        f"account {shown(raw)} is not a slug: use lowercase letters, digits and dashes "
+        f"(e.g. acme-us){hint}"
+    )
 
 
 def _known_only(path: str, root: MappingNode) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -333,7 +348,22 @@ def _known_only(path: str, root: MappingNode) -> tuple[dict[str, Any], list[Diag
 
 
 def parse_manifest(path: str, root: MappingNode) -> tuple[ParsedManifest, list[Diagnostic]]:
-    """Validate the shape of one manifest; never raises on bad input."""
+    """Validate the shape of one manifest; never raises on bad input.
+
+    A mapping with none of a manifest's keys is not a manifest at all (a dotenv
+    or some other YAML file in the folder, or linked there): it gets one
+    diagnostic that quotes nothing from it, since its text may be a secret.
+    """
+    if not any(k in Manifest.model_fields for k in root.entries):
+        return ParsedManifest(path, root, None, {}, shaped=False), [
+            error(
+                Position(path, root.line, root.column),
+                codes.NOT_MAPPING,
+                "this file is not a manifest: its top level has none of the keys "
+                f"{', '.join(Manifest.model_fields)}; move it out of the manifests, or "
+                "exclude it in callfwd.yaml",
+            )
+        ]
     data, diags = _known_only(path, root)
     try:
         model = Manifest.model_validate(data)

@@ -13,6 +13,7 @@ import re
 from reconciler.diagnostics import Diagnostic, Position, codes, error, warning
 
 MAX_BYTES = 4 * 1024 * 1024
+EXCERPT = 40  # the most of any value a message quotes
 _BOM = b"\xef\xbb\xbf"
 # What YAML 1.1 does not allow in a stream (besides NUL, caught earlier as binary).
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
@@ -85,3 +86,19 @@ def decode(path: str, data: bytes, size: int, diags: list[Diagnostic]) -> str | 
         )
         return None
     return text
+
+
+def shown(text: str, limit: int = EXCERPT) -> str:
+    """``text`` quoted for a message, invisible characters escaped, long text cut.
+
+    Every message that repeats a value from a file goes through here (or
+    ``excerpt``), so none quotes more than ``EXCERPT`` characters of it.
+    """
+    if len(text) > limit:
+        return repr(text[: limit - 1])[:-1] + "…" + repr(text)[-1] + f" ({len(text):,} characters)"
+    return repr(text)
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """``text`` unquoted, cut to ``limit`` characters with an ellipsis (for names in prose)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

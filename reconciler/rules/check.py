@@ -10,6 +10,7 @@ input always gives the same output.
 from __future__ import annotations
 
 import gc
+import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from reconciler.config import Config, load_config
 from reconciler.diagnostics import Diagnostic, Position, Severity, Summary, codes, error
 from reconciler.domain.state import Forwarding
 from reconciler.manifest import loader
+from reconciler.manifest.base import BaseSnapshot
 from reconciler.manifest.discovery import SourceFile, discover
 from reconciler.manifest.parse import ParsedManifest, parse_manifest
+from reconciler.rules.base_owners import check_actor_at_base, check_roles_at_base
 from reconciler.rules.forwarding import (
     CheckedEntry,
     check_chains,
@@ -70,7 +73,9 @@ def _read(src: SourceFile) -> loader.LoadResult:
             )
         if st.st_size > loader.MAX_BYTES:
             return loader.load(src.display, b"", size=st.st_size)
-        with src.path.open("rb") as fh:
+        # src.path is the real path discovery checked: a link put there since is not followed
+        fd = os.open(src.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
             data = fh.read(loader.MAX_BYTES + 1)
     except OSError as exc:
         return loader.LoadResult(
@@ -113,8 +118,14 @@ def validate(
     *,
     actor: str | None = None,
     config: Config | None = None,
+    base: BaseSnapshot | None = None,
 ) -> ValidationResult:
-    """Validate the manifests under ``paths`` (``config.manifests`` when empty)."""
+    """Validate the manifests under ``paths`` (``config.manifests`` when empty).
+
+    ``actor``: an email that must be an allowed owner of every manifest; judged by
+    the owners on ``base`` (``reconciler.manifest.base.open_base``) when given,
+    which also checks the manifests' roles against the actor map there.
+    """
     if config is None:
         config = load_config()
     # A run allocates millions of small acyclic objects (nodes, positions);
@@ -122,7 +133,7 @@ def validate(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _validate(paths, actor, config)
+        return _validate(paths, actor, config, base)
     finally:
         if collecting:
             gc.enable()
@@ -133,7 +144,9 @@ def us_territories(config: Config) -> bool:
     return config.numbers.us_territories == "allow"
 
 
-def _validate(paths: Sequence[str], actor: str | None, config: Config) -> ValidationResult:
+def _validate(
+    paths: Sequence[str], actor: str | None, config: Config, base: BaseSnapshot | None
+) -> ValidationResult:
     sources, diags = discover(paths, config)
     manifests: list[ParsedManifest] = []
     checked: dict[str, list[CheckedEntry]] = {}
@@ -143,6 +156,9 @@ def _validate(paths: Sequence[str], actor: str | None, config: Config) -> Valida
             diags.extend(_capped(loaded.diagnostics))
             continue
         pm, found = parse_manifest(src.display, loaded.root)
+        if not pm.shaped:  # not a manifest: one diagnostic, nothing quoted from it
+            diags.extend(found)
+            continue
         entries, numbers = check_forwarding(pm, us_territories=us_territories(config))
         diags.extend(_capped([*loaded.diagnostics, *found, *check_owners(pm), *numbers]))
         manifests.append(pm)
@@ -150,7 +166,11 @@ def _validate(paths: Sequence[str], actor: str | None, config: Config) -> Valida
     every = [e for entries in checked.values() for e in entries]
     diags.extend(check_duplicates(every))
     diags.extend(check_chains(every))
-    if actor is not None:
+    if base is not None:
+        diags.extend(check_roles_at_base(manifests, base))
+        if actor is not None:
+            diags.extend(check_actor_at_base(manifests, actor, base))
+    elif actor is not None:
         diags.extend(check_actor(manifests, actor))
 
     diags = sorted(set(diags), key=lambda d: d.sort_key)

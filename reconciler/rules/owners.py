@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from reconciler.diagnostics import Diagnostic, codes, error, warning
 from reconciler.domain.roles import ALLOWED_ROLES, ROLES, allowed_list
 from reconciler.manifest.loader import SequenceNode, find
-from reconciler.manifest.parse import ParsedManifest, shown
+from reconciler.manifest.parse import ParsedManifest, excerpt, shown
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -68,8 +68,8 @@ def check_owners(pm: ParsedManifest) -> list[Diagnostic]:
                 error(
                     pm.position("owners", i, "role"),
                     codes.DISALLOWED_ROLE,
-                    f"{owner.email}: the role {owner.role} may not configure call forwarding "
-                    f"(allowed: {allowed_list()}); remove this owner or list someone "
+                    f"{excerpt(owner.email)}: the role {owner.role} may not configure call "
+                    f"forwarding (allowed: {allowed_list()}); remove this owner or list someone "
                     "with an allowed role",
                 )
             )
@@ -79,7 +79,7 @@ def check_owners(pm: ParsedManifest) -> list[Diagnostic]:
                 warning(
                     pm.position("owners", i, "email"),
                     codes.DUPLICATE_OWNER,
-                    f"{owner.email} is listed twice among the owners (first at "
+                    f"{excerpt(owner.email)} is listed twice among the owners (first at "
                     f"{pm.position('owners', first, 'email')}); list each person once",
                 )
             )

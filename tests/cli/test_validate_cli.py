@@ -85,8 +85,12 @@ def test_default_paths_come_from_callfwd_yaml_and_its_exclude(
     monkeypatch.chdir(tmp_path)
     code, out = _run("validate")
     assert code == 1
-    assert out.startswith("manifests/sandbox-seed.yaml:1:1: error[CF101] unknown key 'accounts'")
-    assert out.endswith("invalid: 2 files, 1 sender, 6 errors\n")
+    assert out == (
+        "manifests/sandbox-seed.yaml:1:1: error[CF011] this file is not a manifest: its top "
+        "level has none of the keys version, account, team, owners, forwarding; move it out "
+        "of the manifests, or exclude it in callfwd.yaml\n"
+        "invalid: 2 files, 1 sender, 1 error\n"
+    )
     (tmp_path / "callfwd.yaml").write_text(
         "manifests: [manifests/]\nexclude: [manifests/sandbox-seed.yaml]\n"
     )
@@ -332,6 +336,8 @@ def test_a_file_with_thousands_of_problems_shows_a_hundred_and_a_count(tmp_path:
         ["validate", "does/not/exist.yaml"],
         ["validate", "--actor", "not an email"],
         ["validate", "--actor", "dаna@acme.example"],
+        ["validate", "--config", "does/not/exist.yaml"],
+        ["validate", "--base", "no-such-ref-anywhere"],
         ["schema", "extra-argument"],
     ],
 )

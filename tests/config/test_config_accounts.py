@@ -75,3 +75,60 @@ def test_environment_url_with_an_api_path_is_refused(monkeypatch: pytest.MonkeyP
         "account acme-us: CALLFWD_API_URL 'http://127.0.0.1:8765/api/' must not end in /api "
         "(callfwd adds /api/... itself): write 'http://127.0.0.1:8765'"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "api", "max_pages"),
+    [
+        ("defaults: {api_url: 'https://a.klaviyo.com'}\n", "published", 5000),
+        ("defaults: {api_url: 'https://A.Klaviyo.com:443/'}\n", "published", 5000),
+        ("defaults: {api_url: 'https://a.klaviyo.com:8443'}\n", "auto", 5000),
+        ("defaults: {api_url: 'http://127.0.0.1:8765'}\n", "auto", 5000),
+        (
+            "defaults: {api_url: 'http://127.0.0.1:8765', api: extended, max_pages: 7}\n",
+            "extended",
+            7,
+        ),
+        (
+            "defaults: {api_url: 'https://a.klaviyo.com', api: auto, max_pages: 7}\n"
+            "accounts:\n  acme-us: {api: published, max_pages: 9}\n",
+            "published",
+            9,
+        ),
+        (
+            "defaults: {api_url: 'https://a.klaviyo.com', api: extended}\n"
+            "accounts:\n  acme-us: {}\n",
+            "extended",
+            5000,
+        ),
+    ],
+)
+def test_api_and_max_pages_reach_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, api: str, max_pages: int
+) -> None:
+    monkeypatch.setenv("CALLFWD_API_KEY", KEY)
+    target = resolve_accounts(load_config(config_at(tmp_path, text)), ["acme-us"])["acme-us"]
+    assert (target.api, target.max_pages) == (api, max_pages)
+
+
+def test_a_target_built_in_code_takes_its_api_from_its_url() -> None:
+    vendor = AccountTarget(
+        name="a", api_url="https://a.klaviyo.com", api_key=Secret(KEY), api_key_env="K"
+    )
+    local = AccountTarget(
+        name="a", api_url="http://127.0.0.1:1", api_key=Secret(KEY), api_key_env="K"
+    )
+    assert (vendor.api, local.api, local.max_pages) == ("published", "auto", 5000)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765\r\nX: y", "http://127.0.0.1:87\t65"])
+def test_a_control_character_in_the_url_variable_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("CALLFWD_API_URL", url)
+    monkeypatch.setenv("CALLFWD_API_KEY", KEY)
+    with pytest.raises(ConfigError) as info:
+        resolve_accounts(load_config(config_at(tmp_path, "")), ["acme-us"])
+    assert str(info.value).startswith(
+        "account acme-us: CALLFWD_API_URL holds the control character U+00"
+    )

@@ -153,6 +153,88 @@ CASES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "cr-lf-in-api-url",
+        'accounts:\n  acme-us: {api_url: "https://a.klaviyo.com\\r\\nX-Evil: 1"}\n',
+        [
+            "F:2:22: error[CF608] accounts.acme-us.api_url holds the control character U+000D "
+            "(carriage return); remove it (callfwd.yaml takes no control characters in any text)"
+        ],
+    ),
+    (
+        "nul-in-key-variable",
+        'defaults: {api_key_env: "KEY\\0"}\n',
+        [
+            "F:1:25: error[CF608] defaults.api_key_env holds the control character U+0000 (NUL); "
+            "remove it (callfwd.yaml takes no control characters in any text)"
+        ],
+    ),
+    (
+        "line-feed-in-account-name",
+        'accounts:\n  "acme\\nus": {}\n',
+        [
+            "F:2:3: error[CF608] a key under accounts holds the control character U+000A "
+            "(line feed); remove it (callfwd.yaml takes no control characters in any text)"
+        ],
+    ),
+    (
+        "del-in-manifest-path",
+        'manifests: ["manifests/\\x7f"]\n',
+        [
+            "F:1:13: error[CF608] manifests[0] holds the control character U+007F (DEL); remove "
+            "it (callfwd.yaml takes no control characters in any text)"
+        ],
+    ),
+    (
+        "escape-in-account-id",
+        'accounts:\n  acme-us: {account_id: "Qz\\e[2K"}\n',
+        [
+            "F:2:25: error[CF608] accounts.acme-us.account_id holds the control character U+001B "
+            "(escape); remove it (callfwd.yaml takes no control characters in any text)"
+        ],
+    ),
+    (
+        "misspelt-api-mode",
+        "accounts:\n  acme-us: {api: publshed}\n",
+        [
+            "F:2:18: error[CF604] accounts.acme-us.api must be published, extended or auto, not "
+            "the text 'publshed'; did you mean 'published'?"
+        ],
+    ),
+    (
+        "api-mode-not-text",
+        "defaults: {api: true}\n",
+        [
+            "F:1:17: error[CF604] defaults.api must be published, extended or auto, not the "
+            "boolean true"
+        ],
+    ),
+    (
+        "max-pages-zero",
+        "defaults: {max_pages: 0}\n",
+        ["F:1:23: error[CF604] defaults.max_pages must be at least 1, not the integer 0"],
+    ),
+    (
+        "max-pages-too-many",
+        "accounts:\n  acme-us: {max_pages: 2000000}\n",
+        [
+            "F:2:24: error[CF604] accounts.acme-us.max_pages must be at most 1000000, not the "
+            "integer 2000000"
+        ],
+    ),
+    (
+        "max-pages-text",
+        'defaults: {max_pages: "50"}\n',
+        ["F:1:23: error[CF602] defaults.max_pages must be a whole number, not the text '50'"],
+    ),
+    (
+        "long-url-quoted-short",
+        "defaults: {api_url: 'ftp://" + "x" * 200 + "'}\n",
+        [
+            "F:1:21: error[CF606] api_url 'ftp://" + "x" * 33 + "…' (206 characters) must be "
+            "an http(s) URL with a host"
+        ],
+    ),
+    (
         "every-problem-at-once",
         "acounts: {}\ndefaults:\n  prune: on\nretry: {max_attempts: 0}\nmanifests: [1]\n",
         [
@@ -194,7 +276,8 @@ def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "callfwd.yaml"
     path.write_text("# nothing yet\n", encoding="utf-8")
     config = load_config(path)
-    assert config.accounts == {} and config.manifests == ["manifests/"]
+    # paths in callfwd.yaml are relative to its folder
+    assert config.accounts == {} and config.manifests == [f"{tmp_path}/manifests/"]
 
 
 def test_a_missing_explicit_file_is_its_own_error(tmp_path: Path) -> None:

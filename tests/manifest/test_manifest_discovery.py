@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import Config, load_config
-from reconciler.manifest.discovery import _exclusion, discover
+from reconciler.manifest.discovery import discover
 
 
 @pytest.fixture
@@ -72,29 +72,30 @@ def test_missing_path_and_empty_directory_are_diagnostics(tree: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "pattern",
+    ("pattern", "path", "excluded"),
     [
-        "manifests/sandbox-seed.yaml",
-        "sandbox-seed.yaml",
-        "*.seed.yaml",
-        "sandbox-*",
-        "manifests/*/x.yaml",
-        "*",
+        ("manifests/sandbox-seed.yaml", "manifests/sandbox-seed.yaml", True),
+        ("manifests/sandbox-seed.yaml", "other/sandbox-seed.yaml", False),
+        ("sandbox-seed.yaml", "other/sandbox-seed.yaml", True),  # the file name
+        ("*.seed.yaml", "deep/x.seed.yaml", True),
+        ("sandbox-*", "deep/sandbox-1.yml", True),
+        ("manifests/*/x.yaml", "manifests/a/x.yaml", True),
+        ("manifests/*/x.yaml", "manifests/a/y.yaml", False),
+        ("*", "a.yaml", True),
+        ("b.yaml", "a.yaml", False),
     ],
 )
-@pytest.mark.parametrize(
-    "path",
-    [
-        "manifests/sandbox-seed.yaml",
-        "manifests/a/x.yaml",
-        "x.seed.yaml",
-        "deep/sandbox-1.yml",
-        "a.yaml",
-    ],
-)
-def test_exclusion_agrees_with_config_is_excluded(
-    pattern: str, path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_exclude_matches_the_path_and_the_file_name(
+    pattern: str, path: str, excluded: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     config = Config(exclude=[pattern])
-    assert _exclusion(config)(path) == config.is_excluded(path)
+    assert config.is_excluded(path) is excluded
+    assert config.excluder()(path) is excluded
+
+
+def test_exclude_patterns_are_relative_to_callfwd_yaml(tmp_path: Path) -> None:
+    """Run from anywhere: a pattern written in infra/callfwd.yaml is about infra/'s files."""
+    config = Config(exclude=["manifests/seed.yaml"], source=str(tmp_path / "infra" / "c.yaml"))
+    assert config.is_excluded(tmp_path / "infra" / "manifests" / "seed.yaml")
+    assert not config.is_excluded(tmp_path / "manifests" / "seed.yaml")

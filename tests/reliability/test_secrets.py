@@ -309,3 +309,92 @@ def test_a_mangled_key_is_a_clear_error_that_never_shows_it(
         SettingsClient(base_url=sandbox.url, api_key=key)
     text = "".join(traceback.format_exception(info.value))
     assert "7f3a9c2e" not in text and "4b1d8a6f" not in text
+
+
+# -- scrub: keys hidden whole or in part, with many keys and long texts ----------------
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A registry of its own: keys registered here must not mangle other tests' output."""
+    from reconciler import secrets
+
+    monkeypatch.setattr(secrets, "_secrets", set())
+    monkeypatch.setattr(secrets, "_index", secrets._Index())
+    yield
+
+
+def _random_keys(n: int, seed: int = 7) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return ["pk_" + "".join(rng.choice(alphabet) for _ in range(34)) for _ in range(n)]
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_key_echoed_in_part_by_a_server_is_hidden() -> None:
+    from reconciler.secrets import register, scrub
+
+    register(SENTINEL)
+    for part in (SENTINEL[:14], SENTINEL[-9:], SENTINEL[8:14], SENTINEL[3:30]):
+        text = f'HTTP 401: {{"detail": "key {part} is not valid"}}'
+        shown = scrub(text)
+        assert part not in shown and shown == 'HTTP 401: {"detail": "key *** is not valid"}'
+    # five characters are not part of the key; six are
+    assert scrub(f"x {SENTINEL[12:17]} x") == f"x {SENTINEL[12:17]} x"
+    assert scrub(f"x {SENTINEL[12:18]} x") == "x *** x"
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_thousand_keys_each_hidden_in_a_long_text() -> None:
+    from reconciler.secrets import register, scrub
+
+    keys = _random_keys(1_000)
+    for key in keys:
+        register(key)
+    # spaces around each piece: a piece followed by a letter could be followed by the
+    # key's own next letter, and that is hidden too
+    filler = " GET /api/text-messaging-senders?page[size]=20 answered 200; " * 40
+    pieces = [key[i : i + 6 + i % 9] for i, key in enumerate(keys[::7]) for i in (2, 11, 20)]
+    text = filler.join(pieces) + filler + " ".join(keys)
+    shown = scrub(text)
+    assert all(key not in shown for key in keys)
+    assert all(piece not in shown for piece in pieces)
+    assert shown.count(filler) == text.count(filler)  # the text around them is untouched
+
+
+@pytest.mark.usefixtures("registry")
+def test_words_and_numbers_a_key_shares_with_ordinary_text_stay_readable() -> None:
+    from reconciler.secrets import register, scrub
+
+    register("sandbox-acme-manager")
+    register("sk_test_accounts_0123456789")
+    text = "account acme-us: role manager; GET /api/accounts; sender +18001234567"
+    assert scrub(text) == text
+    # ...but not a run that mixes kinds of character, nor one of ten characters or more
+    assert scrub("echo: sandbox-acme-m") == "echo: ***"
+    assert scrub("ids 0123456789") == "ids ***"
+    assert scrub("t_accounts_01") == "***"
+
+
+@pytest.mark.usefixtures("registry")
+def test_short_or_plain_keys_are_hidden_whole() -> None:
+    from reconciler.secrets import register, scrub
+
+    register("abcd")  # shorter than a part: only whole
+    register("password")  # one kind of character: only whole
+    assert scrub("abcde abcd password passwor") == "***e *** *** passwor"
+    register("ab")  # too short to register at all
+    assert scrub("ab") == "ab"
+
+
+@pytest.mark.usefixtures("registry")
+def test_overlapping_parts_of_two_keys_merge_into_one_hidden_span() -> None:
+    from reconciler.secrets import register, scrub
+
+    first, second = _random_keys(2, seed=11)
+    register(first)
+    register(second)
+    assert scrub(f"[{first[:12]}{second[20:]}]") == "[***]"
+    assert scrub(f"{first}{first}") == "***"

@@ -13,12 +13,34 @@ from reconciler.rules.forwarding import FORWARD_TO_CODES, SENDER_CODES
 REPO = Path(__file__).parent.parent.parent
 DOC = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
 CORPUS = yaml.safe_load((REPO / "tests" / "corpus" / "expected.yaml").read_text())
-# Codes that need several files, a directory or a flag: tests/cli/test_validate_cli.py.
-CLI_TESTED = {"CF001", "CF002", "CF003", "CF018", "CF208", "CF305", "CF405"}
+# Codes that need several files, a directory, a flag, links or a git repository: each is
+# asserted by a test under tests/cli, tests/manifest or tests/rules.
+CLI_TESTED = {
+    "CF001",
+    "CF002",
+    "CF003",
+    "CF018",
+    "CF019",
+    "CF020",
+    "CF208",
+    "CF305",
+    "CF405",
+    "CF407",
+    "CF408",
+    "CF409",
+}
+CLI_TESTS = [
+    p
+    for folder in ("cli", "manifest", "rules")
+    for p in (REPO / "tests" / folder).glob("test_*.py")
+    if p.name != "test_rules_codes.py"
+]
 # Plan codes need a live account: each is asserted by a test under tests/plan or tests/e2e.
+# The trusted-configuration notices are built by config/trust.py: tests/config/test_trust.py.
 PLAN_TESTS = [
     *(REPO / "tests" / "plan").glob("test_*.py"),
     *(REPO / "tests" / "e2e").glob("test_*.py"),
+    REPO / "tests" / "config" / "test_trust.py",
 ]
 # callfwd.yaml's codes: tests/config/test_config_load.py pins each one (and checks it does).
 CONFIG_TESTED = {c for c in codes.CODES if c.startswith("CF6")}
@@ -53,3 +75,5 @@ def test_every_code_is_exercised_by_the_corpus_or_the_cli_tests() -> None:
     assert set(codes.CODES) - pinned - CLI_TESTED - CONFIG_TESTED - plan_codes == set()
     asserted = "".join(p.read_text(encoding="utf-8") for p in PLAN_TESTS)
     assert {c for c in plan_codes if f'"{c}"' not in asserted and f"[{c}]" not in asserted} == set()
+    by_cli = "".join(p.read_text(encoding="utf-8") for p in CLI_TESTS)
+    assert {c for c in CLI_TESTED if c not in by_cli} == set()

@@ -1,0 +1,149 @@
+"""The --actor check against a base commit, and roles against the actor map there.
+
+Without ``--base``, ``check_actor`` (``owners.py``) reads the owners a manifest
+states now: a pull request could list its own author. With ``--base REF``
+the owners that decide are those on REF, which the pull request cannot have
+changed:
+
+- a manifest that exists on REF: its owners there (and, when the change
+  moves it to another account, the owners of that account's manifests too);
+- a new manifest: the owners of its account's manifests on REF;
+- neither: refused (CF408), with who can add it instead.
+
+Where the actor map on REF gives a person's role in an account, a manifest
+of that account may not list them with another role (CF407).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.diagnostics import Diagnostic, codes, error
+from reconciler.domain.roles import allowed_list
+from reconciler.manifest.base import ACTOR_MAP, ActorRoles, BaseSnapshot, Unreadable
+from reconciler.manifest.parse import ParsedManifest
+from reconciler.manifest.text import excerpt
+
+_ADD_FIRST = (
+    "a manifest of an account with none on {ref} must first be added by someone with write "
+    "access to the repository, reviewed under CODEOWNERS (the owners of the manifests' folder "
+    "and of callfwd.yaml), not on the strength of owners it names itself"
+)
+
+
+def check_actor_at_base(
+    manifests: Sequence[ParsedManifest], actor: str, base: BaseSnapshot
+) -> list[Diagnostic]:
+    """One error per manifest that ``actor`` may not change, judged by the owners on REF."""
+    wanted = actor.lower()
+    diags: list[Diagnostic] = []
+    for pm in manifests:
+        if not pm.shaped:
+            continue  # reported as not a manifest
+        at = pm.key_position("owners")
+        rel = base.relative(pm.path)
+        if rel is None:
+            diags.append(
+                error(
+                    at,
+                    codes.BASE_UNREADABLE,
+                    f"{pm.path} is outside the repository, so {base.ref} has no owners for it; "
+                    "check manifests inside the repository",
+                )
+            )
+            continue
+        before = base.manifest(rel)
+        if isinstance(before, Unreadable):
+            diags.append(_unreadable(pm, before))
+            continue
+        account = pm.data.get("account")
+        account = account if isinstance(account, str) else None
+        if before is not None:
+            if wanted not in before.allowed:
+                diags.append(
+                    _not_owner(pm, actor, f"is not an owner of this manifest on {base.ref}")
+                )
+                continue
+            if account is None or account == before.account:
+                continue
+            # moved to another account: that account's owners must agree too
+        if account is None:
+            continue  # the model reported the account; nothing to look up
+        owners = base.account_owners(account)
+        if isinstance(owners, Unreadable):
+            diags.append(_unreadable(pm, owners))
+        elif owners is None:
+            diags.append(
+                error(
+                    at,
+                    codes.NO_BASE_OWNERS,
+                    f"neither {rel} nor any other manifest of account {excerpt(account)} "
+                    f"exists on {base.ref}, so no owner there can vouch for the actor {actor}; "
+                    + _ADD_FIRST.format(ref=base.ref),
+                )
+            )
+        elif wanted not in owners:
+            what = "moves this manifest to" if before is not None else "adds this manifest to"
+            diags.append(
+                _not_owner(
+                    pm,
+                    actor,
+                    f"{what} account {excerpt(account)} but is not an owner of any of its "
+                    f"manifests on {base.ref}",
+                )
+            )
+    return diags
+
+
+def check_roles_at_base(
+    manifests: Sequence[ParsedManifest], base: BaseSnapshot
+) -> list[Diagnostic]:
+    """A manifest may not give a person another role than the actor map on REF does."""
+    found = base.actor_roles()
+    if found is None:
+        return []
+    if isinstance(found, Unreadable):
+        # one error, on the first manifest: the map is trusted, so a broken one stops the check
+        first = next((pm for pm in manifests if pm.shaped), None)
+        return [] if first is None else [_unreadable(first, found)]
+    return [d for pm in manifests if pm.shaped for d in _roles(pm, found, base.ref)]
+
+
+def _roles(pm: ParsedManifest, actors: ActorRoles, ref: str) -> list[Diagnostic]:
+    account = pm.data.get("account")
+    if not isinstance(account, str):
+        return []
+    diags = []
+    for owner in pm.owners():
+        if owner.email is None or owner.role is None:
+            continue
+        mapped = actors.role(owner.email, account)
+        if mapped is None or mapped == owner.role:
+            continue
+        diags.append(
+            error(
+                pm.position("owners", owner.index, "role"),
+                codes.ROLE_NOT_IN_ACTOR_MAP,
+                f"{excerpt(owner.email)} has the role {mapped} in account {excerpt(account)} "
+                f"in {ACTOR_MAP} on {ref}, not {excerpt(owner.role)}: write role: {mapped}, "
+                "or change the actor map first in its own reviewed change",
+            )
+        )
+    return diags
+
+
+def _not_owner(pm: ParsedManifest, actor: str, why: str) -> Diagnostic:
+    return error(
+        pm.key_position("owners"),
+        codes.ACTOR,
+        f"the actor {actor} {why}; only an owner with an allowed role ({allowed_list()}) "
+        "there may change it, and owners added by the same change do not count",
+    )
+
+
+def _unreadable(pm: ParsedManifest, why: Unreadable) -> Diagnostic:
+    return error(
+        pm.key_position("owners"),
+        codes.BASE_UNREADABLE,
+        f"cannot check this change against the base: {why.reason}",
+    )
