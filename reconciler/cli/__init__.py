@@ -44,6 +44,7 @@ COMMANDS: dict[str, str] = {
     "apply": "apply",
     "import": "import_",
     "accounts": "accounts",
+    "show": "show",
 }
 
 

@@ -15,10 +15,12 @@ DOC = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
 CORPUS = yaml.safe_load((REPO / "tests" / "corpus" / "expected.yaml").read_text())
 # Codes that need several files, a directory or a flag: tests/cli/test_validate_cli.py.
 CLI_TESTED = {"CF001", "CF002", "CF003", "CF018", "CF208", "CF305", "CF405"}
-# Plan codes need a live account: each is asserted by a test under tests/plan or tests/e2e.
+# Plan codes need a live account: each is asserted by a test under tests/plan or tests/e2e
+# (the output codes, CF53x, under tests/render).
 PLAN_TESTS = [
     *(REPO / "tests" / "plan").glob("test_*.py"),
     *(REPO / "tests" / "e2e").glob("test_*.py"),
+    *(REPO / "tests" / "render").glob("test_*.py"),
 ]
 # callfwd.yaml's codes: tests/config/test_config_load.py pins each one (and checks it does).
 CONFIG_TESTED = {c for c in codes.CODES if c.startswith("CF6")}
