@@ -8,9 +8,9 @@ its notes, its changes (a table, folded in ``<details>`` past ten rows).
 
 When all of it does not fit ``budget`` (UTF-8 bytes, never fewer than
 GitHub's count of characters), parts are kept in this order: every account's
-warnings; each account's totals; the unchanged accounts; notes; change rows,
-dealt out across accounts one row at a time, so one large account cannot
-crowd out the rest. Cuts fall between rows and lines, every table and
+warnings; each account's totals; notes; change rows, dealt out across accounts
+one row at a time, so one large account cannot crowd out the rest; the names
+of the unchanged accounts (their number is always there). Cuts fall between rows and lines, every table and
 ``<details>`` is closed, and each place that lost something says how much.
 
 Every value from the plan reaches the output through ``escape.markdown``.
@@ -316,21 +316,12 @@ def _fit(layout: _Layout, budget: int) -> None:
     rows = [_total_row(a) for a in layout.plan.accounts]
     layout.shown_totals = _fill(ledger, rows, 0, refund)
 
-    # 3. the unchanged accounts
-    size = _size(layout.unchanged_lines())
-    while layout.shown_unchanged < len(layout.unchanged):
-        step = _size(layout.unchanged_lines(layout.shown_unchanged + 1)) - size
-        if not ledger.take(step):
-            break
-        size += step
-        layout.shown_unchanged += 1
-
-    # 4. notes
+    # 3. notes
     for s in usable:
         if s.notes and open_section(s):
             s.shown_notes = _fill(ledger, s.notes, 0, _size([s.more(len(s.notes), "note")]))
 
-    # 5. change rows, one per account in turn
+    # 4. change rows, one per account in turn
     turn = [s for s in usable if s.rows]
     framed: set[int] = set()
     while turn:
@@ -339,13 +330,23 @@ def _fit(layout: _Layout, budget: int) -> None:
             if id(s) not in framed:
                 if not open_section(s) or not ledger.take(s.frame_bound()):
                     continue
-                ledger.give(_size(s.no_rows()))  # the frame replaces it
                 framed.add(id(s))
             if ledger.take(_size([s.rows[s.shown_rows]])):
+                if not s.shown_rows:
+                    ledger.give(_size(s.no_rows()))  # the table stands in its place now
                 s.shown_rows += 1
                 if s.shown_rows < len(s.rows):
                     still.append(s)
         turn = still
+
+    # 5. the unchanged accounts (their names; they have nothing to review)
+    size = _size(layout.unchanged_lines())
+    while layout.shown_unchanged < len(layout.unchanged):
+        step = _size(layout.unchanged_lines(layout.shown_unchanged + 1)) - size
+        if not ledger.take(step):
+            break
+        size += step
+        layout.shown_unchanged += 1
 
 
 def render_markdown(

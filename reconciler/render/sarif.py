@@ -139,7 +139,7 @@ def _indented(result: dict[str, Any]) -> int:
 def _left_out(left: Sequence[Diagnostic], index: dict[str, int]) -> dict[str, Any]:
     errors = sum(1 for d in left if d.severity is Severity.ERROR)
     kinds = [plural(n, w) for n, w in ((errors, "error"), (len(left) - errors, "warning")) if n]
-    first = min(left, key=lambda d: (_SEVERITY_RANK[d.severity], d.sort_key))
+    first = min(left, key=lambda d: _SEVERITY_RANK[d.severity])  # the first in report order
     message = (
         f"{plural(len(left), 'more problem')} ({', '.join(kinds)}) are not in this SARIF "
         f"file: GitHub code scanning keeps at most {MAX_RESULTS:,} results of a run. "
