@@ -287,17 +287,13 @@ def test_fingerprints_survive_moved_lines_and_tell_problems_apart() -> None:
     ]
     assert _fingerprints(problems) == _fingerprints(moved)
     assert len(set(_fingerprints(problems))) == 50
-    elsewhere = [Diagnostic(Position("other.yaml", 1, 1), *rest[1:]) for rest in
-                 [(d.position, d.severity, d.code, d.message) for d in problems[:1]]]  # fmt: skip
-    assert _fingerprints(elsewhere) != _fingerprints(problems[:1])
+    d = problems[0]
+    elsewhere = Diagnostic(Position("other.yaml", 1, 1), d.severity, d.code, d.message)
+    assert _fingerprints([elsewhere]) != _fingerprints([d])
     # a message that names another line ("first at line 9") is the same problem when it moves
-    first = Diagnostic(
-        Position("a.yaml", 12, 3),
-        Severity.ERROR,
-        "CF012",
-        "duplicate key 'team' (first at line 4, column 1)",
-    )
-    later = Diagnostic(Position("a.yaml", 15, 3), Severity.ERROR, "CF012", "duplicate key 'team' (first at line 7, column 1)")  # fmt: skip
+    dup = "duplicate key 'team' (first at line {}, column 1)"
+    first = Diagnostic(Position("a.yaml", 12, 3), Severity.ERROR, "CF012", dup.format(4))
+    later = Diagnostic(Position("a.yaml", 15, 3), Severity.ERROR, "CF012", dup.format(7))
     assert _fingerprints([first]) == _fingerprints([later])
     # the same problem twice in one file: two results, two fingerprints
     assert len(set(_fingerprints([first, later]))) == 2
