@@ -10,8 +10,9 @@ When all of it does not fit ``budget`` (UTF-8 bytes, never fewer than
 GitHub's count of characters), parts are kept in this order: every account's
 warnings; each account's totals; notes; change rows, dealt out across accounts
 one row at a time, so one large account cannot crowd out the rest; the names
-of the unchanged accounts (their number is always there). Cuts fall between rows and lines, every table and
-``<details>`` is closed, and each place that lost something says how much.
+of the unchanged accounts (their number is always there). Cuts fall between
+rows and lines, every table and ``<details>`` is closed, and each place that
+lost something says how much.
 
 Every value from the plan reaches the output through ``escape.markdown``.
 """
@@ -63,7 +64,7 @@ def notice_lines(notices: Iterable[Notice]) -> list[str]:
 
 
 def _cell(value: str | None) -> str:
-    return "—" if value is None else escape.markdown(value, cell=True)
+    return "—" if value is None else escape.markdown(value, cell=True, code=True)
 
 
 def _source(c: Change) -> str:

@@ -5,17 +5,19 @@ team name, a sender id or number from the server, a server's error detail, a
 notice's message) is data until it reaches its medium, and goes through that
 medium's one function here, like Jinja's autoescape:
 
-    terminal(text)             text, plan, apply, accounts: control and invisible
-                               characters shown as escapes (``\\x1b``, ``\\n``,
-                               ``\\u202e``), so a value can never move the cursor,
-                               recolour, rewrite a line or reorder text
-    markdown(text, cell=)      PR comments, job summaries, the checklist: an inert
-                               code span (no HTML, link, image, mention, emphasis or
-                               structure; ``cell=True`` inside a table row)
-    annotation_message(text)   GitHub workflow commands (``::error ...::message``),
-    annotation_property(text)  as @actions/core escapes them, controls shown
-    sarif_text(text)           SARIF ``message.text``: controls shown, ``[``/``]``
-                               escaped so no embedded link can be formed
+    terminal(text)           text, plan, apply, accounts: control and invisible
+                             characters shown as escapes (``\\x1b``, ``\\n``,
+                             ``\\u202e``), so a value can never move the cursor,
+                             recolour, rewrite a line or reorder text
+    markdown(text)           PR comments, job summaries, the checklist: a phone
+                             number as it is, anything else an inert code span (no
+                             HTML, link, image, mention, emphasis or structure);
+                             ``cell=True`` in a table row, ``code=True`` a code
+                             span for a phone number too
+    annotation_message(text) GitHub workflow commands (``::error ...::message``),
+    annotation_property(text) as @actions/core escapes them, controls shown
+    sarif_text(text)         SARIF ``message.text``: controls shown, ``[``/``]``
+                             escaped so no embedded link can be formed
 
 JSON needs no function: ``json.dumps`` is its escaping. Our own colour codes
 come from ``reconciler.output.style`` and are added after escaping.
@@ -59,10 +61,14 @@ def terminal(text: str) -> str:
 
 
 _BACKTICKS = re.compile(r"`+")
+# Digits, + ( ) - and single inner spaces: "(833) 555-0100", "+18335550100". Nothing in
+# such text is special to markdown away from the start of a line (where values never
+# are), nor to GitHub (no letter, so no mention, reference, link or shortcode).
+_PLAIN = re.compile(r"[0-9+()-]+(?: [0-9+()-]+)*")
 
 
-def markdown(text: str, *, cell: bool = False) -> str:
-    """``text`` as an inline code span, whose content markdown shows literally.
+def markdown(text: str, *, cell: bool = False, code: bool = False) -> str:
+    """``text`` for markdown: a phone number as it is (unless ``code``), else a code span.
 
     A code span is inert in every CommonMark and GFM renderer, and GitHub neither
     links, mentions nor references anything inside one. What could still end it is
@@ -70,6 +76,8 @@ def markdown(text: str, *, cell: bool = False) -> str:
     shown as escapes (so no new block can start); in a table row (``cell=True``)
     ``|`` is written ``\\|``, which GFM reads as a ``|`` inside the cell.
     """
+    if not code and _PLAIN.fullmatch(text):
+        return text
     body = visible(text)
     if cell:
         body = body.replace("|", "\\|")

@@ -100,7 +100,7 @@ def test_every_format_renders_the_merged_plan(three: list[Path]) -> None:
     assert text.count("warning[CF520]") == 3
     code, checklist, _ = _run("show", str(three[1]), "--format", "checklist")
     assert code == 0
-    assert "- [ ] **`(833) 000-0000`**" in checklist
+    assert "- [ ] **(833) 000-0000** (+18330000000): edit: change" in checklist
 
 
 @pytest.fixture
