@@ -189,12 +189,12 @@ class _Layout:
             (sum(s.shown_rows for s in secs), sum(len(s.rows) for s in secs), "change"),
             (sum(s.shown_warnings for s in secs), self.warnings, "warning"),
             (sum(s.shown_notes for s in secs), sum(len(s.notes) for s in secs), "note"),
-            (self.shown_totals, len(self.plan.accounts), "account's totals"),
+            (self.shown_totals, len(self.plan.accounts), "account total"),
             (self.shown_unchanged, len(self.unchanged), "unchanged account"),
         ]
         said = [
             f"{(total if upper_bound else total - shown):,} of {total:,} {what}"
-            + ("" if what.endswith("s") else "s")
+            + ("" if total == 1 else "s")
             for shown, total, what in parts
             if total and (upper_bound or shown < total)
         ]
