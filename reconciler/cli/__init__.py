@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "import": "import_",
     "accounts": "accounts",
     "report": "report",
+    "show": "show",
 }
 
 

@@ -101,7 +101,7 @@ def command(
         report = apply_plan(plan, targets, options, on_result, sessions)
     if text:
         for m in report.mismatches:
-            click.echo(f"verify: {m}", err=True)
+            click.echo(render_apply.render_mismatch(m), err=True)
         click.echo(render_apply.render_summary(replace(report, mismatches=[])), nl=False)
         if not report.ok:
             common.note("Not everything applied. Fix what is reported above and run apply again.")
@@ -221,8 +221,9 @@ class _Progress:
 
             click.echo(render_result_line(result))
         else:
-            c = result.change
-            click.echo(f"{result.outcome.value} {c.account} {c.sender}", err=True)
+            from reconciler.render.apply import render_progress_line
+
+            click.echo(render_progress_line(result), err=True)
 
 
 class _audit:

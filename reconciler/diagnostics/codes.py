@@ -9,7 +9,8 @@ new codes. ``docs/rules.md`` documents each one and a test checks that it does.
     CF2xx  sender numbers
     CF3xx  forward_to numbers
     CF4xx  owners, roles and the --actor check
-    CF5xx  plan: declared senders against the live account, notices for reviewers
+    CF5xx  plan: declared senders against the live account, notices for reviewers;
+           CF53x: what an output format had to leave out
     CF6xx  callfwd.yaml (its YAML problems share the CF0xx codes)
 """
 
@@ -291,6 +292,13 @@ _CODES = (
         "(a plan warning).",
         severity="warning",
     ),
+    Code(
+        "CF530",
+        "problems left out of SARIF",
+        "More problems than GitHub code scanning keeps in a run; the SARIF file says how "
+        "many were left out (a warning, an error when errors were).",
+        severity="warning",
+    ),
     # -- CF6xx: callfwd.yaml -------------------------------------------------
     Code("CF601", "unknown config key", "A key that callfwd.yaml does not define."),
     Code(
@@ -358,6 +366,10 @@ SENDER_NOT_IN_ACCOUNT, SENDER_ONLY_CANADIAN, SENDER_CANNOT_FORWARD = "CF501", "C
 PENDING_SENDER, UNVERIFIED_WITHOUT_FORWARDING, FORWARDING_NOT_SENDING = "CF510", "CF511", "CF512"
 ABOVE_THRESHOLD, KEY_MAY_NOT_WRITE, NO_WRITE_API, PRUNE_OFF = "CF520", "CF521", "CF522", "CF523"
 CONFIG_DIFFERS, ACCOUNT_ADDED = "CF524", "CF525"
+        severity="warning",
+    ),
+    Code(
+SARIF_LEFT_OUT = "CF530"
 UNKNOWN_ROLE, DISALLOWED_ROLE, NO_ALLOWED_OWNER, BAD_EMAIL, ACTOR, DUPLICATE_OWNER = (
     "CF401",
     "CF402",

@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from reconciler.render import escape
+
 
 class AccountRow(Protocol):
     """What ``reconciler.engine.inventory`` lists for one account (rendered here)."""
@@ -33,20 +35,22 @@ def render_json(rows: Sequence[AccountRow]) -> str:
 
 
 def render_text(rows: Sequence[AccountRow]) -> str:
-    """One block per account: name, settings, then its manifests indented."""
+    """One block per account: name, settings, then its manifests indented (all escaped)."""
     if not rows:
         return "no accounts: no manifest names one\n"
+    t = escape.terminal
     out = []
     for r in rows:
-        facts = [f"key in ${r.api_key_env}", f"api {r.api_url or '$CALLFWD_API_URL'}"]
+        api = t(r.api_url) if r.api_url else "$CALLFWD_API_URL"
+        facts = [f"key in ${t(r.api_key_env)}", f"api {api}"]
         if r.account_id is not None:
-            facts.insert(0, f"id {r.account_id}")
+            facts.insert(0, f"id {t(r.account_id)}")
         if r.changed is not None:
             facts.append("changed" if r.changed else "unchanged")
-        out.append(f"{r.account} ({', '.join(facts)})\n")
+        out.append(f"{t(r.account)} ({', '.join(facts)})\n")
         for m in r.manifests:
             mark = " *" if r.changed_manifests and m in r.changed_manifests else ""
-            out.append(f"  {m}{mark}\n")
+            out.append(f"  {t(m)}{mark}\n")
     return "".join(out)
 
 

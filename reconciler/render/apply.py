@@ -6,20 +6,33 @@ import json
 
 from reconciler.plan.model import Plan
 from reconciler.plan.results import ApplyReport, ChangeResult, Outcome, results_in_plan_order
+from reconciler.render import escape
 
 JSON_FORMAT_VERSION = 1
 
 
 def render_result_line(result: ChangeResult) -> str:
-    """One line per finished change: outcome, action, account, sender, and why."""
+    """One line per finished change: outcome, action, account, sender, and why (escaped)."""
     c = result.change
-    detail = f": {result.detail}" if result.detail else ""
-    return f"{result.outcome.value:<7} {c.action.symbol} {c.account} {c.sender}{detail}"
+    t = escape.terminal
+    detail = f": {t(result.detail)}" if result.detail else ""
+    return f"{result.outcome.value:<7} {c.action.symbol} {t(c.account)} {t(c.sender)}{detail}"
+
+
+def render_progress_line(result: ChangeResult) -> str:
+    """``applied acme-us +18555550122``: progress on stderr while json goes to stdout."""
+    c = result.change
+    return f"{result.outcome.value} {escape.terminal(c.account)} {escape.terminal(c.sender)}"
+
+
+def render_mismatch(mismatch: str) -> str:
+    """``verify: ...``: what the re-read after apply found different (escaped)."""
+    return f"verify: {escape.terminal(mismatch)}"
 
 
 def render_summary(report: ApplyReport) -> str:
     """``verify:`` lines for mismatches, then ``Apply: 3 applied, 1 stale.``"""
-    lines = [f"verify: {m}" for m in report.mismatches]
+    lines = [render_mismatch(m) for m in report.mismatches]
     counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
     lines.append(f"Apply: {counts or 'nothing to do'}.")
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from reconciler.diagnostics import Diagnostic, Severity, Summary
 from reconciler.output import style
+from reconciler.render import escape
+from reconciler.render.common import plural
 
 
 class Report(Protocol):
@@ -24,15 +26,11 @@ class Report(Protocol):
     def summary(self) -> Summary: ...
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def summary_line(summary: Summary, *, colour: bool = False) -> str:
     """``ok: 3 files, 6 senders, no problems`` or ``invalid: ..., 2 errors, 1 warning``."""
-    counted = f"{_plural(summary.files, 'file')}, {_plural(summary.senders, 'sender')}"
+    counted = f"{plural(summary.files, 'file')}, {plural(summary.senders, 'sender')}"
     problems = [
-        _plural(n, word)
+        plural(n, word)
         for n, word in ((summary.errors, "error"), (summary.warnings, "warning"))
         if n
     ]
@@ -44,11 +42,14 @@ def summary_line(summary: Summary, *, colour: bool = False) -> str:
 
 
 def format_line(d: Diagnostic, *, colour: bool = False) -> str:
-    """``path:line:col: error[CODE] message``."""
-    where = style(f"{d.position}:", bold=True, enabled=colour)
+    """``path:line:col: error[CODE] message``, the path and message escaped for a terminal."""
+    path = escape.terminal(d.position.path)
+    if path.startswith("::"):
+        path = f"./{path}"  # a log line starting "::" would be a GitHub workflow command
+    where = style(f"{path}:{d.position.line}:{d.position.column}:", bold=True, enabled=colour)
     fg = "red" if d.severity is Severity.ERROR else "yellow"
     severity = style(d.severity.value, fg=fg, bold=True, enabled=colour)
-    return f"{where} {severity}[{d.code}] {d.message}"
+    return f"{where} {severity}[{d.code}] {escape.terminal(d.message)}"
 
 
 def render_diagnostics_text(diagnostics: Sequence[Diagnostic], *, colour: bool = False) -> str:
@@ -71,14 +72,8 @@ def render_json(report: Report, *, colour: bool = False) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message as @actions/core does."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """Escape a workflow command's property value as @actions/core does."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = escape.annotation_message
+escape_property = escape.annotation_property
 
 
 def annotation(d: Diagnostic) -> str:

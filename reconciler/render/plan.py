@@ -1,157 +1,92 @@
-"""Render a Plan for people (text, markdown, checklist) and machines (json). Pure functions."""
+"""Render a Plan for people (text, checklist) and machines (json). Pure functions.
+
+The markdown of a PR comment lives in ``reconciler.render.comment``. Every value
+a plan holds (account, sender, numbers, paths, notice codes and messages) came
+from a manifest, a server or a saved plan file, and reaches the output only
+through its medium's function in ``reconciler.render.escape``.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from reconciler.plan.model import AccountPlan, Action, Change, Notice, Plan, Summary
+from reconciler.output import style
+from reconciler.plan.model import Action, Change, Notice, Plan
+from reconciler.render import escape
+from reconciler.render.comment import (
+    MARKDOWN_BUDGET,
+    MARKDOWN_MARKER,
+    notice_lines,
+    render_markdown,
+)
+from reconciler.render.common import counts
+
+__all__ = [
+    "MARKDOWN_BUDGET",
+    "MARKDOWN_MARKER",
+    "plan_document",
+    "render_checklist",
+    "render_json",
+    "render_markdown",
+    "render_text",
+]
 
 NONE = "(none)"
-# GitHub refuses comments over 65,536 characters; stay well under with room for a header.
-MARKDOWN_BUDGET = 60_000
-MARKDOWN_MARKER = "<!-- callfwd-plan -->"
-_FOLD_AFTER = 10
-_COLOURS = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
-_RESET = "\x1b[0m"
+_COLOUR = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
 
 
 def _num(value: str | None) -> str:
-    return value if value is not None else NONE
+    return NONE if value is None else escape.terminal(value)
 
 
 def _source(change: Change) -> str:
     if change.source is None:
         return "prune: declared in no manifest"
-    return f"{change.source.path}:{change.source.line}"
-
-
-def _counts(s: Summary) -> str:
-    pending = f", {s.pending} pending registration" if s.pending else ""
-    return (
-        f"{s.create} to create, {s.update} to update, {s.delete} to delete; "
-        f"{s.unchanged} unchanged, {s.unmanaged} unmanaged{pending}"
-    )
+    return f"{escape.terminal(change.source.path)}:{change.source.line}"
 
 
 def _notice(n: Notice) -> str:
-    return f"{n.level.value}[{n.code}]: {n.message}"
+    return f"{n.level.value}[{escape.terminal(n.code)}]: {escape.terminal(n.message)}"
 
 
 # ---------------------------------------------------------------- text
 
 
-def render_text(plan: Plan, *, colour: bool = False) -> str:
+def render_text(plan: Plan, *, colour: bool = False, unchanged: Sequence[str] = ()) -> str:
+    """The plan for a terminal; ``unchanged`` names accounts that were not planned."""
     lines: list[str] = []
     for acct in plan.accounts:
-        lines.append(f"account {acct.account}" + (" (prune)" if acct.prune else ""))
+        lines.append(
+            f"account {escape.terminal(acct.account)}" + (" (prune)" if acct.prune else "")
+        )
         for n in acct.notices:
             lines.append(f"  {_notice(n)}")
-        width = max((len(c.sender) for c in acct.changes), default=0)
-        for c in acct.changes:
-            sym = c.action.symbol
-            if colour:
-                sym = f"{_COLOURS[c.action]}{sym}{_RESET}"
+        senders = [escape.terminal(c.sender) for c in acct.changes]
+        width = max((len(s) for s in senders), default=0)
+        for c, sender in zip(acct.changes, senders, strict=True):
+            sym = style(c.action.symbol, fg=_COLOUR[c.action], enabled=colour)
             change = (
                 _num(c.after)
                 if c.action is Action.CREATE
                 else f"{_num(c.before)} -> {_num(c.after)}"
             )
-            lines.append(f"  {sym} {c.sender:<{width}}  {change}  ({_source(c)})")
+            lines.append(f"  {sym} {sender:<{width}}  {change}  ({_source(c)})")
         if not acct.changes:
             lines.append("  no changes")
-        lines.append(f"  {_counts(acct.summary)}")
+        lines.append(f"  {counts(acct.summary)}")
+    if unchanged:
+        names = ", ".join(escape.terminal(a) for a in unchanged)
+        lines.append(f"unchanged, not planned: {names}")
     total = plan.summary
     if plan.has_changes:
-        lines.append(f"Plan: {_counts(total)}.")
+        lines.append(f"Plan: {counts(total)}.")
     else:
         lines.append(
             f"No changes: live settings match the manifests "
             f"({total.unchanged} unchanged, {total.unmanaged} unmanaged)."
         )
     return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------- markdown
-
-
-def _md_code(value: str | None) -> str:
-    return f"`{value}`" if value is not None else "—"
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def _md_row(c: Change) -> str:
-    return (
-        f"| {c.action.symbol} {c.action.value} | {_md_code(c.sender)} | {_md_code(c.before)} | "
-        f"{_md_code(c.after)} | {_md_escape(_source(c))} |"
-    )
-
-
-def _md_notices(acct: AccountPlan) -> list[str]:
-    if not acct.notices:
-        return []
-    icon = {"warning": "⚠️", "note": "ℹ️"}
-    return [
-        *(f"- {icon[n.level.value]} **{n.level.value}** `{n.code}`: {_md_escape(n.message)}"
-          for n in acct.notices),
-        "",
-    ]  # fmt: skip
-
-
-def _md_account(acct: AccountPlan) -> list[str]:
-    out = [f"#### `{acct.account}`" + (" (prune)" if acct.prune else ""), "", *_md_notices(acct)]
-    if not acct.changes:
-        return [*out, "No changes.", ""]
-    rows = ["| | sender | before | after | source |", "|---|---|---|---|---|"]
-    rows += [_md_row(c) for c in acct.changes]
-    if len(acct.changes) > _FOLD_AFTER:
-        n = len(acct.changes)
-        return [*out, f"<details><summary>{n} changes</summary>", "", *rows, "", "</details>", ""]
-    return [*out, *rows, ""]
-
-
-def render_markdown(plan: Plan, *, budget: int = MARKDOWN_BUDGET) -> str:
-    total = plan.summary
-    head = [MARKDOWN_MARKER, "### callfwd plan", ""]
-    if plan.has_changes:
-        head.append(f"**{_counts(total)}.**")
-    else:
-        head.append(
-            f"**No changes.** Live settings match the manifests "
-            f"({total.unchanged} unchanged, {total.unmanaged} unmanaged)."
-        )
-    head += [
-        "",
-        "| account | create | update | delete | unchanged | unmanaged |",
-        "|---|--:|--:|--:|--:|--:|",
-    ]
-    for a in plan.accounts:
-        s = a.summary
-        head.append(
-            f"| `{a.account}` | {s.create} | {s.update} | {s.delete} "
-            f"| {s.unchanged} | {s.unmanaged} |"
-        )
-    head.append("")
-    text = "\n".join(head) + "\n"
-    shown = 0
-    for i, acct in enumerate(plan.accounts):
-        if not acct.changes and not acct.notices:
-            continue
-        block = "\n".join(_md_account(acct)) + "\n"
-        if len(text) + len(block) > budget:
-            rest = plan.accounts[i:]
-            hidden = sum(len(a.changes) for a in rest)
-            text += (
-                f"\n_Cut to stay under GitHub's comment limit: {hidden} more changes in "
-                f"{len(rest)} accounts are not shown. The full plan is in the json output "
-                "(`callfwd plan --format json` or the saved plan file)._\n"
-            )
-            break
-        text += block
-        shown += 1
-    return text
 
 
 # ---------------------------------------------------------------- json
@@ -209,13 +144,15 @@ CHECKLIST_PATH = "Settings → SMS → Sender preferences → Call forwarding"
 def _ui(number: str | None) -> str:
     from reconciler.domain.numbers import display
 
-    return "no forwarding" if number is None else f"{display(number)} ({number})"
+    if number is None:
+        return "no forwarding"
+    return f"{escape.markdown(display(number))} ({escape.markdown(number)})"
 
 
 def _task(c: Change) -> str:
     from reconciler.domain.numbers import display
 
-    sender = f"**{display(c.sender)}** ({c.sender})"
+    sender = f"**{escape.markdown(display(c.sender))}** ({escape.markdown(c.sender)})"
     if c.action is Action.CREATE:
         what = f"set up forwarding to **{_ui(c.after)}**"
     elif c.action is Action.UPDATE:
@@ -246,9 +183,10 @@ def render_checklist(plan: Plan) -> str:
     for acct in plan.accounts:
         if not acct.changes and not acct.notices:
             continue
-        lines += [f"## Account `{acct.account}`", ""]
+        lines += [f"## Account {escape.markdown(acct.account)}", ""]
         lines += [_task(c) for c in acct.changes]
         if acct.changes:
             lines.append("")
-        lines += _md_notices(acct)
+        if acct.notices:
+            lines += [*notice_lines(acct.notices), ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -41,6 +41,7 @@ PLAN_TESTS = [
     *(REPO / "tests" / "plan").glob("test_*.py"),
     *(REPO / "tests" / "e2e").glob("test_*.py"),
     REPO / "tests" / "config" / "test_trust.py",
+    *(REPO / "tests" / "render").glob("test_*.py"),
 ]
 # callfwd.yaml's codes: tests/config/test_config_load.py pins each one (and checks it does).
 CONFIG_TESTED = {c for c in codes.CODES if c.startswith("CF6")}
