@@ -1,16 +1,20 @@
 """Keep API keys out of everything callfwd prints, logs or writes.
 
 Keys come from the environment only. Whoever reads a key registers it here;
-``scrub`` then hides it wherever it would appear, whole or in part, and a
+``scrub`` then hides every registered key wherever it would appear, and a
 logging filter does the same for every log record.
 
-"In part" means any run of ``PART`` (6) or more characters of a registered
-key: a server that echoes the key's first 14 characters in an error detail
-is shown as ``***``. The one exception keeps ordinary words readable where a
-key is made of words (``sandbox-acme-manager``): a run of one kind of
-character only (lower-case letters, upper-case letters or digits) shorter
-than ``WHOLE_WORD`` (10) is left alone, so "role manager" stays "role
-manager". A whole key is always hidden, however short or plain.
+Text a server sent (an error's ``detail``, ``title``, ``code``) goes through
+``scrub_echo`` instead, which also hides a key *in part*: any run of ``PART``
+(6) or more characters of a registered key, so a server that echoes the key's
+first 14 characters is shown as ``***``. One exception keeps words readable
+where a key is made of words (``sandbox-acme-manager``): a word of a key
+(between its separators) of one kind of character only (lower-case letters,
+upper-case letters or digits) and shorter than ``WHOLE_WORD``
+(10), is left alone, and so is a run of six or more characters of such a
+word, so "role manager" stays "role manager". Runs inside a random key
+(``pk_…``) are always hidden. callfwd's own text (file names,
+account names) is never cut up this way: only whole keys are hidden there.
 
 How: every key's 6-character pieces go in one set; the text is scanned only
 where it holds a run of characters that occur in keys (one compiled
@@ -46,6 +50,8 @@ class _Index:
         self.chars: set[str] = set()
         self.runs: re.Pattern[str] | None = None  # runs of PART or more key characters
         self.plain: tuple[str, ...] = ()  # keys a run may leave visible: found whole
+        # Runs a part may leave visible: pieces of a key's own words (see the docstring).
+        self.words: set[str] = set()
 
     def add(self, secret: str) -> None:
         self.pieces.update(secret[i : i + PART] for i in range(len(secret) - PART + 1))
@@ -55,6 +61,11 @@ class _Index:
             self.runs = re.compile(f"[{chars}]{{{PART},}}")
         if len(secret) < PART or _one_kind(secret):
             self.plain = (*self.plain, secret)
+        for word in re.split(r"[^A-Za-z0-9]+", secret):
+            if len(word) >= PART and _one_kind(word):
+                self.words.update(
+                    word[i:j] for i in range(len(word)) for j in range(i + PART, len(word) + 1)
+                )
 
 
 _index = _Index()
@@ -141,9 +152,9 @@ def _one_kind(run: str) -> bool:
     return run.isdigit() or (run.isalpha() and (run.islower() or run.isupper()))
 
 
-def _spans(text: str, index: _Index) -> list[tuple[int, int]]:
+def _spans(text: str, index: _Index, *, parts: bool) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    if index.runs is not None:
+    if parts and index.runs is not None:
         pieces = index.pieces
         for m in index.runs.finditer(text):
             start = end = -1
@@ -153,13 +164,13 @@ def _spans(text: str, index: _Index) -> list[tuple[int, int]]:
                 if i <= end:  # overlaps or touches the span being built
                     end = i + PART
                     continue
-                if end > start >= 0 and not _one_kind(text[start:end]):
+                if end > start >= 0 and text[start:end] not in index.words:
                     spans.append((start, end))
                 start, end = i, i + PART
-            if end > start >= 0 and not _one_kind(text[start:end]):
+            if end > start >= 0 and text[start:end] not in index.words:
                 spans.append((start, end))
-    for key in index.plain:
-        at = text.find(key)  # a short or plain key: only whole
+    for key in index.plain if parts else _secrets:
+        at = text.find(key)  # whole keys (with ``parts``, only those a run may miss)
         while at != -1:
             spans.append((at, at + len(key)))
             at = text.find(key, at + len(key))
@@ -167,11 +178,21 @@ def _spans(text: str, index: _Index) -> list[tuple[int, int]]:
 
 
 def scrub(text: str) -> str:
-    """``text`` with every registered key, and every run of PART or more of a key's
-    characters (see the module docstring), replaced by ``***``."""
+    """``text`` with every registered key replaced by ``***``."""
+    return _hide(text, parts=False)
+
+
+def scrub_echo(text: str) -> str:
+    """Text a server sent: every registered key, and every run of PART or more of a
+    key's characters (see the module docstring), replaced by ``***``."""
+    return _hide(text, parts=True)
+
+
+def _hide(text: str, *, parts: bool) -> str:
     if not _secrets or not text:
         return text
-    spans = _spans(text, _index)
+    with _lock:
+        spans = _spans(text, _index, parts=parts)
     if not spans:
         return text
     spans.sort()

@@ -23,7 +23,7 @@ from reconciler.errors import (
     ServerError,
     TransportError,
 )
-from reconciler.secrets import scrub
+from reconciler.secrets import scrub, scrub_echo
 
 _BY_STATUS: dict[int, type[ApiError]] = {
     401: AuthError,
@@ -80,13 +80,13 @@ def api_error(
         if isinstance(source, Mapping):
             pointer = _text(source.get("pointer")) or _text(source.get("parameter"))
     reason = detail or title or response.reason_phrase or "error"
-    reason = scrub(reason.replace("\n", " "))[:_MAX_DETAIL]
+    reason = scrub_echo(reason.replace("\n", " "))[:_MAX_DETAIL]
     parts = [f"{where}: HTTP {status}"]
     if code:
-        parts.append(f" {scrub(code)}")
+        parts.append(f" {scrub_echo(code)}")
     parts.append(f": {reason}")
     if pointer:
-        parts.append(f" (at {scrub(pointer)})")
+        parts.append(f" (at {scrub_echo(pointer)})")
     if count > 1:
         parts.append(f" (+{count - 1} more)")
     message = "".join(parts)
@@ -97,7 +97,7 @@ def api_error(
         message + tail,
         status=status,
         code=code,
-        detail=scrub(detail) if detail else None,
+        detail=scrub_echo(detail) if detail else None,
         account=account,
         key_env=key_env,
     )

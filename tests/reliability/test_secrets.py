@@ -334,21 +334,21 @@ def _random_keys(n: int, seed: int = 7) -> list[str]:
 
 @pytest.mark.usefixtures("registry")
 def test_a_key_echoed_in_part_by_a_server_is_hidden() -> None:
-    from reconciler.secrets import register, scrub
+    from reconciler.secrets import register, scrub_echo
 
     register(SENTINEL)
     for part in (SENTINEL[:14], SENTINEL[-9:], SENTINEL[8:14], SENTINEL[3:30]):
         text = f'HTTP 401: {{"detail": "key {part} is not valid"}}'
-        shown = scrub(text)
+        shown = scrub_echo(text)
         assert part not in shown and shown == 'HTTP 401: {"detail": "key *** is not valid"}'
     # five characters are not part of the key; six are
-    assert scrub(f"x {SENTINEL[12:17]} x") == f"x {SENTINEL[12:17]} x"
-    assert scrub(f"x {SENTINEL[12:18]} x") == "x *** x"
+    assert scrub_echo(f"x {SENTINEL[12:17]} x") == f"x {SENTINEL[12:17]} x"
+    assert scrub_echo(f"x {SENTINEL[12:18]} x") == "x *** x"
 
 
 @pytest.mark.usefixtures("registry")
 def test_a_thousand_keys_each_hidden_in_a_long_text() -> None:
-    from reconciler.secrets import register, scrub
+    from reconciler.secrets import register, scrub_echo
 
     keys = _random_keys(1_000)
     for key in keys:
@@ -358,7 +358,7 @@ def test_a_thousand_keys_each_hidden_in_a_long_text() -> None:
     filler = " GET /api/text-messaging-senders?page[size]=20 answered 200; " * 40
     pieces = [key[i : i + 6 + i % 9] for i, key in enumerate(keys[::7]) for i in (2, 11, 20)]
     text = filler.join(pieces) + filler + " ".join(keys)
-    shown = scrub(text)
+    shown = scrub_echo(text)
     assert all(key not in shown for key in keys)
     assert all(piece not in shown for piece in pieces)
     assert shown.count(filler) == text.count(filler)  # the text around them is untouched
@@ -366,35 +366,56 @@ def test_a_thousand_keys_each_hidden_in_a_long_text() -> None:
 
 @pytest.mark.usefixtures("registry")
 def test_words_and_numbers_a_key_shares_with_ordinary_text_stay_readable() -> None:
-    from reconciler.secrets import register, scrub
+    from reconciler.secrets import register, scrub_echo
 
     register("sandbox-acme-manager")
     register("sk_test_accounts_0123456789")
-    text = "account acme-us: role manager; GET /api/accounts; sender +18001234567"
-    assert scrub(text) == text
+    text = "account acme-us: role manager; GET /api/accounts; sender +18005550199"
+    assert scrub_echo(text) == text
+    # digits from the key's ten-digit word are not a word: hidden
+    assert scrub_echo("sender +18001234567") == "sender +180***"  # 01234567
     # ...but not a run that mixes kinds of character, nor one of ten characters or more
-    assert scrub("echo: sandbox-acme-m") == "echo: ***"
-    assert scrub("ids 0123456789") == "ids ***"
-    assert scrub("t_accounts_01") == "***"
+    assert scrub_echo("echo: sandbox-acme-m") == "echo: ***"
+    assert scrub_echo("ids 0123456789") == "ids ***"
+    assert scrub_echo("t_accounts_01") == "***"
 
 
 @pytest.mark.usefixtures("registry")
 def test_short_or_plain_keys_are_hidden_whole() -> None:
-    from reconciler.secrets import register, scrub
+    from reconciler.secrets import register, scrub_echo
 
     register("abcd")  # shorter than a part: only whole
     register("password")  # one kind of character: only whole
-    assert scrub("abcde abcd password passwor") == "***e *** *** passwor"
+    assert scrub_echo("abcde abcd password passwor") == "***e *** *** passwor"
     register("ab")  # too short to register at all
-    assert scrub("ab") == "ab"
+    assert scrub_echo("ab") == "ab"
 
 
 @pytest.mark.usefixtures("registry")
 def test_overlapping_parts_of_two_keys_merge_into_one_hidden_span() -> None:
-    from reconciler.secrets import register, scrub
+    from reconciler.secrets import register, scrub_echo
 
     first, second = _random_keys(2, seed=11)
     register(first)
     register(second)
-    assert scrub(f"[{first[:12]}{second[20:]}]") == "[***]"
-    assert scrub(f"{first}{first}") == "***"
+    assert scrub_echo(f"[{first[:12]}{second[20:]}]") == "[***]"
+    assert scrub_echo(f"{first}{first}") == "***"
+
+
+@pytest.mark.usefixtures("registry")
+def test_callfwds_own_text_loses_only_whole_keys() -> None:
+    from reconciler.secrets import register, scrub, scrub_echo
+
+    register("sandbox-globex-owner")
+    own = "error: account globex is in both plan-globex.json and again/plan.json"
+    assert scrub(own) == own  # a file name is not an echo of the key
+    assert scrub_echo(own) != own  # text a server sent may echo part of it
+    assert scrub("key sandbox-globex-owner here") == "key *** here"
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_word_inside_a_random_key_is_hidden_when_echoed() -> None:
+    from reconciler.secrets import register, scrub_echo
+
+    register("pk_Xy7abcdefgQ9")  # "abcdefg" is a one-kind run, but not a word of the key
+    assert scrub_echo("detail: abcdefg") == "detail: ***"
