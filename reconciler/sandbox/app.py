@@ -175,5 +175,5 @@ def create_app(
         app.router.routes.extend(extensions.router.routes)
     app.router.routes.extend(probe_router.routes)
     if admin:
-        app.include_router(admin_routes.router)
+        app.router.routes.extend(admin_routes.router.routes)
     return app

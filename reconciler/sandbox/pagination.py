@@ -14,6 +14,10 @@ from reconciler.sandbox.jsonapi import ApiProblem, document
 
 T = TypeVar("T")
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_POSITION = re.compile(r"[0-9]{1,19}")
+# A position is a SQLite row id: a signed 64-bit integer. A larger one is no cursor
+# this API gave out, and SQLite could not even compare with it.
+MAX_POSITION = 2**63 - 1
 PLAIN = "c"  # a cursor of the default order; sorted orders have their own tag
 
 
@@ -22,16 +26,24 @@ def encode_cursor(position: int, tag: str = PLAIN) -> str:
 
 
 def decode_cursor(cursor: str | None, tag: str = PLAIN) -> int:
-    """The position after which the page starts; a 400 for a cursor of another order."""
+    """The position after which the page starts.
+
+    The one place a client's cursor is read: anything this API did not give out for
+    this order (other text, another order's tag, a position no row can have) is a 400.
+    """
     if cursor is None:
         return 0
     try:
         if not _CURSOR.match(cursor):
             raise ValueError
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not (raw.startswith(tag) and raw[len(tag) :].isdigit()):
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        digits = raw[len(tag) :]
+        if not (raw.startswith(tag) and _POSITION.fullmatch(digits)):
             raise ValueError
-        return int(raw[len(tag) :])
+        position = int(digits)
+        if position > MAX_POSITION:
+            raise ValueError
+        return position
     except ValueError:
         raise ApiProblem(
             400,
