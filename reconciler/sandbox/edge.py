@@ -16,8 +16,10 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from reconciler.sandbox import fault_answers
+from reconciler.sandbox.fault_answers import send_problem
 from reconciler.sandbox.faults import FaultRule, Faults
-from reconciler.sandbox.jsonapi import MEDIA_TYPE, ApiProblem, error_body
+from reconciler.sandbox.jsonapi import ApiProblem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -72,46 +74,6 @@ class Metrics:
         }
 
 
-def _close_connection(send: Send) -> bool:
-    """Close the client's connection without (the rest of) an answer.
-
-    Needs uvicorn's request cycle behind ``send`` (h11 or httptools); marks it
-    disconnected so uvicorn neither sends a 500 nor logs an error.
-    """
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is None:
-        return False
-    transport.close()
-    cycle.disconnected = True  # type: ignore[union-attr]
-    return True
-
-
-async def _send_problem(send: Send, problem: ApiProblem) -> None:
-    body = error_body(problem)
-    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
-    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _fault_problem(rule: FaultRule) -> ApiProblem:
-    if rule.kind == "rate_limit":
-        return ApiProblem(
-            429,
-            "throttled",
-            "Request was throttled (injected fault).",
-            headers={"Retry-After": str(rule.retry_after)},
-        )
-    return ApiProblem(rule.status, "server_error", "Injected fault: the server failed.")
-
-
-def _answers_before(fault: FaultRule) -> bool:
-    if fault.kind == "rate_limit":
-        return True
-    return fault.kind in ("error", "drop") and fault.when == "before"
-
-
 class Edge:
     def __init__(
         self, app: ASGIApp, *, faults: Faults, metrics: Metrics, latency: float = 0.0
@@ -140,13 +102,10 @@ class Edge:
                 latency, fault = self.faults.pick(method, path)
                 if latency:
                     await asyncio.sleep(latency)
-                if fault is not None and _answers_before(fault):
-                    if fault.kind == "drop" and _close_connection(send):
-                        return
-                    problem = _fault_problem(fault)
-                    status = problem.status
-                    await _send_problem(send, problem)
+                if fault is not None and fault.answers_before:
+                    status = await fault_answers.answer_before(fault, send)
                     return
+            fault_answers.adjust_request(fault, scope)
             status = await self._run(scope, receive, send, start, fault)
         finally:
             ms = (time.perf_counter() - start) * 1000.0
@@ -192,7 +151,7 @@ class Edge:
                     "payload_too_large",
                     f"The request body is larger than the limit of {limit} bytes.",
                 )
-                await _send_problem(send, problem)
+                await send_problem(send, problem)
                 return 413
 
         async def limited_receive() -> Message:
@@ -228,32 +187,10 @@ class Edge:
             log.exception("unexpected error while answering %s %s", scope["method"], scope["path"])
             if not started:
                 status = 500
-                await _send_problem(
+                await send_problem(
                     send, ApiProblem(500, "server_error", "The server hit an unexpected error.")
                 )
                 return status
-        if fault is None:
+        if fault is None or not captured:
             return status
-        return await self._apply_after(fault, captured, send, status)
-
-    async def _apply_after(
-        self, fault: FaultRule, captured: list[Message], send: Send, status: int
-    ) -> int:
-        if fault.kind == "drop" and _close_connection(send):
-            return 0
-        if fault.kind == "truncate" and captured:
-            body = b"".join(m.get("body", b"") for m in captured[1:])
-            await send(captured[0])
-            await send(
-                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-            )
-            if _close_connection(send):
-                return status
-            raise RuntimeError("cannot truncate: connection not reachable")
-        if fault.kind in ("error", "drop"):
-            problem = _fault_problem(fault)
-            await _send_problem(send, problem)
-            return problem.status
-        for message in captured:
-            await send(message)
-        return status
+        return await fault_answers.answer_after(fault, captured, scope, receive, send)
