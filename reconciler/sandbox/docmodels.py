@@ -268,6 +268,10 @@ class AuditAttributes(_Doc):
         "precondition_failed",
         "rejected",
     ]
+    by: Literal["api", "ui"] = Field(
+        description="api: a PATCH with a key; ui: a change made as a person in the vendor's UI "
+        "(the sandbox's stand-in route)."
+    )
 
 
 class AuditResource(_Doc):

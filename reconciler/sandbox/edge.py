@@ -37,10 +37,16 @@ class BodyTooLarge(Exception):
 
 
 class Metrics:
-    """Request counts and server time per (method, route, account, status)."""
+    """Request counts and server time per (method, route, account, status).
 
-    def __init__(self) -> None:
+    Each row says whether its endpoint is one the vendor publishes (``published``:
+    the (method, route template) pairs of ``api.py``), so a test can assert that a
+    run called nothing else.
+    """
+
+    def __init__(self, published: frozenset[tuple[str, str]] = frozenset()) -> None:
         self._counts: dict[tuple[str, str, str, int], list[float]] = {}
+        self.published = published
         self.in_flight = 0  # /api/ requests being answered now (tests wait for 0)
 
     def add(self, method: str, route: str, account: str, status: int, ms: float) -> None:
@@ -64,11 +70,13 @@ class Metrics:
                 "status": s,
                 "count": int(c),
                 "server_ms_total": round(t, 3),
+                "published": (m, r) in self.published,
             }
             for (m, r, a, s), (c, t) in sorted(self._counts.items())
         ]
         return {
             "total": sum(r["count"] for r in rows),
+            "unpublished": sum(r["count"] for r in rows if not r["published"]),
             "in_flight": self.in_flight,
             "requests": rows,
         }
@@ -76,11 +84,18 @@ class Metrics:
 
 class Edge:
     def __init__(
-        self, app: ASGIApp, *, faults: Faults, metrics: Metrics, latency: float = 0.0
+        self,
+        app: ASGIApp,
+        *,
+        faults: Faults,
+        metrics: Metrics,
+        route_of: Callable[[Scope], str | None],
+        latency: float = 0.0,
     ) -> None:
         self.app = app
         self.faults = faults
         self.metrics = metrics
+        self.route_of = route_of  # the route template of a request the app did not see
         self.latency = latency
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -112,9 +127,10 @@ class Edge:
             account = scope.get("callfwd.account") or "-"
             if not admin:
                 self.metrics.in_flight -= 1
-                route = scope.get("route")
-                label = getattr(route, "path", None) or ("(fault)" if fault else "(no route)")
-                self.metrics.add(method, label, account, status, ms)
+                label = getattr(scope.get("route"), "path", None)
+                if label is None and fault is not None:
+                    label = self.route_of(scope) or "(fault)"
+                self.metrics.add(method, label or "(no route)", account, status, ms)
             if log.isEnabledFor(logging.INFO):
                 target = scope.get("raw_path") or path.encode()
                 qs = scope.get("query_string")

@@ -26,8 +26,8 @@ from reconciler.sandbox.bodies import (
     safe_text,
     string_attribute,
 )
+from reconciler.sandbox.forwarding import checked_forwarding
 from reconciler.sandbox.jsonapi import ApiProblem, JsonApiResponse, document
-from reconciler.sandbox.loops import check_no_chain, forwarding_problem
 from reconciler.sandbox.pagination import decode_cursor, page
 from reconciler.sandbox.resources import SENDERS, sender_resource
 from reconciler.sandbox.store import AuditEvent, Sender
@@ -60,31 +60,6 @@ def _if_match(header: str, etag: str) -> bool:
         if t and not t.startswith("W/") and (t == etag or f'"{t}"' == etag):
             return True
     return False
-
-
-def _forwarding_allowed(sender: Sender) -> None:
-    if may_forward(sender.type, sender.country):
-        return
-    if sender.type == "toll_free":
-        message = (
-            f"{sender.identifier} ({sender.country}) is the Canadian sibling of a toll-free "
-            "number; only its US sender can forward calls"
-        )
-        problem = numbers.Problem.OUTSIDE_US.value
-    else:
-        result = numbers.check_sender(sender.identifier or "")
-        problem = (result.problem or numbers.Problem.NOT_TOLL_FREE).value
-        message = result.message or (
-            f"{sender.identifier} is a {sender.type} sender; only US toll-free senders can "
-            "forward calls"
-        )
-    raise ApiProblem(
-        422,
-        "sender_cannot_forward",
-        message[0].upper() + message[1:] + ".",
-        pointer="/data/attributes/forwarding_number",
-        meta={"problem": problem},
-    )
 
 
 @router.patch(
@@ -144,16 +119,9 @@ async def patch_sender(
             )
         new: str | None = None
         if raw is not None:
-            _forwarding_allowed(sender)
-            result = numbers.check_forward_to(
-                raw,
-                sender=sender.identifier,
-                us_territories=sandbox_of(request).us_territories,
-            )
-            if result.e164 is None:
-                raise forwarding_problem(result)
-            new = requested[0] = result.e164
-            check_no_chain(store, sender, new)
+            us_territories = sandbox_of(request).us_territories
+            new = checked_forwarding(store, sender, raw, us_territories=us_territories)
+            requested[0] = new
     except ApiProblem as problem:
         store.record_refused(
             account_id=user.account_id,
