@@ -7,7 +7,6 @@ only this router.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -47,7 +46,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": dm.ErrorDocument, "description": "Client error (JSON:API error document)."},
     "5XX": {"model": dm.ErrorDocument, "description": "Server error (JSON:API error document)."},
 }
-ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REG = vocab.REGISTRATION
 SORT_TAGS = {"created_at": "a", "-created_at": "d"}
 SDK = "Published (SDK: TextMessagingApi.{}, scope sender-config:read)"
@@ -64,7 +62,8 @@ PageSize = Annotated[
     ),
 ]
 PageCursor = Annotated[str | None, Query(alias="page[cursor]", max_length=200)]
-SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]
+MAX_ID = vocab.MAX_ID
+SenderId = Annotated[str, Path(max_length=MAX_ID, description="The sender's id.")]
 Include = Annotated[
     str | None, Query(max_length=200, description=f"Relationships to include: {REG}.")
 ]
@@ -89,6 +88,20 @@ Sort = Annotated[
 ]
 
 
+def is_id(text: str) -> bool:
+    """Could this be an id of this API: 1-200 characters of text SQLite can store.
+
+    Sender ids are opaque strings (seeds may give any), so nothing else is asked of them.
+    """
+    if not 0 < len(text) <= MAX_ID:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
 def sender_404(sender_id: str) -> ApiProblem:
     return ApiProblem(
         404, "not_found", f"No text-messaging-sender with id {safe_text(sender_id)!r}."
@@ -97,7 +110,7 @@ def sender_404(sender_id: str) -> ApiProblem:
 
 def _sender(request: Request, account_id: str, sender_id: str) -> Sender:
     sender = (
-        sandbox_of(request).store.get_sender(account_id, sender_id) if ID.match(sender_id) else None
+        sandbox_of(request).store.get_sender(account_id, sender_id) if is_id(sender_id) else None
     )
     if sender is None:
         raise sender_404(sender_id)
@@ -216,7 +229,8 @@ async def get_sender_registration(
     sender = _sender(request, user.account_id, sender_id)
     base = base_url(request.scope)
     data = registration_resource(sender, base, fields=r_fields) if sender.registration_id else None
-    return document({"data": data, "links": {"self": f"{base}{SENDERS}/{sender.id}/{REG}"}})
+    url = sender_relationships(sender, base)[REG]["links"]["related"]
+    return document({"data": data, "links": {"self": url}})
 
 
 @router.get(
@@ -258,7 +272,7 @@ async def get_registration(
     r_fields = parse_fields(registration_fields, REG, REGISTRATION_FIELDS)
     sender = (
         sandbox_of(request).store.sender_by_registration(user.account_id, registration_id)
-        if ID.match(registration_id)
+        if is_id(registration_id)
         else None
     )
     if sender is None:
@@ -288,22 +302,20 @@ async def get_configuration(
     ] = None,
 ) -> Response:
     c_fields = parse_fields(fields, vocab.CONFIGURATION, CONFIGURATION_FIELDS)
-    if configuration_id != user.account_id:
+    config = (
+        sandbox_of(request).store.configuration(user.account_id)
+        if configuration_id == user.account_id
+        else None
+    )
+    if config is None:
         raise ApiProblem(
             404,
             "not_found",
             f"No {vocab.CONFIGURATION} with id {safe_text(configuration_id)!r} "
             "(its id is the key's account id).",
         )
-    config = sandbox_of(request).store.configuration(user.account_id)
     base = base_url(request.scope)
-    return document(
-        {
-            "data": configuration_resource(
-                user.account_id, user.account_name, config, base, fields=c_fields
-            )
-        }
-    )
+    return document({"data": configuration_resource(config, base, fields=c_fields)})
 
 
 ACCOUNTS_SDK = "Published (SDK: AccountsApi.{}, scope accounts:read; 1/s, 15/min)"

@@ -17,7 +17,7 @@ from reconciler.api import protocol
 from reconciler.domain import numbers
 from reconciler.domain.senders import may_forward
 from reconciler.sandbox import docmodels as dm
-from reconciler.sandbox.api import ERRORS, ID, PageCursor, SenderId, sender_404
+from reconciler.sandbox.api import ERRORS, PageCursor, SenderId, is_id, sender_404
 from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of
 from reconciler.sandbox.bodies import (
     attributes,
@@ -88,7 +88,7 @@ async def patch_sender(
 ) -> Response:
     store = sandbox_of(request).store
     # Looked up first so that even a refused call is audited with the sender it aimed at.
-    sender = store.get_sender(user.account_id, sender_id) if ID.match(sender_id) else None
+    sender = store.get_sender(user.account_id, sender_id) if is_id(sender_id) else None
     requested: list[str | None] = [None]
     try:
         require_write(user)

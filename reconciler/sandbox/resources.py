@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.api import protocol
 from reconciler.sandbox import vocab
@@ -38,15 +39,19 @@ REGISTRATION_FIELDS = frozenset(
 CONFIGURATION_FIELDS = frozenset(
     {"org_prefix", "opt_out_language", "status", "created_at", "updated_at"}
 )
-DEFAULT_OPT_OUT = "Reply STOP to opt out."
 
 
 def _sparse(attrs: dict[str, Any], fields: Collection[str] | None) -> dict[str, Any]:
     return attrs if fields is None else {k: v for k, v in attrs.items() if k in fields}
 
 
+def _url(base: str, collection: str, resource_id: str) -> str:
+    # Ids are opaque text (a seed may give any): one path segment, percent-encoded.
+    return f"{base}{collection}/{quote(resource_id, safe='')}"
+
+
 def sender_relationships(s: Sender, base: str) -> dict[str, Any]:
-    url = f"{base}{SENDERS}/{s.id}"
+    url = _url(base, SENDERS, s.id)
     data = {"type": REL, "id": s.registration_id} if s.registration_id else None
     return {
         REL: {
@@ -74,7 +79,7 @@ def sender_resource(
             fields,
         ),
         "relationships": sender_relationships(s, base),
-        "links": {"self": f"{base}{SENDERS}/{s.id}"},
+        "links": {"self": _url(base, SENDERS, s.id)},
     }
     if etag:  # extension: not in published-only mode
         resource["meta"] = {"etag": s.etag}
@@ -90,8 +95,8 @@ def registration_resource(
     submitted = None if status == "action_required" else s.created_at
     decided = s.created_at if status in ("approved", "rejected") else None
     failures = [{"detail": REJECTION_DETAIL}] if status == "rejected" else []
-    sender_url = f"{base}{SENDERS}/{s.id}"
-    url = f"{base}{REGISTRATIONS}/{s.registration_id}"
+    sender_url = _url(base, SENDERS, s.id)
+    url = _url(base, REGISTRATIONS, s.registration_id)
     return {
         "type": vocab.REGISTRATION,
         "id": s.registration_id,
@@ -120,29 +125,16 @@ def registration_resource(
 
 
 def configuration_resource(
-    account_id: str,
-    name: str,
-    c: Configuration | None,
-    base: str,
-    *,
-    fields: Collection[str] | None = None,
+    c: Configuration, base: str, *, fields: Collection[str] | None = None
 ) -> dict[str, Any]:
-    if c is None:  # not seeded (a database from before configurations): the defaults
-        attrs: dict[str, Any] = {
-            "org_prefix": name[:50],
-            "opt_out_language": DEFAULT_OPT_OUT,
-            "status": "active",
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
-        }
-    else:
-        attrs = {
-            "org_prefix": c.org_prefix,
-            "opt_out_language": c.opt_out_language,
-            "status": c.status,
-            "created_at": c.created_at,
-            "updated_at": c.updated_at,
-        }
+    account_id = c.account_id
+    attrs = {
+        "org_prefix": c.org_prefix,
+        "opt_out_language": c.opt_out_language,
+        "status": c.status,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
     return {
         "type": vocab.CONFIGURATION,
         "id": account_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -165,3 +166,46 @@ def test_an_error_may_carry_any_detail_and_status(sandbox: Sandbox) -> None:
     assert r.status_code == 401
     (err,) = r.json()["errors"]
     assert (err["status"], err["code"], err["detail"]) == (401, "authentication_failed", HOSTILE)
+
+
+MARKUP = "<img src=x onerror=alert(1)> **Acme** | `x`\x1b[31m\x07\u202e"
+ALPHA = "<b>Acme</b>\x1b[31m|`x`"  # an alpha sender's name
+HOSTILE_IDS = ["..", ".", "a/b", "%2e%2e", "<b>x</b>", "<i>", "id\x00nul", "line\nbreak", "é" * 200]
+
+
+def test_a_seed_may_hold_hostile_but_valid_strings(sandbox: Sandbox) -> None:
+    senders: list[dict[str, object]] = [
+        {"number": "+18335550100", "type": "toll_free", "country": "US", "id": sid}
+        for sid in HOSTILE_IDS[:1]
+    ]
+    senders += [
+        {"number": f"+1844555{i:04d}", "type": "toll_free", "country": "US", "id": sid}
+        for i, sid in enumerate(HOSTILE_IDS[1:])
+    ]
+    senders.append({"number": ALPHA, "type": "alpha", "country": "US", "id": "alpha"})
+    key = "sandbox-hostile-key"
+    user = {
+        "email": "h@x.example",
+        "role": "owner",
+        "api_key": key,
+        "scopes": ["sender-config:read", "accounts:read"],
+    }
+    sandbox.reset(
+        {"accounts": [{"id": "hostile", "name": MARKUP, "users": [user], "senders": senders}]}
+    )
+    api = sandbox.client(key)
+    assert (
+        api.get("/api/accounts").json()["data"][0]["attributes"]["contact_information"][
+            "organization_name"
+        ]
+        == MARKUP
+    )
+    data = api.get(SENDERS, params={"page[size]": 20}).json()["data"]
+    assert [d["id"] for d in data] == [*HOSTILE_IDS, "alpha"]
+    assert data[-1]["attributes"]["sender_identifier"] == ALPHA
+    # Every id is one percent-encoded path segment in the links.
+    assert data[2]["links"]["self"].endswith("/api/text-messaging-senders/a%2Fb")
+    # An id that is a plain path segment can be read back by its id.
+    for sid in ["<i>", "é" * 200, "%2e%2e", "line\nbreak", "id\x00nul"]:
+        got = api.get(f"{SENDERS}/{quote(sid, safe='')}")
+        assert got.status_code == 200 and got.json()["data"]["id"] == sid, sid
