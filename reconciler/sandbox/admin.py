@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.auth import sandbox_of
 from reconciler.sandbox.bodies import read_json
-from reconciler.sandbox.extensions import audit_resource
+from reconciler.sandbox.extensions import audit_attributes
 from reconciler.sandbox.faults import FaultConfig
 from reconciler.sandbox.jsonapi import ApiProblem
 from reconciler.sandbox.ratelimit import parse_rate_limit
@@ -69,7 +69,7 @@ async def audit_events(
 ) -> Response:
     events = sandbox_of(request).store.audit_events(account)
     return JSONResponse(
-        {"events": [{"id": str(e.seq), **audit_resource(e)["attributes"]} for e in events]}
+        {"events": [{"id": str(e.seq), **audit_attributes(e).model_dump()} for e in events]}
     )
 
 

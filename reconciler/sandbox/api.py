@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from reconciler.api import protocol
-from reconciler.sandbox import docmodels as dm
+from reconciler.sandbox import documents as dm
 from reconciler.sandbox import vocab
 from reconciler.sandbox.auth import AccountReader, Reader, sandbox_of
 from reconciler.sandbox.bodies import safe_text
@@ -121,7 +121,9 @@ def _etags(request: Request) -> bool:
     return not sandbox_of(request).published_only
 
 
-def _included(senders: list[Sender], base: str, fields: set[str] | None) -> list[dict[str, Any]]:
+def _included(
+    senders: list[Sender], base: str, fields: set[str] | None
+) -> list[dm.RegistrationResource]:
     return [registration_resource(s, base, fields=fields) for s in senders if s.registration_id]
 
 
@@ -163,7 +165,6 @@ async def list_senders(
     )
     base = base_url(request.scope)
     etag = _etags(request)
-    extra = {"included": _included(rows[:size], base, r_fields)} if included else None
     return page(
         rows,
         size=size,
@@ -178,7 +179,8 @@ async def list_senders(
         tag=tag,
         position=lambda s: s.pk,
         resource=lambda s: sender_resource(s, base, etag=etag, fields=s_fields),
-        extra=extra,
+        collection=dm.SenderCollection,
+        included=_included(rows[:size], base, r_fields) if included else None,
     )
 
 
@@ -205,10 +207,11 @@ async def get_sender(
     sender = _sender(request, user.account_id, sender_id)
     base = base_url(request.scope)
     etag = _etags(request)
-    doc: dict[str, Any] = {"data": sender_resource(sender, base, etag=etag, fields=s_fields)}
-    if included:
-        doc["included"] = _included([sender], base, r_fields)
-    return document(doc, headers={"ETag": sender.etag} if etag else None)
+    extra = {"included": _included([sender], base, r_fields)} if included else {}
+    answer = dm.SenderDocument(
+        data=sender_resource(sender, base, etag=etag, fields=s_fields), **extra
+    )
+    return document(answer, headers={"ETag": sender.etag} if etag else None)
 
 
 @router.get(
@@ -229,8 +232,8 @@ async def get_sender_registration(
     sender = _sender(request, user.account_id, sender_id)
     base = base_url(request.scope)
     data = registration_resource(sender, base, fields=r_fields) if sender.registration_id else None
-    url = sender_relationships(sender, base)[REG]["links"]["related"]
-    return document({"data": data, "links": {"self": url}})
+    url = sender_relationships(sender, base).registration.links.related
+    return document(dm.RegistrationOrNullDocument(data=data, links=dm.ResourceLinks(self_=url)))
 
 
 @router.get(
@@ -245,8 +248,10 @@ async def get_sender_registration_id(
     request: Request, sender_id: SenderId, user: Reader
 ) -> Response:
     sender = _sender(request, user.account_id, sender_id)
-    rel = sender_relationships(sender, base_url(request.scope))[REG]
-    return document({"data": rel["data"], "links": {"self": rel["links"]["self"]}})
+    rel = sender_relationships(sender, base_url(request.scope)).registration
+    return document(
+        dm.RelationshipDocument(data=rel.data, links=dm.ResourceLinks(self_=rel.links.self_))
+    )
 
 
 @router.get(
@@ -278,10 +283,13 @@ async def get_registration(
     if sender is None:
         raise ApiProblem(404, "not_found", f"No {REG} with id {safe_text(registration_id)!r}.")
     base = base_url(request.scope)
-    doc: dict[str, Any] = {"data": registration_resource(sender, base, fields=r_fields)}
-    if included:
-        doc["included"] = [sender_resource(sender, base, etag=_etags(request), fields=s_fields)]
-    return document(doc)
+    extra = (
+        {"included": [sender_resource(sender, base, etag=_etags(request), fields=s_fields)]}
+        if included
+        else {}
+    )
+    data = registration_resource(sender, base, fields=r_fields)
+    return document(dm.RegistrationDocument(data=data, **extra))
 
 
 @router.get(
@@ -315,7 +323,9 @@ async def get_configuration(
             "(its id is the key's account id).",
         )
     base = base_url(request.scope)
-    return document({"data": configuration_resource(config, base, fields=c_fields)})
+    return document(
+        dm.ConfigurationDocument(data=configuration_resource(config, base, fields=c_fields))
+    )
 
 
 ACCOUNTS_SDK = "Published (SDK: AccountsApi.{}, scope accounts:read; 1/s, 15/min)"
@@ -331,12 +341,8 @@ ACCOUNTS_SDK = "Published (SDK: AccountsApi.{}, scope accounts:read; 1/s, 15/min
 )
 async def list_accounts(request: Request, user: AccountReader) -> Response:
     base = base_url(request.scope)
-    return document(
-        {
-            "data": [account_resource(user, base)],
-            "links": {"self": f"{base}{ACCOUNTS}", "prev": None, "next": None},
-        }
-    )
+    links = dm.CollectionLinks(self_=f"{base}{ACCOUNTS}", prev=None, next=None)
+    return document(dm.AccountCollection(data=[account_resource(user, base)], links=links))
 
 
 @router.get(
@@ -353,6 +359,5 @@ async def get_account(
     if account_id != user.account_id:
         raise ApiProblem(404, "not_found", f"No account with id {safe_text(account_id)!r}.")
     base = base_url(request.scope)
-    return document(
-        {"data": account_resource(user, base), "links": {"self": f"{base}{ACCOUNTS}/{account_id}"}}
-    )
+    resource = account_resource(user, base)
+    return document(dm.AccountDocument(data=resource, links=resource.links))

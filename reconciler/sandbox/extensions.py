@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
@@ -16,7 +16,7 @@ from starlette.responses import Response
 from reconciler.api import protocol
 from reconciler.domain import numbers
 from reconciler.domain.senders import may_forward
-from reconciler.sandbox import docmodels as dm
+from reconciler.sandbox import documents as dm
 from reconciler.sandbox.api import ERRORS, PageCursor, SenderId, is_id, sender_404
 from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of
 from reconciler.sandbox.bodies import (
@@ -135,7 +135,8 @@ async def patch_sender(
         raise
     updated, _ = store.set_forwarding(sender, new, key_id=user.key_id, requested=requested[0])
     base = base_url(request.scope)
-    return document({"data": sender_resource(updated, base)}, headers={"ETag": updated.etag})
+    answer = dm.SenderDocument(data=sender_resource(updated, base))
+    return document(answer, headers={"ETag": updated.etag})
 
 
 @router.get(
@@ -146,22 +147,16 @@ async def patch_sender(
     summary="The key's user, role and scopes" + EXTENSION,
 )
 async def get_me(request: Request, user: Caller) -> Response:
-    return document(
-        {
-            "data": {
-                "type": "user",
-                "id": user.key_id,
-                "attributes": {
-                    "email": user.email,
-                    "role": user.role,
-                    "scopes": sorted(user.scopes),
-                    "account_id": user.account_id,
-                    "key_id": user.key_id,
-                },
-                "links": {"self": f"{base_url(request.scope)}/api/me"},
-            }
-        }
+    attributes = dm.UserAttributes(
+        email=user.email,
+        role=user.role,
+        scopes=sorted(user.scopes),
+        account_id=user.account_id,
+        key_id=user.key_id,
     )
+    links = dm.ResourceLinks(self_=f"{base_url(request.scope)}{protocol.ME}")
+    resource = dm.UserResource(type="user", id=user.key_id, attributes=attributes, links=links)
+    return document(dm.UserDocument(data=resource))
 
 
 AuditSize = Annotated[
@@ -189,14 +184,18 @@ async def list_audit_events(
         cursor=cursor,
         position=lambda e: e.seq,
         resource=audit_resource,
+        collection=dm.AuditCollection,
     )
 
 
-def audit_resource(e: AuditEvent) -> dict[str, Any]:
-    attrs = e.as_dict()
-    del attrs["seq"]
-    attrs["method"] = "PATCH"
-    return {"type": "audit-event", "id": str(e.seq), "attributes": attrs}
+def audit_attributes(e: AuditEvent) -> dm.AuditAttributes:
+    fields = e.as_dict()
+    del fields["seq"]
+    return dm.AuditAttributes(method="PATCH", **fields)
+
+
+def audit_resource(e: AuditEvent) -> dm.AuditResource:
+    return dm.AuditResource(type="audit-event", id=str(e.seq), attributes=audit_attributes(e))
 
 
 @router.post(

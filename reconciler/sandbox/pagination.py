@@ -8,11 +8,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from pydantic import BaseModel
 from starlette.responses import Response
 
+from reconciler.sandbox.documents import CollectionLinks
 from reconciler.sandbox.jsonapi import ApiProblem, document
 
 T = TypeVar("T")
+Collection = TypeVar("Collection", bound=BaseModel)
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _POSITION = re.compile(r"[0-9]{1,19}")
 # A position is a SQLite row id: a signed 64-bit integer. A larger one is no cursor
@@ -62,20 +65,23 @@ def page(
     cursor: str | None,
     tag: str = PLAIN,
     position: Callable[[T], int],
-    resource: Callable[[T], dict[str, Any]],
-    extra: dict[str, Any] | None = None,
+    resource: Callable[[T], BaseModel],
+    collection: type[Collection],
+    included: list[Any] | None = None,
 ) -> Response:
     """One page; ``rows`` has up to ``size + 1`` rows (one more: more follow).
 
-    ``query`` holds the other parameters (fields, include, sort), kept in the links.
+    ``query`` holds the other parameters (fields, include, sort), kept in the links;
+    ``included`` the related resources asked for with ``include`` (None: not asked).
     """
     more = len(rows) > size
     rows = rows[:size]
     keep = "".join(f"&{quote(k, safe='')}={quote(v, safe=',-_')}" for k, v in query)
     first = f"{url}?page%5Bsize%5D={size}{keep}"
     nxt = encode_cursor(position(rows[-1]), tag) if more else None
-    links = {
-        "self": first + (f"&page%5Bcursor%5D={cursor}" if cursor else ""),
-        "next": f"{first}&page%5Bcursor%5D={nxt}" if nxt else None,
-    }
-    return document({"data": [resource(r) for r in rows], "links": links, **(extra or {})})
+    links = CollectionLinks(
+        self_=first + (f"&page%5Bcursor%5D={cursor}" if cursor else ""),
+        next=f"{first}&page%5Bcursor%5D={nxt}" if nxt else None,
+    )
+    extra = {"included": included} if included is not None else {}
+    return document(collection(data=[resource(r) for r in rows], links=links, **extra))

@@ -67,7 +67,11 @@ def _shape(loc: Loc) -> tuple[str, ...]:
 def dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part.encode("utf-8", "backslashreplace").decode()  # a key from bad JSON
+            out += f".{text}" if out else text
     return out or "(top level)"
 
 
@@ -134,6 +138,9 @@ def problem_of(prefix: Loc, err: Mapping[str, Any]) -> Problem:
     if kind == "string_pattern_mismatch":
         what = _PATTERNS.get(name, "is not allowed here")
         return Problem(loc, f"{_value(value, loc)} {what}")
+    if kind == "string_unicode":  # JSON can write a lone surrogate; no database can hold it
+        what = "a key in it is" if not isinstance(value, str) else "it is"
+        return Problem(loc, f"{what} not text: a lone surrogate (\\ud800-\\udfff)")
     if kind == "string_too_short":
         return Problem(loc, f"must be at least {ctx.get('min_length')} characters")
     if kind == "string_too_long":

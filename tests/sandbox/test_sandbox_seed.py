@@ -363,3 +363,28 @@ def test_vendor_style_ids_pending_senders_and_configurations(sandbox: Sandbox) -
     assert (config["org_prefix"], config["status"]) == ("Opaque", "active")  # the defaults
     assert config["opt_out_language"]
     assert [s["number"] for s in sandbox.senders("aB3xY9")] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("account", "message"),
+    [
+        ('"name": "A\\ud800"', "accounts[0].name: it is not text: a lone surrogate"),
+        ('"name": "A", "\\udfff": 1', "accounts[0]: "),
+        (
+            '"name": "A", "senders": [{"number": "+18335550100", "type": "toll_free", '
+            '"country": "US", "id": "x\\ud800"}]',
+            "accounts[0].senders[0].id: it is not text: a lone surrogate",
+        ),
+    ],
+)
+def test_a_json_seed_with_lone_surrogates_is_a_clear_400(
+    sandbox: Sandbox, account: str, message: str
+) -> None:
+    before = sandbox.state()
+    body = '{"accounts": [{"id": "a", ' + account + "}]}"
+    r = sandbox.http.post(
+        "/_sandbox/reset", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 400, r.text
+    assert message in r.json()["errors"][0]["detail"]
+    assert sandbox.state() == before
