@@ -13,8 +13,11 @@ service has nothing like them. Bodies are plain JSON.
     DELETE /_sandbox/faults       no faults
     GET    /_sandbox/rate-limit   {"rate_limit": "vendor" | "3/60" | "off"}
     PUT    /_sandbox/rate-limit   body: {"rate_limit": "vendor" | "3/60" | "off"}; counters reset
-    GET    /_sandbox/metrics      request counts and server time per method, route, account, status
+    GET    /_sandbox/metrics      request counts and server time per method, route, account,
+                                  status, and whether the endpoint is published
     DELETE /_sandbox/metrics      counts back to zero
+
+``ui.py`` adds the vendor's UI under the same switch (``PUT /_sandbox/ui/...``).
 """
 
 from __future__ import annotations
