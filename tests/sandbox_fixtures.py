@@ -9,6 +9,10 @@ Fixtures
                      (a dict, YAML text, a Path, or None for the demo seed).
     sandbox          function: the session server reset to ``sandbox_seed`` (state, audit
                      log, faults, rate limit and metrics all back to the start).
+    published_sandbox  function: the same over a second session server that serves only
+                     the published API (``--published-only --admin --rate-limit off``):
+                     play the person with ``ui_set_forwarding``; ``unpublished_requests``
+                     says whether a run called anything the vendor does not publish.
     server_factory   function: start extra servers with your own flags (restart, kill -9,
                      rate limits); all are stopped at teardown.
 
@@ -279,6 +283,26 @@ class Sandbox:
                 pytest.fail(f"the server still answers requests after {timeout} s")
             time.sleep(0.01)
 
+    def unpublished_requests(self) -> list[dict[str, Any]]:
+        """Metrics rows of endpoints the vendor does not publish (extensions, probes, 404s)."""
+        return [r for r in self.metrics()["requests"] if not r["published"]]
+
+    def ui_set_forwarding(
+        self, account: str, number: str, forward_to: str | None, *, country: str = "US"
+    ) -> dict[str, Any]:
+        """Set, edit (a number) or delete (None) a forwarding number as a person in the UI would.
+
+        Works with ``--published-only`` too (it is an admin route); recorded in the audit
+        log with ``by: ui``. Answers ``{"account", "sender": {...}, "outcome"}``; a refused
+        number fails the test (send it with ``self.http`` to look at the refusal).
+        """
+        sid = self.sender_id(account, number, country)
+        body = {"forwarding_number": forward_to}
+        result: dict[str, Any] = self._ok(
+            self._admin.put(f"/_sandbox/ui/senders/{sid}/forwarding", json=body)
+        )
+        return result
+
     def reset_metrics(self) -> None:
         self._ok(self._admin.delete("/_sandbox/metrics"))
 
@@ -312,16 +336,41 @@ def sandbox_seed() -> SeedLike:
     return None
 
 
-@pytest.fixture
-def sandbox(sandbox_server: ServerProcess, sandbox_seed: SeedLike) -> Iterator[Sandbox]:
-    if not sandbox_server.alive:
-        pytest.fail(f"the sandbox server died:\n{_tail(sandbox_server.log)}")
-    box = Sandbox(sandbox_server)
-    box.reset(sandbox_seed)
+def _sandbox_on(server: ServerProcess, seed: SeedLike) -> Iterator[Sandbox]:
+    if not server.alive:
+        pytest.fail(f"the sandbox server died:\n{_tail(server.log)}")
+    box = Sandbox(server)
+    box.reset(seed)
     try:
         yield box
     finally:
         box.close()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: ServerProcess, sandbox_seed: SeedLike) -> Iterator[Sandbox]:
+    yield from _sandbox_on(sandbox_server, sandbox_seed)
+
+
+@pytest.fixture(scope="session")
+def published_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server per session that serves only the published API (plus the admin routes)."""
+    tmp = tmp_path_factory.mktemp("published-server")
+    server = start_server(
+        "--published-only",
+        "--admin",
+        "--rate-limit",
+        "off",
+        db=tmp / "db.sqlite",
+        log=tmp / "server.log",
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def published_sandbox(published_server: ServerProcess, sandbox_seed: SeedLike) -> Iterator[Sandbox]:
+    yield from _sandbox_on(published_server, sandbox_seed)
 
 
 class ServerFactory:

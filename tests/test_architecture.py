@@ -20,8 +20,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "render": {"api", "engine", "sandbox", "cli", "config"},
     "api": {"engine", "sandbox", "cli", "manifest", "rules", "plan", "render"},
     "engine": {"sandbox", "cli"},
-    # the local API shares the rule functions (loops, chains) and the number rules
-    "sandbox": {"engine", "cli", "manifest", "plan", "render", "config"},
+    # the local API shares the rule functions (loops, chains) and the number rules, and
+    # reads seed files with the manifests' positioned loader and did-you-mean
+    "sandbox": {"engine", "cli", "plan", "render", "config"},
 }
 
 

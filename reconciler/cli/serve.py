@@ -1,16 +1,45 @@
-"""``callfwd serve``: the local settings API (a stand-in for the vendor's service)."""
+"""``callfwd serve``: the local settings API (a stand-in for the vendor's service).
+
+The server's own dependencies (FastAPI, uvicorn, Starlette) come with the
+``callfwd[serve]`` extra and are imported only when the command runs; without
+them it says how to get them and exits 1.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 DEFAULT_DB = Path(".callfwd") / "sandbox.db"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+NEEDS_EXTRA = "callfwd serve needs the local server's dependencies: pip install 'callfwd[serve]'"
+SERVER_PACKAGES = frozenset({"fastapi", "uvicorn", "starlette"})
+
+
+def _seed_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    # A missing file is a usage error (exit 64), as a missing --config is.
+    if value is not None and not value.is_file():
+        why = "is a directory" if value.is_dir() else "seed file not found"
+        raise click.BadParameter(f"{value}: {why}")
+    return value
+
+
+@contextlib.contextmanager
+def _server_dependencies() -> Iterator[None]:
+    """Around the server's imports: without FastAPI & co., say how to get them, exit 1."""
+    try:
+        yield
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] not in SERVER_PACKAGES:
+            raise
+        click.echo(NEEDS_EXTRA, err=True)
+        raise click.exceptions.Exit(1) from None
 
 
 def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -50,7 +79,8 @@ def _latency(ctx: click.Context, param: click.Parameter, value: str) -> float:
 )
 @click.option(
     "--seed",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
+    callback=_seed_file,
     help="Replace the database's state with this seed file (accounts, users, senders).",
 )
 @click.option(
@@ -112,10 +142,11 @@ def command(
     SQLite file. Prints one line on stdout once it accepts connections:
     "callfwd serve: listening on http://HOST:PORT". Stop it with Ctrl-C or SIGTERM.
     """
-    from reconciler.sandbox.app import create_app
+    with _server_dependencies():
+        from reconciler.sandbox.app import create_app
+        from reconciler.sandbox.server import bind, serve, url_of
     from reconciler.sandbox.ratelimit import RatePolicy
     from reconciler.sandbox.seed import load_seed
-    from reconciler.sandbox.server import bind, serve, url_of
     from reconciler.sandbox.store import Store
 
     started = time.perf_counter()

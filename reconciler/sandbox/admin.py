@@ -13,39 +13,31 @@ service has nothing like them. Bodies are plain JSON.
     DELETE /_sandbox/faults       no faults
     GET    /_sandbox/rate-limit   {"rate_limit": "vendor" | "3/60" | "off"}
     PUT    /_sandbox/rate-limit   body: {"rate_limit": "vendor" | "3/60" | "off"}; counters reset
-    GET    /_sandbox/metrics      request counts and server time per method, route, account, status
+    GET    /_sandbox/metrics      request counts and server time per method, route, account,
+                                  status, and whether the endpoint is published
     DELETE /_sandbox/metrics      counts back to zero
+
+``ui.py`` adds the vendor's UI under the same switch (``PUT /_sandbox/ui/...``).
 """
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.auth import sandbox_of
-from reconciler.sandbox.edge import BodyTooLarge
-from reconciler.sandbox.extensions import audit_resource
+from reconciler.sandbox.bodies import read_json
+from reconciler.sandbox.extensions import audit_attributes
 from reconciler.sandbox.faults import FaultConfig
 from reconciler.sandbox.jsonapi import ApiProblem
 from reconciler.sandbox.ratelimit import parse_rate_limit
 from reconciler.sandbox.seed import SeedError, parse_seed
 
 router = APIRouter(prefix="/_sandbox", include_in_schema=False)
-
-
-async def _json(request: Request) -> Any:
-    try:
-        body = await request.body()
-        return json.loads(body) if body.strip() else {}
-    except BodyTooLarge:
-        raise ApiProblem(413, "payload_too_large", "The request body is too large.") from None
-    except (ValueError, RecursionError) as exc:
-        raise ApiProblem(400, "parse_error", f"The body is not valid JSON ({exc}).") from None
 
 
 def _invalid(exc: ValidationError) -> ApiProblem:
@@ -59,7 +51,7 @@ async def reset(request: Request) -> Response:
     sandbox = sandbox_of(request)
     started = time.perf_counter()
     try:
-        seed = parse_seed(await _json(request), origin="seed")
+        seed = parse_seed(await read_json(request), origin="seed")
     except SeedError as exc:
         raise ApiProblem(400, "invalid_seed", str(exc)) from None
     counts = sandbox.store.replace_all(seed)
@@ -80,7 +72,7 @@ async def audit_events(
 ) -> Response:
     events = sandbox_of(request).store.audit_events(account)
     return JSONResponse(
-        {"events": [{"id": str(e.seq), **audit_resource(e)["attributes"]} for e in events]}
+        {"events": [{"id": str(e.seq), **audit_attributes(e).model_dump()} for e in events]}
     )
 
 
@@ -92,7 +84,7 @@ async def get_faults(request: Request) -> Response:
 @router.put("/faults")
 async def put_faults(request: Request) -> Response:
     try:
-        config = FaultConfig.model_validate(await _json(request))
+        config = FaultConfig.model_validate(await read_json(request))
     except ValidationError as exc:
         raise _invalid(exc) from None
     faults = sandbox_of(request).faults
@@ -118,7 +110,7 @@ async def get_rate_limit(request: Request) -> Response:
 
 @router.put("/rate-limit")
 async def put_rate_limit(request: Request) -> Response:
-    body = await _json(request)
+    body = await read_json(request)
     spec = body.get("rate_limit") if isinstance(body, dict) else None
     if not isinstance(spec, str):
         raise ApiProblem(

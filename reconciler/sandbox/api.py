@@ -7,14 +7,13 @@ only this router.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from reconciler.api import protocol
-from reconciler.sandbox import docmodels as dm
+from reconciler.sandbox import documents as dm
 from reconciler.sandbox import vocab
 from reconciler.sandbox.auth import AccountReader, Reader, sandbox_of
 from reconciler.sandbox.bodies import safe_text
@@ -47,7 +46,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": dm.ErrorDocument, "description": "Client error (JSON:API error document)."},
     "5XX": {"model": dm.ErrorDocument, "description": "Server error (JSON:API error document)."},
 }
-ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REG = vocab.REGISTRATION
 SORT_TAGS = {"created_at": "a", "-created_at": "d"}
 SDK = "Published (SDK: TextMessagingApi.{}, scope sender-config:read)"
@@ -64,7 +62,8 @@ PageSize = Annotated[
     ),
 ]
 PageCursor = Annotated[str | None, Query(alias="page[cursor]", max_length=200)]
-SenderId = Annotated[str, Path(max_length=200, description="The sender's id.")]
+MAX_ID = vocab.MAX_ID
+SenderId = Annotated[str, Path(max_length=MAX_ID, description="The sender's id.")]
 Include = Annotated[
     str | None, Query(max_length=200, description=f"Relationships to include: {REG}.")
 ]
@@ -89,6 +88,20 @@ Sort = Annotated[
 ]
 
 
+def is_id(text: str) -> bool:
+    """Could this be an id of this API: 1-200 characters of text SQLite can store.
+
+    Sender ids are opaque strings (seeds may give any), so nothing else is asked of them.
+    """
+    if not 0 < len(text) <= MAX_ID:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
 def sender_404(sender_id: str) -> ApiProblem:
     return ApiProblem(
         404, "not_found", f"No text-messaging-sender with id {safe_text(sender_id)!r}."
@@ -97,7 +110,7 @@ def sender_404(sender_id: str) -> ApiProblem:
 
 def _sender(request: Request, account_id: str, sender_id: str) -> Sender:
     sender = (
-        sandbox_of(request).store.get_sender(account_id, sender_id) if ID.match(sender_id) else None
+        sandbox_of(request).store.get_sender(account_id, sender_id) if is_id(sender_id) else None
     )
     if sender is None:
         raise sender_404(sender_id)
@@ -108,7 +121,9 @@ def _etags(request: Request) -> bool:
     return not sandbox_of(request).published_only
 
 
-def _included(senders: list[Sender], base: str, fields: set[str] | None) -> list[dict[str, Any]]:
+def _included(
+    senders: list[Sender], base: str, fields: set[str] | None
+) -> list[dm.RegistrationResource]:
     return [registration_resource(s, base, fields=fields) for s in senders if s.registration_id]
 
 
@@ -150,7 +165,6 @@ async def list_senders(
     )
     base = base_url(request.scope)
     etag = _etags(request)
-    extra = {"included": _included(rows[:size], base, r_fields)} if included else None
     return page(
         rows,
         size=size,
@@ -165,7 +179,8 @@ async def list_senders(
         tag=tag,
         position=lambda s: s.pk,
         resource=lambda s: sender_resource(s, base, etag=etag, fields=s_fields),
-        extra=extra,
+        collection=dm.SenderCollection,
+        included=_included(rows[:size], base, r_fields) if included else None,
     )
 
 
@@ -192,10 +207,11 @@ async def get_sender(
     sender = _sender(request, user.account_id, sender_id)
     base = base_url(request.scope)
     etag = _etags(request)
-    doc: dict[str, Any] = {"data": sender_resource(sender, base, etag=etag, fields=s_fields)}
-    if included:
-        doc["included"] = _included([sender], base, r_fields)
-    return document(doc, headers={"ETag": sender.etag} if etag else None)
+    extra = {"included": _included([sender], base, r_fields)} if included else {}
+    answer = dm.SenderDocument(
+        data=sender_resource(sender, base, etag=etag, fields=s_fields), **extra
+    )
+    return document(answer, headers={"ETag": sender.etag} if etag else None)
 
 
 @router.get(
@@ -216,7 +232,8 @@ async def get_sender_registration(
     sender = _sender(request, user.account_id, sender_id)
     base = base_url(request.scope)
     data = registration_resource(sender, base, fields=r_fields) if sender.registration_id else None
-    return document({"data": data, "links": {"self": f"{base}{SENDERS}/{sender.id}/{REG}"}})
+    url = sender_relationships(sender, base).registration.links.related
+    return document(dm.RegistrationOrNullDocument(data=data, links=dm.ResourceLinks(self_=url)))
 
 
 @router.get(
@@ -231,8 +248,10 @@ async def get_sender_registration_id(
     request: Request, sender_id: SenderId, user: Reader
 ) -> Response:
     sender = _sender(request, user.account_id, sender_id)
-    rel = sender_relationships(sender, base_url(request.scope))[REG]
-    return document({"data": rel["data"], "links": {"self": rel["links"]["self"]}})
+    rel = sender_relationships(sender, base_url(request.scope)).registration
+    return document(
+        dm.RelationshipDocument(data=rel.data, links=dm.ResourceLinks(self_=rel.links.self_))
+    )
 
 
 @router.get(
@@ -258,16 +277,19 @@ async def get_registration(
     r_fields = parse_fields(registration_fields, REG, REGISTRATION_FIELDS)
     sender = (
         sandbox_of(request).store.sender_by_registration(user.account_id, registration_id)
-        if ID.match(registration_id)
+        if is_id(registration_id)
         else None
     )
     if sender is None:
         raise ApiProblem(404, "not_found", f"No {REG} with id {safe_text(registration_id)!r}.")
     base = base_url(request.scope)
-    doc: dict[str, Any] = {"data": registration_resource(sender, base, fields=r_fields)}
-    if included:
-        doc["included"] = [sender_resource(sender, base, etag=_etags(request), fields=s_fields)]
-    return document(doc)
+    extra = (
+        {"included": [sender_resource(sender, base, etag=_etags(request), fields=s_fields)]}
+        if included
+        else {}
+    )
+    data = registration_resource(sender, base, fields=r_fields)
+    return document(dm.RegistrationDocument(data=data, **extra))
 
 
 @router.get(
@@ -288,21 +310,21 @@ async def get_configuration(
     ] = None,
 ) -> Response:
     c_fields = parse_fields(fields, vocab.CONFIGURATION, CONFIGURATION_FIELDS)
-    if configuration_id != user.account_id:
+    config = (
+        sandbox_of(request).store.configuration(user.account_id)
+        if configuration_id == user.account_id
+        else None
+    )
+    if config is None:
         raise ApiProblem(
             404,
             "not_found",
             f"No {vocab.CONFIGURATION} with id {safe_text(configuration_id)!r} "
             "(its id is the key's account id).",
         )
-    config = sandbox_of(request).store.configuration(user.account_id)
     base = base_url(request.scope)
     return document(
-        {
-            "data": configuration_resource(
-                user.account_id, user.account_name, config, base, fields=c_fields
-            )
-        }
+        dm.ConfigurationDocument(data=configuration_resource(config, base, fields=c_fields))
     )
 
 
@@ -319,12 +341,8 @@ ACCOUNTS_SDK = "Published (SDK: AccountsApi.{}, scope accounts:read; 1/s, 15/min
 )
 async def list_accounts(request: Request, user: AccountReader) -> Response:
     base = base_url(request.scope)
-    return document(
-        {
-            "data": [account_resource(user, base)],
-            "links": {"self": f"{base}{ACCOUNTS}", "prev": None, "next": None},
-        }
-    )
+    links = dm.CollectionLinks(self_=f"{base}{ACCOUNTS}", prev=None, next=None)
+    return document(dm.AccountCollection(data=[account_resource(user, base)], links=links))
 
 
 @router.get(
@@ -341,6 +359,5 @@ async def get_account(
     if account_id != user.account_id:
         raise ApiProblem(404, "not_found", f"No account with id {safe_text(account_id)!r}.")
     base = base_url(request.scope)
-    return document(
-        {"data": account_resource(user, base), "links": {"self": f"{base}{ACCOUNTS}/{account_id}"}}
-    )
+    resource = account_resource(user, base)
+    return document(dm.AccountDocument(data=resource, links=resource.links))

@@ -9,18 +9,20 @@ unknown routes and (never seen in tests) unexpected exceptions.
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp
 
 from reconciler import __version__
 from reconciler.api import protocol
 from reconciler.sandbox import admin as admin_routes
-from reconciler.sandbox import api, extensions
+from reconciler.sandbox import api, extensions, ui
 from reconciler.sandbox.auth import REVISION_HELP, REVISION_PATTERN, SCHEME, SECURITY_SCHEME
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.edge import Edge
@@ -83,8 +85,16 @@ class SandboxApp(FastAPI):
             super().build_middleware_stack(),
             faults=sandbox.faults,
             metrics=sandbox.metrics,
+            route_of=self.route_of,
             latency=self.state.latency,
         )
+
+    def route_of(self, scope: MutableMapping[str, Any]) -> str | None:
+        """The template of the route that would answer ``scope`` (for a faulted request)."""
+        for route in self.router.routes:
+            if isinstance(route, Route) and route.matches(scope)[0] == Match.FULL:
+                return route.path
+        return None
 
 
 def _validation_problem(error: dict[str, Any]) -> ApiProblem:
@@ -169,11 +179,18 @@ def create_app(
         us_territories=us_territories,
     )
     app.state.latency = latency
+    app.state.sandbox.metrics.published = frozenset(
+        (method, route.path)
+        for route in api.router.routes
+        if isinstance(route, Route)
+        for method in route.methods or ()
+    )
     # flat: FastAPI's included-router layer costs ~25%
     app.router.routes.extend(api.router.routes)
     if not published_only:
         app.router.routes.extend(extensions.router.routes)
     app.router.routes.extend(probe_router.routes)
     if admin:
-        app.include_router(admin_routes.router)
+        app.router.routes.extend(admin_routes.router.routes)
+        app.router.routes.extend(ui.router.routes)
     return app

@@ -44,6 +44,17 @@ async def read_document(request: Request) -> dict[str, Any]:
     return data
 
 
+async def read_json(request: Request) -> Any:
+    """A plain JSON body (the admin routes'), ``{}`` when empty; an ApiProblem otherwise."""
+    try:
+        body = await request.body()
+        return json.loads(body) if body.strip() else {}
+    except BodyTooLarge:
+        raise ApiProblem(413, "payload_too_large", "The request body is too large.") from None
+    except (ValueError, RecursionError) as exc:
+        raise ApiProblem(400, "parse_error", f"The body is not valid JSON ({exc}).") from None
+
+
 def check_type(data: dict[str, Any], expected: str) -> None:
     kind = data.get("type")
     if not isinstance(kind, str):

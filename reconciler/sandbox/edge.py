@@ -16,8 +16,10 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from reconciler.sandbox import fault_answers
+from reconciler.sandbox.fault_answers import send_problem
 from reconciler.sandbox.faults import FaultRule, Faults
-from reconciler.sandbox.jsonapi import MEDIA_TYPE, ApiProblem, error_body
+from reconciler.sandbox.jsonapi import ApiProblem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,10 +37,16 @@ class BodyTooLarge(Exception):
 
 
 class Metrics:
-    """Request counts and server time per (method, route, account, status)."""
+    """Request counts and server time per (method, route, account, status).
 
-    def __init__(self) -> None:
+    Each row says whether its endpoint is one the vendor publishes (``published``:
+    the (method, route template) pairs of ``api.py``), so a test can assert that a
+    run called nothing else.
+    """
+
+    def __init__(self, published: frozenset[tuple[str, str]] = frozenset()) -> None:
         self._counts: dict[tuple[str, str, str, int], list[float]] = {}
+        self.published = published
         self.in_flight = 0  # /api/ requests being answered now (tests wait for 0)
 
     def add(self, method: str, route: str, account: str, status: int, ms: float) -> None:
@@ -62,63 +70,32 @@ class Metrics:
                 "status": s,
                 "count": int(c),
                 "server_ms_total": round(t, 3),
+                "published": (m, r) in self.published,
             }
             for (m, r, a, s), (c, t) in sorted(self._counts.items())
         ]
         return {
             "total": sum(r["count"] for r in rows),
+            "unpublished": sum(r["count"] for r in rows if not r["published"]),
             "in_flight": self.in_flight,
             "requests": rows,
         }
 
 
-def _close_connection(send: Send) -> bool:
-    """Close the client's connection without (the rest of) an answer.
-
-    Needs uvicorn's request cycle behind ``send`` (h11 or httptools); marks it
-    disconnected so uvicorn neither sends a 500 nor logs an error.
-    """
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is None:
-        return False
-    transport.close()
-    cycle.disconnected = True  # type: ignore[union-attr]
-    return True
-
-
-async def _send_problem(send: Send, problem: ApiProblem) -> None:
-    body = error_body(problem)
-    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
-    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _fault_problem(rule: FaultRule) -> ApiProblem:
-    if rule.kind == "rate_limit":
-        return ApiProblem(
-            429,
-            "throttled",
-            "Request was throttled (injected fault).",
-            headers={"Retry-After": str(rule.retry_after)},
-        )
-    return ApiProblem(rule.status, "server_error", "Injected fault: the server failed.")
-
-
-def _answers_before(fault: FaultRule) -> bool:
-    if fault.kind == "rate_limit":
-        return True
-    return fault.kind in ("error", "drop") and fault.when == "before"
-
-
 class Edge:
     def __init__(
-        self, app: ASGIApp, *, faults: Faults, metrics: Metrics, latency: float = 0.0
+        self,
+        app: ASGIApp,
+        *,
+        faults: Faults,
+        metrics: Metrics,
+        route_of: Callable[[Scope], str | None],
+        latency: float = 0.0,
     ) -> None:
         self.app = app
         self.faults = faults
         self.metrics = metrics
+        self.route_of = route_of  # the route template of a request the app did not see
         self.latency = latency
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -140,22 +117,20 @@ class Edge:
                 latency, fault = self.faults.pick(method, path)
                 if latency:
                     await asyncio.sleep(latency)
-                if fault is not None and _answers_before(fault):
-                    if fault.kind == "drop" and _close_connection(send):
-                        return
-                    problem = _fault_problem(fault)
-                    status = problem.status
-                    await _send_problem(send, problem)
+                if fault is not None and fault.answers_before:
+                    status = await fault_answers.answer_before(fault, send)
                     return
+            fault_answers.adjust_request(fault, scope)
             status = await self._run(scope, receive, send, start, fault)
         finally:
             ms = (time.perf_counter() - start) * 1000.0
             account = scope.get("callfwd.account") or "-"
             if not admin:
                 self.metrics.in_flight -= 1
-                route = scope.get("route")
-                label = getattr(route, "path", None) or ("(fault)" if fault else "(no route)")
-                self.metrics.add(method, label, account, status, ms)
+                label = getattr(scope.get("route"), "path", None)
+                if label is None and fault is not None:
+                    label = self.route_of(scope) or "(fault)"
+                self.metrics.add(method, label or "(no route)", account, status, ms)
             if log.isEnabledFor(logging.INFO):
                 target = scope.get("raw_path") or path.encode()
                 qs = scope.get("query_string")
@@ -192,7 +167,7 @@ class Edge:
                     "payload_too_large",
                     f"The request body is larger than the limit of {limit} bytes.",
                 )
-                await _send_problem(send, problem)
+                await send_problem(send, problem)
                 return 413
 
         async def limited_receive() -> Message:
@@ -228,32 +203,10 @@ class Edge:
             log.exception("unexpected error while answering %s %s", scope["method"], scope["path"])
             if not started:
                 status = 500
-                await _send_problem(
+                await send_problem(
                     send, ApiProblem(500, "server_error", "The server hit an unexpected error.")
                 )
                 return status
-        if fault is None:
+        if fault is None or not captured:
             return status
-        return await self._apply_after(fault, captured, send, status)
-
-    async def _apply_after(
-        self, fault: FaultRule, captured: list[Message], send: Send, status: int
-    ) -> int:
-        if fault.kind == "drop" and _close_connection(send):
-            return 0
-        if fault.kind == "truncate" and captured:
-            body = b"".join(m.get("body", b"") for m in captured[1:])
-            await send(captured[0])
-            await send(
-                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-            )
-            if _close_connection(send):
-                return status
-            raise RuntimeError("cannot truncate: connection not reachable")
-        if fault.kind in ("error", "drop"):
-            problem = _fault_problem(fault)
-            await _send_problem(send, problem)
-            return problem.status
-        for message in captured:
-            await send(message)
-        return status
+        return await fault_answers.answer_after(fault, captured, scope, receive, send)

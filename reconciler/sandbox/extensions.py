@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
@@ -16,8 +16,8 @@ from starlette.responses import Response
 from reconciler.api import protocol
 from reconciler.domain import numbers
 from reconciler.domain.senders import may_forward
-from reconciler.sandbox import docmodels as dm
-from reconciler.sandbox.api import ERRORS, ID, PageCursor, SenderId, sender_404
+from reconciler.sandbox import documents as dm
+from reconciler.sandbox.api import ERRORS, PageCursor, SenderId, is_id, sender_404
 from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of
 from reconciler.sandbox.bodies import (
     attributes,
@@ -26,8 +26,8 @@ from reconciler.sandbox.bodies import (
     safe_text,
     string_attribute,
 )
+from reconciler.sandbox.forwarding import checked_forwarding
 from reconciler.sandbox.jsonapi import ApiProblem, JsonApiResponse, document
-from reconciler.sandbox.loops import check_no_chain, forwarding_problem
 from reconciler.sandbox.pagination import decode_cursor, page
 from reconciler.sandbox.resources import SENDERS, sender_resource
 from reconciler.sandbox.store import AuditEvent, Sender
@@ -62,31 +62,6 @@ def _if_match(header: str, etag: str) -> bool:
     return False
 
 
-def _forwarding_allowed(sender: Sender) -> None:
-    if may_forward(sender.type, sender.country):
-        return
-    if sender.type == "toll_free":
-        message = (
-            f"{sender.identifier} ({sender.country}) is the Canadian sibling of a toll-free "
-            "number; only its US sender can forward calls"
-        )
-        problem = numbers.Problem.OUTSIDE_US.value
-    else:
-        result = numbers.check_sender(sender.identifier or "")
-        problem = (result.problem or numbers.Problem.NOT_TOLL_FREE).value
-        message = result.message or (
-            f"{sender.identifier} is a {sender.type} sender; only US toll-free senders can "
-            "forward calls"
-        )
-    raise ApiProblem(
-        422,
-        "sender_cannot_forward",
-        message[0].upper() + message[1:] + ".",
-        pointer="/data/attributes/forwarding_number",
-        meta={"problem": problem},
-    )
-
-
 @router.patch(
     SENDERS + "/{sender_id}",
     response_class=JsonApiResponse,
@@ -113,7 +88,7 @@ async def patch_sender(
 ) -> Response:
     store = sandbox_of(request).store
     # Looked up first so that even a refused call is audited with the sender it aimed at.
-    sender = store.get_sender(user.account_id, sender_id) if ID.match(sender_id) else None
+    sender = store.get_sender(user.account_id, sender_id) if is_id(sender_id) else None
     requested: list[str | None] = [None]
     try:
         require_write(user)
@@ -144,16 +119,9 @@ async def patch_sender(
             )
         new: str | None = None
         if raw is not None:
-            _forwarding_allowed(sender)
-            result = numbers.check_forward_to(
-                raw,
-                sender=sender.identifier,
-                us_territories=sandbox_of(request).us_territories,
-            )
-            if result.e164 is None:
-                raise forwarding_problem(result)
-            new = requested[0] = result.e164
-            check_no_chain(store, sender, new)
+            us_territories = sandbox_of(request).us_territories
+            new = checked_forwarding(store, sender, raw, us_territories=us_territories)
+            requested[0] = new
     except ApiProblem as problem:
         store.record_refused(
             account_id=user.account_id,
@@ -167,7 +135,8 @@ async def patch_sender(
         raise
     updated, _ = store.set_forwarding(sender, new, key_id=user.key_id, requested=requested[0])
     base = base_url(request.scope)
-    return document({"data": sender_resource(updated, base)}, headers={"ETag": updated.etag})
+    answer = dm.SenderDocument(data=sender_resource(updated, base))
+    return document(answer, headers={"ETag": updated.etag})
 
 
 @router.get(
@@ -178,22 +147,16 @@ async def patch_sender(
     summary="The key's user, role and scopes" + EXTENSION,
 )
 async def get_me(request: Request, user: Caller) -> Response:
-    return document(
-        {
-            "data": {
-                "type": "user",
-                "id": user.key_id,
-                "attributes": {
-                    "email": user.email,
-                    "role": user.role,
-                    "scopes": sorted(user.scopes),
-                    "account_id": user.account_id,
-                    "key_id": user.key_id,
-                },
-                "links": {"self": f"{base_url(request.scope)}/api/me"},
-            }
-        }
+    attributes = dm.UserAttributes(
+        email=user.email,
+        role=user.role,
+        scopes=sorted(user.scopes),
+        account_id=user.account_id,
+        key_id=user.key_id,
     )
+    links = dm.ResourceLinks(self_=f"{base_url(request.scope)}{protocol.ME}")
+    resource = dm.UserResource(type="user", id=user.key_id, attributes=attributes, links=links)
+    return document(dm.UserDocument(data=resource))
 
 
 AuditSize = Annotated[
@@ -221,14 +184,18 @@ async def list_audit_events(
         cursor=cursor,
         position=lambda e: e.seq,
         resource=audit_resource,
+        collection=dm.AuditCollection,
     )
 
 
-def audit_resource(e: AuditEvent) -> dict[str, Any]:
-    attrs = e.as_dict()
-    del attrs["seq"]
-    attrs["method"] = "PATCH"
-    return {"type": "audit-event", "id": str(e.seq), "attributes": attrs}
+def audit_attributes(e: AuditEvent) -> dm.AuditAttributes:
+    fields = e.as_dict()
+    del fields["seq"]
+    return dm.AuditAttributes(method="PATCH", **fields)
+
+
+def audit_resource(e: AuditEvent) -> dm.AuditResource:
+    return dm.AuditResource(type="audit-event", id=str(e.seq), attributes=audit_attributes(e))
 
 
 @router.post(

@@ -1,4 +1,10 @@
-"""JSON:API documents and error objects, built directly as dicts for speed."""
+"""JSON:API documents and error objects: the models of ``documents``, encoded once.
+
+Every answer is a model of ``reconciler.sandbox.documents`` (the one statement of
+each shape, also the source of the OpenAPI document), encoded with
+``encode``: by alias (``self``, ``from``) and with only the members that were set,
+so an attribute left out by a sparse fieldset is absent and one set to None is null.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 from starlette.responses import JSONResponse, Response
 
 from reconciler.api import protocol
+from reconciler.sandbox.documents import ErrorDocument, ErrorObject, ErrorSource
 
 MEDIA_TYPE = protocol.MEDIA_TYPE
 # Request bodies may use either; anything else is a 415.
@@ -35,17 +44,28 @@ TITLES = {
 
 
 def dumps(document: Any) -> bytes:
-    # ensure_ascii keeps lone surrogates from bad input encodable.
+    """Plain data as compact JSON (ensure_ascii keeps lone surrogates from bad input encodable)."""
     return json.dumps(document, separators=(",", ":")).encode("ascii")
 
 
+def encode(document: BaseModel | dict[str, Any]) -> bytes:
+    """A document model as JSON: by alias, only the members set; plain data as ``dumps``."""
+    if not isinstance(document, BaseModel):
+        return dumps(document)
+    try:
+        return document.model_dump_json(by_alias=True, exclude_unset=True).encode()
+    except PydanticSerializationError:
+        # Text from bad input holding a lone surrogate (JSON allows "\ud800"): escaped.
+        return dumps(document.model_dump(by_alias=True, exclude_unset=True))
+
+
 class JsonApiResponse(JSONResponse):
-    """A JSON:API answer; takes ready bytes (or data to encode)."""
+    """A JSON:API answer; takes ready bytes (or a document to encode)."""
 
     media_type = MEDIA_TYPE
 
     def render(self, content: Any) -> bytes:
-        return content if isinstance(content, bytes) else dumps(content)
+        return content if isinstance(content, bytes) else encode(content)
 
 
 class ApiProblem(Exception):
@@ -80,22 +100,21 @@ class ApiProblem(Exception):
         self.meta = dict(meta) if meta else None
 
 
-def error_object(problem: ApiProblem) -> dict[str, Any]:
-    obj: dict[str, Any] = {
-        "id": uuid.uuid4().hex,
-        "status": problem.status,
-        "code": problem.code,
-        "title": problem.title,
-        "detail": problem.detail,
-        "source": problem.source,
-    }
-    if problem.meta:
-        obj["meta"] = problem.meta
-    return obj
+def error_object(problem: ApiProblem) -> ErrorObject:
+    extra = {"meta": problem.meta} if problem.meta else {}
+    return ErrorObject(
+        id=uuid.uuid4().hex,
+        status=problem.status,
+        code=problem.code,
+        title=problem.title,
+        detail=problem.detail,
+        source=ErrorSource(**problem.source),
+        **extra,
+    )
 
 
 def error_body(*problems: ApiProblem) -> bytes:
-    return dumps({"errors": [error_object(p) for p in problems]})
+    return encode(ErrorDocument(errors=[error_object(p) for p in problems]))
 
 
 def error_response(*problems: ApiProblem) -> Response:
@@ -106,5 +125,10 @@ def error_response(*problems: ApiProblem) -> Response:
     return JsonApiResponse(error_body(*problems), status_code=first.status, headers=headers)
 
 
-def document(data: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return JsonApiResponse(dumps(data), status_code=status, headers=dict(headers or {}))
+def document(
+    data: BaseModel | dict[str, Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return JsonApiResponse(encode(data), status_code=status, headers=dict(headers or {}))

@@ -41,13 +41,14 @@ class Limits:
         return f"{self.burst}/{self.steady}"
 
 
-# The vendor's published limits (klaviyo-api 25.0.0 docstrings, revision 2026-10-15).
-READ_LIMITS = Limits(3, 60)  # every GET of the text-messaging API
+# -- The vendor's published limits: the one table ------------------------------------
+# Source: klaviyo-api 25.0.0 docstrings, revision 2026-10-15. These facts are to move
+# beside the protocol (reconciler/api/limits.py) so that the client's pacer and this
+# server read one table; until then this block is their only home in the local API,
+# and the rest of this module reads them only through ``vendor_limits``.
+READ_LIMITS = Limits(3, 60)  # every GET of the text-messaging API, per account and endpoint
 ACCOUNT_LIMITS = Limits(1, 15)  # GET /api/accounts[/{id}]; the local API's writes too
 _ACCOUNT_PATHS = frozenset({protocol.ACCOUNTS, protocol.ACCOUNTS + "/{account_id}"})
-VENDOR = "vendor"  # the --rate-limit default: each endpoint its vendor limits
-
-
 _WRITES = frozenset({"PATCH", "PUT", "DELETE"})  # POST /api/call-routes only reads
 
 
@@ -56,6 +57,11 @@ def vendor_limits(method: str, route: str) -> Limits:
     if route in _ACCOUNT_PATHS or method in _WRITES:
         return ACCOUNT_LIMITS
     return READ_LIMITS
+
+
+# -- end of the vendor's published limits --------------------------------------------
+
+VENDOR = "vendor"  # the --rate-limit default: each endpoint its vendor limits
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,13 @@ CREATE TABLE IF NOT EXISTS configurations (
 CREATE TABLE IF NOT EXISTS audit_events (
     seq INTEGER PRIMARY KEY, time TEXT NOT NULL, account_id TEXT NOT NULL, key_id TEXT NOT NULL,
     sender_id TEXT, sender_identifier TEXT, sender_country TEXT,
-    before TEXT, after TEXT, requested TEXT, status INTEGER NOT NULL, outcome TEXT NOT NULL
+    before TEXT, after TEXT, requested TEXT, status INTEGER NOT NULL, outcome TEXT NOT NULL,
+    by TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_account ON audit_events (account_id, seq);
 """
 
 TABLES = ("accounts", "users", "senders", "configurations", "audit_events")
 # 2: nullable senders.identifier, senders.registration_id, configurations.
-SCHEMA_VERSION = 2
+# 3: audit_events.by (a write through the API or through the UI route).
+SCHEMA_VERSION = 3

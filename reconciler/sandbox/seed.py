@@ -22,8 +22,17 @@ Every toll-free sender gets a registration whose status follows the sender's
 (``vocab.REGISTRATION_FOR_STATUS``); every account gets a text-messaging
 configuration.
 
-Loading never half-works: every problem is collected and reported at once
-with where it is (``accounts[0].senders[2].forward_to: ...``).
+Loading never half-works: every part (the file, each account, user and sender)
+is checked on its own, so every problem is reported at once with where it is:
+``seed.yaml:12:20: forward_to: …`` for a file (read with the manifests'
+positioned loader, so the same YAML is refused the same way), or
+``accounts[0].senders[2].forward_to: …`` for a seed posted as JSON. The words
+are callfwd's (``seed_messages``); a key is never echoed.
+
+Hostile but valid strings stay possible where the vendor allows them: account
+names and alpha sender names are any text, and sender ids (opaque strings on
+the vendor's side) may be any text of up to 200 characters, so rendering tests
+can seed markup and control characters.
 """
 
 from __future__ import annotations
@@ -32,83 +41,32 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from reconciler.diagnostics import Diagnostic
 from reconciler.domain import numbers
-from reconciler.domain.roles import Role
 from reconciler.domain.senders import may_forward
 from reconciler.errors import CallfwdError
-from reconciler.sandbox.vocab import (
-    ConfigurationStatus,
-    Country,
-    SenderStatus,
-    SenderType,
+from reconciler.manifest.loader import MAX_BYTES, MappingNode, load
+from reconciler.sandbox.seed_messages import MAX_SHOWN, Problem, problem_of, render
+from reconciler.sandbox.seed_model import (
+    SeedAccount,
+    SeedFile,
+    SeedSender,
+    SeedUser,
 )
 
 DEFAULT_CREATED_AT = "2026-01-01T00:00:00Z"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+M = TypeVar("M", bound=BaseModel)
 
 
 class SeedError(CallfwdError):
     """A seed that cannot be loaded; the message lists every problem."""
-
-
-def _to_str(value: Any) -> Any:
-    # PyYAML reads an unquoted +18335550100 as an int; take it as the digits it was.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-Text = Annotated[str, BeforeValidator(_to_str)]
-DEFAULT_OPT_OUT = "Reply STOP to opt out."
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SeedUser(_Model):
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    role: Role
-    api_key: str = Field(min_length=8, max_length=200, pattern=r"^[\x21-\x7e]+$")
-    scopes: list[Annotated[str, Field(pattern=r"^[a-z][a-z-]*:(read|write)$")]] = Field(
-        default_factory=list
-    )
-
-
-class SeedSender(_Model):
-    number: Text | None = Field(min_length=1, max_length=40)
-    type: SenderType
-    country: Country
-    status: SenderStatus = "active"
-    forward_to: Text | None = Field(default=None, max_length=40)
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    created_at: datetime | None = None
-
-
-class SeedConfiguration(_Model):
-    org_prefix: str | None = Field(default=None, min_length=1, max_length=50)
-    opt_out_language: str = Field(default=DEFAULT_OPT_OUT, min_length=1, max_length=200)
-    status: ConfigurationStatus = "active"
-
-
-class SeedAccount(_Model):
-    # Slugs (acme-us) and the vendor's opaque mixed-case ids (Qz4nW8) alike.
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    name: str = Field(min_length=1, max_length=200)
-    configuration: SeedConfiguration = Field(default_factory=SeedConfiguration)
-    users: list[SeedUser] = Field(default_factory=list)
-    senders: list[SeedSender] = Field(default_factory=list)
-
-
-class SeedModel(_Model):
-    accounts: list[SeedAccount] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,16 +130,9 @@ def registration_id(sender: str) -> str:
 
 
 def _ulid_like(text: str) -> str:
-    digest = hashlib.sha256(text.encode()).digest()
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
     value = int.from_bytes(digest[:17], "big")
     return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in range(25, -1, -1))
-
-
-def _where(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
 
 
 # Number checks are pure; caching them makes re-seeding the same bulk seed cheap.
@@ -211,117 +162,174 @@ def _identifier(s: SeedSender) -> tuple[str | None, str]:
     return raw, ""  # alpha sender ids are names
 
 
-def _check(model: SeedModel) -> tuple[Seed, list[str]]:
-    problems: list[str] = []
-    accounts: list[tuple[str, str]] = []
-    users: list[UserRow] = []
-    senders: list[SenderRow] = []
-    configurations: list[ConfigurationRow] = []
-    seen_accounts: set[str] = set()
-    seen_keys: dict[str, str] = {}
-    seen_ids: set[str] = set()
-    for a_i, account in enumerate(model.accounts):
-        at = f"accounts[{a_i}]"
-        if account.id in seen_accounts:
-            problems.append(f"{at}.id: account {account.id!r} appears twice")
-        seen_accounts.add(account.id)
-        accounts.append((account.id, account.name))
-        c = account.configuration
-        configurations.append(
-            ConfigurationRow(
-                account.id, c.org_prefix or account.name[:50], c.opt_out_language, c.status
+def _created(s: SeedSender) -> str:
+    if s.created_at is None:
+        return DEFAULT_CREATED_AT
+    when = s.created_at.astimezone(UTC) if s.created_at.tzinfo is not None else s.created_at
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _items(data: Mapping[str, Any], name: str) -> list[Any]:
+    value = data.get(name)
+    return value if isinstance(value, list) else []
+
+
+class _Checker:
+    """Every part of a seed checked on its own; the rows of the parts that pass."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.accounts: list[tuple[str, str]] = []
+        self.users: list[UserRow] = []
+        self.senders: list[SenderRow] = []
+        self.configurations: list[ConfigurationRow] = []
+        self._accounts: set[str] = set()
+        self._keys: dict[str, str] = {}
+        self._sender_ids: set[str] = set()
+
+    def part(self, model: type[M], data: Any, loc: tuple[str | int, ...]) -> M | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            self.problems += [problem_of(loc, e) for e in exc.errors(include_url=False)]
+            return None
+
+    def seed(self, data: Mapping[str, Any]) -> Seed:
+        self.part(SeedFile, data, ())
+        for i, raw in enumerate(_items(data, "accounts")):
+            self.account(i, raw)
+        return Seed(
+            tuple(self.accounts), tuple(self.users), tuple(self.senders), tuple(self.configurations)
+        )
+
+    def account(self, i: int, raw: Any) -> None:
+        at = ("accounts", i)
+        account = self.part(SeedAccount, raw, at)
+        if not isinstance(raw, Mapping):
+            return
+        if account is not None:
+            if account.id in self._accounts:
+                self.problems.append(Problem((*at, "id"), f"account {account.id!r} appears twice"))
+            self._accounts.add(account.id)
+            self.accounts.append((account.id, account.name))
+            c = account.configuration
+            self.configurations.append(
+                ConfigurationRow(
+                    account.id, c.org_prefix or account.name[:50], c.opt_out_language, c.status
+                )
+            )
+        account_id = account.id if account is not None else str(raw.get("id", f"#{i}"))
+        for j, user in enumerate(_items(raw, "users")):
+            self.user((*at, "users", j), account_id, user)
+        numbers_seen: set[tuple[str, str]] = set()
+        for j, sender in enumerate(_items(raw, "senders")):
+            self.sender((*at, "senders", j), j, account_id, sender, numbers_seen)
+
+    def user(self, at: tuple[str | int, ...], account_id: str, raw: Any) -> None:
+        user = self.part(SeedUser, raw, at)
+        if user is None:
+            return
+        digest = hash_key(user.api_key)
+        if digest in self._keys:
+            self.problems.append(
+                Problem(
+                    (*at, "api_key"),
+                    f"the same key is already given to {self._keys[digest]}; "
+                    "every user needs a key of its own",
+                )
+            )
+        self._keys[digest] = user.email
+        scopes = tuple(dict.fromkeys(user.scopes))
+        self.users.append(
+            UserRow(digest, key_id(digest), account_id, user.email, user.role, scopes)
+        )
+
+    def sender(
+        self,
+        at: tuple[str | int, ...],
+        index: int,
+        account_id: str,
+        raw: Any,
+        numbers_seen: set[tuple[str, str]],
+    ) -> None:
+        s = self.part(SeedSender, raw, at)
+        if s is None:
+            return
+        pending = s.number is None and s.status == "pending_registration"
+        ident, why = (None, "") if pending else _identifier(s)
+        if ident is None and not pending:
+            self.problems.append(Problem((*at, "number"), why))
+            return
+        if ident is not None and (ident, s.country) in numbers_seen:
+            self.problems.append(
+                Problem((*at, "number"), f"{ident} ({s.country}) appears twice in {account_id}")
+            )
+        numbers_seen.add((ident or "", s.country))
+        forward: str | None = None
+        if s.forward_to is not None:
+            if not may_forward(s.type, s.country):
+                self.problems.append(
+                    Problem(
+                        (*at, "forward_to"),
+                        f"only US toll-free senders can forward calls; this is a {s.country} "
+                        f"{s.type} sender",
+                    )
+                )
+            else:
+                result = _check_forward_to(s.forward_to, sender=ident)
+                if result.e164 is None:
+                    self.problems.append(Problem((*at, "forward_to"), result.message))
+                forward = result.e164
+        sid = s.id or sender_id(account_id, ident or f"pending-{index}", s.country)
+        if sid in self._sender_ids:
+            self.problems.append(Problem((*at, "id"), f"sender id {sid!r} appears twice"))
+        self._sender_ids.add(sid)
+        self.senders.append(
+            SenderRow(
+                sid,
+                account_id,
+                ident,
+                s.type,
+                s.country,
+                s.status,
+                forward,
+                _created(s),
+                registration_id(sid) if s.type == "toll_free" else None,
             )
         )
-        for u_i, user in enumerate(account.users):
-            digest = hash_key(user.api_key)
-            if digest in seen_keys:
-                problems.append(
-                    f"{at}.users[{u_i}].api_key: the same key is already given to "
-                    f"{seen_keys[digest]}; every user needs a key of its own"
-                )
-            seen_keys[digest] = user.email
-            scopes = tuple(dict.fromkeys(user.scopes))
-            users.append(UserRow(digest, key_id(digest), account.id, user.email, user.role, scopes))
-        seen_numbers: set[tuple[str, str]] = set()
-        for s_i, s in enumerate(account.senders):
-            st = f"{at}.senders[{s_i}]"
-            pending = s.number is None and s.status == "pending_registration"
-            ident, why = (None, "") if pending else _identifier(s)
-            if ident is None and not pending:
-                problems.append(f"{st}.number: {why}")
-                continue
-            if ident is not None and (ident, s.country) in seen_numbers:
-                problems.append(f"{st}.number: {ident} ({s.country}) appears twice in {account.id}")
-            seen_numbers.add((ident or "", s.country))
-            forward: str | None = None
-            if s.forward_to is not None:
-                if not may_forward(s.type, s.country):
-                    problems.append(
-                        f"{st}.forward_to: only US toll-free senders can forward calls; "
-                        f"this is a {s.country} {s.type} sender"
-                    )
-                else:
-                    result = _check_forward_to(s.forward_to, sender=ident)
-                    if result.e164 is None:
-                        problems.append(f"{st}.forward_to: {result.message}")
-                    forward = result.e164
-            sid = s.id or sender_id(account.id, ident or f"pending-{s_i}", s.country)
-            if sid in seen_ids:
-                problems.append(f"{st}.id: sender id {sid!r} appears twice")
-            seen_ids.add(sid)
-            created = (
-                s.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                if s.created_at is not None and s.created_at.tzinfo is not None
-                else (s.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if s.created_at else None)
-            )
-            senders.append(
-                SenderRow(
-                    sid,
-                    account.id,
-                    ident,
-                    s.type,
-                    s.country,
-                    s.status,
-                    forward,
-                    created or DEFAULT_CREATED_AT,
-                    registration_id(sid) if s.type == "toll_free" else None,
-                )
-            )
-    seed = Seed(tuple(accounts), tuple(users), tuple(senders), tuple(configurations))
-    return seed, problems
 
 
 def parse_seed(data: Any, *, origin: str = "seed") -> Seed:
-    """Check a seed given as parsed YAML or JSON; raise SeedError listing every problem."""
+    """Check a seed given as parsed JSON (or YAML); raise SeedError listing every problem."""
+    return _checked(data, origin, None, [])
+
+
+def _checked(data: Any, origin: str, root: MappingNode | None, found: list[Diagnostic]) -> Seed:
+    """The seed in ``data``, or SeedError with ``found`` (the loader's) and every other problem.
+
+    ``root``: the positioned node tree the data was read from, for ``origin:line:col``.
+    """
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise SeedError(f"{origin}: expected a mapping with 'accounts' at the top level")
-    try:
-        model = SeedModel.model_validate(data)
-    except ValidationError as exc:
-        lines = [
-            f"{_where(tuple(e['loc']))}: {e['msg']}"
-            + (f" (got {e['input']!r})" if _show_input(e["loc"], e["input"]) else "")
-            for e in exc.errors()
+    checker = _Checker()
+    seed = checker.seed(data)
+    if checker.problems or found:
+        placed = render(origin, checker.problems, root)
+        loaded = [
+            ((d.position.line, d.position.column), f"{d.position}: {d.message}") for d in found
         ]
-        raise SeedError(_summary(origin, lines)) from None
-    seed, problems = _check(model)
-    if problems:
-        raise SeedError(_summary(origin, problems))
+        lines = [text for _, text in sorted(loaded + placed, key=lambda x: x[0])]
+        raise SeedError(_summary(origin, lines))
     return seed
-
-
-def _show_input(loc: Any, value: Any) -> bool:
-    # Never echo a key, even a sandbox one.
-    return not isinstance(value, Mapping | list) and "api_key" not in loc
 
 
 def _summary(origin: str, lines: list[str]) -> str:
     if len(lines) == 1:
-        return f"{origin}: {lines[0]}"
-    shown = lines[:20]
-    more = f"\n  ... and {len(lines) - 20} more" if len(lines) > 20 else ""
+        return lines[0] if lines[0].startswith(f"{origin}:") else f"{origin}: {lines[0]}"
+    shown = lines[:MAX_SHOWN]
+    more = f"\n  ... and {len(lines) - MAX_SHOWN:,} more" if len(lines) > MAX_SHOWN else ""
     return f"{origin}: {len(lines)} problems:\n  " + "\n  ".join(shown) + more
 
 
@@ -332,19 +340,15 @@ def load_seed(source: str | Path | Mapping[str, Any]) -> Seed:
     if isinstance(source, Path):
         origin = str(source)
         try:
-            text = source.read_text(encoding="utf-8")
+            with source.open("rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
         except FileNotFoundError:
             raise SeedError(f"{origin}: seed file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SeedError(f"{origin}: cannot read the seed file ({exc})") from None
+        except OSError as exc:
+            raise SeedError(f"{origin}: cannot read the seed file ({exc.strerror})") from None
     else:
-        origin, text = "seed", source
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SeedError(f"{origin}: not valid YAML: {where}{problem}") from None
-    return parse_seed(data, origin=origin)
+        origin, data = "seed", source.encode("utf-8", "surrogatepass")
+    loaded = load(origin, data, subject="a seed")
+    errors = [d for d in loaded.diagnostics if d.severity == "error"]
+    root = loaded.root
+    return _checked(root.value if root is not None else {}, origin, root, errors)

@@ -38,6 +38,18 @@ class Sender(NamedTuple):
     created_at: str
     registration_id: str | None
 
+    def view(self) -> dict[str, Any]:
+        """The sender as the admin routes show it (``GET /_sandbox/state``)."""
+        return {
+            "id": self.id,
+            "number": self.identifier,
+            "type": self.type,
+            "country": self.country,
+            "status": self.status,
+            "forward_to": self.forwarding_number,
+            "etag": self.etag,
+        }
+
 
 class Configuration(NamedTuple):
     account_id: str
@@ -61,6 +73,7 @@ class AuditEvent(NamedTuple):  # the one statement of an audit row's shape
     requested: str | None
     status: int
     outcome: str
+    by: str  # "api" (a PATCH with a key) or "ui" (the sandbox's stand-in for the vendor's UI)
 
     def as_dict(self) -> dict[str, Any]:
         return self._asdict()
@@ -237,14 +250,13 @@ class Store:
             ).fetchone()
         return Sender(*row) if row else None
 
-    def senders_by_ids(self, account_id: str, ids: list[str]) -> list[Sender]:
+    def sender_by_id(self, sender_id: str) -> Sender | None:
+        """A sender by its id alone (ids are unique across accounts): for the admin routes."""
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_SENDER_COLUMNS} FROM senders WHERE account_id = ? "
-                f"AND id IN ({','.join('?' * len(ids))}) ORDER BY pk",
-                (account_id, *ids),
-            ).fetchall()
-        return [Sender(*r) for r in rows]
+            row = self._db.execute(
+                f"SELECT {_SENDER_COLUMNS} FROM senders WHERE id = ?", (sender_id,)
+            ).fetchone()
+        return Sender(*row) if row else None
 
     def configuration(self, account_id: str) -> Configuration | None:
         with self._lock:
@@ -289,17 +301,7 @@ class Store:
         by_account: dict[str, list[dict[str, Any]]] = {a: [] for a, _ in accounts}
         for row in senders:
             s = Sender(*row)
-            by_account.setdefault(s.account_id, []).append(
-                {
-                    "id": s.id,
-                    "number": s.identifier,
-                    "type": s.type,
-                    "country": s.country,
-                    "status": s.status,
-                    "forward_to": s.forwarding_number,
-                    "etag": s.etag,
-                }
-            )
+            by_account.setdefault(s.account_id, []).append(s.view())
         users: dict[str, list[dict[str, Any]]] = {}
         for u in self._users.values():
             users.setdefault(u.account_id, []).append(
@@ -314,12 +316,18 @@ class Store:
 
     # -- writes ----------------------------------------------------------
     def set_forwarding(
-        self, sender: Sender, new: str | None, *, key_id: str, requested: str | None
+        self,
+        sender: Sender,
+        new: str | None,
+        *,
+        key_id: str,
+        requested: str | None,
+        by: str = "api",
     ) -> tuple[Sender, AuditEvent]:
         """Set (or clear) a forwarding number; the audit event commits in the same transaction.
 
         Setting the value the sender already has changes nothing (same etag) but
-        is still recorded, with outcome ``unchanged``.
+        is still recorded, with outcome ``unchanged``. ``by``: who wrote, ``api`` or ``ui``.
         """
         with self._lock:
             db = self._db
@@ -351,6 +359,7 @@ class Store:
                     requested=requested,
                     status=200,
                     outcome=outcome,
+                    by=by,
                 )
                 db.execute("COMMIT")
             except BaseException:
@@ -385,6 +394,7 @@ class Store:
                     requested=requested,
                     status=status,
                     outcome=outcome,
+                    by="api",
                 )
                 self._db.execute("COMMIT")
             except BaseException:

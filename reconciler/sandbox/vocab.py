@@ -37,5 +37,8 @@ REJECTION_DETAIL = (
     "the sample messages."
 )
 
+# The longest id a path may carry: sender ids are opaque text, a seed may give any.
+MAX_ID = 200
+
 # Scopes the local API knows about (the vendor's names).
 ACCOUNTS_READ = "accounts:read"

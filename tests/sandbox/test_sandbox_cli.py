@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from sandbox_fixtures import (
     ACME_ANALYST,
@@ -187,3 +188,52 @@ def test_request_log_has_one_line_per_request_and_no_keys(server_factory: Server
     for text in (server.log_text(), quiet.log_text()):
         assert ACME_MANAGER not in text and "sandbox-not-a-real-key" not in text
     assert '"GET /api/' not in quiet.log_text()
+
+
+# A Python whose import system refuses one package, as an install without the extra would.
+WITHOUT = """
+import sys
+from importlib.abc import MetaPathFinder
+
+BLOCKED = sys.argv[1]
+
+class Missing(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Missing())
+from reconciler.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("package", ["fastapi", "uvicorn", "starlette"])
+def test_serve_without_the_server_extra_says_how_to_get_it(tmp_path: Path, package: str) -> None:
+    db = tmp_path / "db.sqlite"
+    args = ["serve", "--port", "0", "--db", str(db), "--seed", str(DEFAULT_SEED)]
+    run = subprocess.run(
+        [sys.executable, "-c", WITHOUT, package, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 1, run.stderr
+    assert run.stderr == (
+        "callfwd serve needs the local server's dependencies: pip install 'callfwd[serve]'\n"
+    )
+    assert run.stdout == "" and not db.exists()
+
+
+def test_serve_help_needs_no_server_package(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", WITHOUT, "fastapi", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr  # the help needs none of them either
+    assert "--seed" in run.stdout

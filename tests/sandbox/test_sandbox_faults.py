@@ -135,7 +135,11 @@ def test_admin_endpoints_are_never_faulted_and_reset_clears_faults(sandbox: Sand
     "rule",
     [
         {"kind": "explode"},
-        {"kind": "error", "status": 404},
+        {"kind": "error", "status": 302},
+        {"kind": "drop", "status": 503},
+        {"kind": "html", "status": 100},
+        {"kind": "deep", "depth": 0},
+        {"kind": "rate_limit", "retry_after": 10 * 86400 + 1},
         {"kind": "error", "probability": 2},
         {"kind": "drop", "times": 0},
         {"kind": "error", "bogus": 1},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -96,47 +97,91 @@ def _sender(**extra: object) -> dict[str, object]:
     return {"number": "+18335550100", "type": "toll_free", "country": "US", **extra}
 
 
-BAD_SEEDS = [
-    ("accounts: [", "not valid YAML: line"),
-    ("- just a list", "expected a mapping"),
-    ({"acounts": []}, "acounts: Extra inputs are not permitted"),
-    ({"accounts": [_account(id="has space")]}, "accounts[0].id: String should match pattern"),
-    ({"accounts": [_account(), _account()]}, "accounts[1].id: account 'a' appears twice"),
+BAD_YAML = [
+    ("accounts: [", "seed:2:1: YAML syntax error"),
+    (
+        "- just a list",
+        "seed:1:1: the top level of a seed must be a mapping (key: value), not a list",
+    ),
+    ("accounts: &a []\nmore: *a", "seed:1:11: YAML anchors (&) and aliases (*) are not allowed"),
+    (
+        "accounts:\n  - id: a\n    id: b\n    name: A",
+        "seed:3:5: duplicate key 'id' (first at line 2, column 5)",
+    ),
+    (
+        "accounts:\n  - {id: a, name: A, senders: [{number: +18335550100, type: toll_free,"
+        " country: US, created_at: 2026-02-30}]}",
+        "seed:2:97: created_at: the value '2026-02-30' is not a time; write ISO 8601",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_YAML)
+def test_bad_yaml_is_refused_where_it_is(text: str, message: str) -> None:
+    with pytest.raises(SeedError) as info:
+        load_seed(text)
+    assert message in str(info.value)
+
+
+# (seed, where the problem is, what it is): the JSON form names the path, the file form
+# the line and column and the key.
+BAD_SEEDS: list[tuple[dict[str, object], str, str]] = [
+    ({"acounts": []}, "acounts", "unknown key; did you mean 'accounts'?"),
+    (
+        {"accounts": [_account(id="has space")]},
+        "accounts[0].id",
+        "the text 'has space' is not an account id: letters, digits",
+    ),
+    ({"accounts": [_account(), _account()]}, "accounts[1].id", "account 'a' appears twice"),
     (
         {"accounts": [_account(users=[_user(role="boss")])]},
-        "accounts[0].users[0].role: Input should be",
+        "accounts[0].users[0].role",
+        "the text 'boss' is not a role; expected one of: owner, admin",
     ),
     (
         {"accounts": [_account(users=[_user(scopes=["everything"])])]},
         "accounts[0].users[0].scopes[0]",
+        "the text 'everything' is not a scope: write name:read or name:write",
     ),
     (
         {"accounts": [_account(users=[_user(), _user(email="v@a.example")])]},
-        "users[1].api_key: the same key is already given to u@a.example",
+        "accounts[0].users[1].api_key",
+        "the same key is already given to u@a.example",
     ),
     (
         {"accounts": [_account(senders=[_sender(country="MX")])]},
-        "senders[0].country: Input should be 'US' or 'CA'",
+        "accounts[0].senders[0].country",
+        "the text 'MX' is not a country; expected one of: US, CA",
     ),
     (
         {"accounts": [_account(senders=[_sender(number="+12125550100")])]},
-        "senders[0].number: not a toll-free number",
+        "accounts[0].senders[0].number",
+        "not a toll-free number",
     ),
     (
         {"accounts": [_account(senders=[_sender(number="1234")])]},
-        "senders[0].number: not a toll-free number",
+        "accounts[0].senders[0].number",
+        "not a toll-free number",
     ),
     (
         {"accounts": [_account(senders=[_sender(number=None, status="active")])]},
-        "senders[0].number: only a sender with status pending_registration may have no number",
+        "accounts[0].senders[0].number",
+        "only a sender with status pending_registration may have no number",
     ),
     (
         {"accounts": [_account(senders=[_sender(status="approved")])]},
-        "senders[0].status: Input should be 'active', 'pending_registration'",
+        "accounts[0].senders[0].status",
+        "the text 'approved' is not a status; expected one of: active, pending_registration",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(status="activ")])]},
+        "accounts[0].senders[0].status",
+        "the text 'activ' is not a status; did you mean 'active'?",
     ),
     (
         {"accounts": [_account(configuration={"status": "paused"})]},
-        "accounts[0].configuration.status: Input should be 'active' or 'disabled'",
+        "accounts[0].configuration.status",
+        "the text 'paused' is not a status; expected one of: active, disabled",
     ),
     (
         {
@@ -146,47 +191,79 @@ BAD_SEEDS = [
                 )
             ]
         },
-        "senders[0].forward_to: only US toll-free senders can forward calls",
+        "accounts[0].senders[0].forward_to",
+        "only US toll-free senders can forward calls",
     ),
     (
         {"accounts": [_account(senders=[_sender(country="CA", forward_to="+12125550100")])]},
+        "accounts[0].senders[0].forward_to",
         "this is a CA toll_free sender",
     ),
     (
         {"accounts": [_account(senders=[_sender(forward_to="+44 20 7946 0958")])]},
-        "senders[0].forward_to: +442079460958 is a number in",
+        "accounts[0].senders[0].forward_to",
+        "+442079460958 is a number in",
     ),
-    ({"accounts": [_account(senders=[_sender(forward_to="+1 833 555 0100")])]}, "would loop"),
+    (
+        {"accounts": [_account(senders=[_sender(forward_to="+1 833 555 0100")])]},
+        "accounts[0].senders[0].forward_to",
+        "would loop",
+    ),
     (
         {"accounts": [_account(senders=[_sender(), _sender(number="833-555-0100")])]},
-        "senders[1].number: +18335550100 (US) appears twice",
+        "accounts[0].senders[1].number",
+        "+18335550100 (US) appears twice in a",
     ),
     (
         {"accounts": [_account(senders=[_sender(id="x"), _sender(number="+18445550111", id="x")])]},
+        "accounts[0].senders[1].id",
         "sender id 'x' appears twice",
     ),
-    ({"accounts": [_account(senders=[_sender(status="gone")])]}, "senders[0].status"),
     (
-        {"accounts": [_account(senders=[_sender(extra=1)])]},
-        "senders[0].extra: Extra inputs are not permitted",
+        {"accounts": [_account(senders=[_sender(forward=1)])]},
+        "accounts[0].senders[0].forward",
+        "unknown key; did you mean 'forward_to'?",
     ),
+    (
+        {"accounts": [{"name": "A"}]},
+        "accounts[0].id",
+        "missing; every account needs id and name",
+    ),
+    (
+        {"accounts": ["acme"]},
+        "accounts[0]",
+        "must be an account: a mapping with id and name, not the text 'acme'",
+    ),
+    (
+        {"accounts": [_account(senders=[_sender(created_at="yesterday")])]},
+        "accounts[0].senders[0].created_at",
+        "the text 'yesterday' is not a time; write ISO 8601, such as 2026-01-01T00:00:00Z",
+    ),
+    (
+        {"accounts": [_account(users=[_user(role=["owner"])])]},
+        "accounts[0].users[0].role",
+        "is not a role",
+    ),
+    ({"accounts": {"a": 1}}, "accounts", "must be a list of accounts, not a mapping"),
 ]
 
 
-@pytest.mark.parametrize(("seed", "message"), BAD_SEEDS)
+@pytest.mark.parametrize(("seed", "where", "what"), BAD_SEEDS)
 def test_bad_seeds_are_refused_with_where_and_why(
-    sandbox: Sandbox, seed: object, message: str
+    sandbox: Sandbox, seed: dict[str, object], where: str, what: str
 ) -> None:
+    with pytest.raises(SeedError) as info:
+        load_seed(yaml.safe_dump(seed))
+    key = re.sub(r"^.*?([A-Za-z_]+(\[\d+\])?)$", r"\1", where)
+    found = str(info.value)
+    assert re.search(rf"seed:\d+:\d+: {re.escape(key)}: [^\n]*{re.escape(what)}", found), found
     before = sandbox.state()
-    with pytest.raises(SeedError, match=None) as info:
-        load_seed(seed if isinstance(seed, str) else yaml.safe_dump(seed))
-    assert message in str(info.value)
-    if not isinstance(seed, str):
-        r = sandbox.http.post("/_sandbox/reset", json=seed)
-        assert r.status_code == 400
-        (err,) = r.json()["errors"]
-        assert err["code"] == "invalid_seed" and message in err["detail"]
-        assert sandbox.state() == before  # a bad seed changes nothing
+    r = sandbox.http.post("/_sandbox/reset", json=seed)
+    assert r.status_code == 400
+    (err,) = r.json()["errors"]
+    assert err["code"] == "invalid_seed"
+    assert re.search(rf"(^seed: |\n  ){re.escape(where)}: [^\n]*{re.escape(what)}", err["detail"])
+    assert sandbox.state() == before  # a bad seed changes nothing
 
 
 def test_every_problem_is_reported_at_once_and_keys_are_never_echoed() -> None:
@@ -208,35 +285,40 @@ def test_every_problem_is_reported_at_once_and_keys_are_never_echoed() -> None:
     )
 
 
-def test_serve_with_a_bad_seed_exits_1_with_a_clear_message(tmp_path: Path) -> None:
+def _serve(tmp_path: Path, seed: Path) -> subprocess.CompletedProcess[str]:
+    args = ["serve", "--port", "0", "--db", str(tmp_path / "db.sqlite"), "--seed", str(seed)]
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+
+def test_serve_with_a_bad_seed_exits_1_with_every_problem_where_it_is(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "accounts:\n  - id: a\n    name: A\n"
         "    senders: [{number: '+12125550100', type: toll_free, country: US}]\n"
+        "    users: [{email: a@a.example, role: owner, api_key: sandbox-secret-key, scope: []}]\n"
     )
-    missing = tmp_path / "missing.yaml"
-    for seed, message in [(bad, "accounts[0].senders[0].number"), (missing, "seed file not found")]:
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "reconciler",
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                str(tmp_path / "db.sqlite"),
-                "--seed",
-                str(seed),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=tmp_path,
-        )
-        assert run.returncode == 1, run.stderr
-        assert message in run.stderr
+    run = _serve(tmp_path, bad)
+    assert run.returncode == 1, run.stderr
+    assert f"error: {bad}: 2 problems:\n" in run.stderr
+    assert f"  {bad}:4:24: number: not a toll-free number: +12125550100" in run.stderr
+    assert f"  {bad}:5:76: scope: unknown key; did you mean 'scopes'?" in run.stderr
+    assert "sandbox-secret-key" not in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_serve_with_a_missing_seed_is_a_usage_error(tmp_path: Path) -> None:
+    for seed, why in [(tmp_path / "missing.yaml", "seed file not found"), (tmp_path, "directory")]:
+        run = _serve(tmp_path, seed)
+        assert run.returncode == 64, run.stderr
+        assert "--seed" in run.stderr and why in run.stderr
         assert "Traceback" not in run.stderr and run.stdout == ""
+        assert not (tmp_path / "db.sqlite").exists()  # refused before anything was opened
 
 
 def test_bulk_seeding_is_fast(sandbox: Sandbox) -> None:
@@ -281,3 +363,28 @@ def test_vendor_style_ids_pending_senders_and_configurations(sandbox: Sandbox) -
     assert (config["org_prefix"], config["status"]) == ("Opaque", "active")  # the defaults
     assert config["opt_out_language"]
     assert [s["number"] for s in sandbox.senders("aB3xY9")] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("account", "message"),
+    [
+        ('"name": "A\\ud800"', "accounts[0].name: it is not text: a lone surrogate"),
+        ('"name": "A", "\\udfff": 1', "accounts[0]: "),
+        (
+            '"name": "A", "senders": [{"number": "+18335550100", "type": "toll_free", '
+            '"country": "US", "id": "x\\ud800"}]',
+            "accounts[0].senders[0].id: it is not text: a lone surrogate",
+        ),
+    ],
+)
+def test_a_json_seed_with_lone_surrogates_is_a_clear_400(
+    sandbox: Sandbox, account: str, message: str
+) -> None:
+    before = sandbox.state()
+    body = '{"accounts": [{"id": "a", ' + account + "}]}"
+    r = sandbox.http.post(
+        "/_sandbox/reset", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 400, r.text
+    assert message in r.json()["errors"][0]["detail"]
+    assert sandbox.state() == before

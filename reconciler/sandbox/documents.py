@@ -1,7 +1,10 @@
-"""Pydantic models that describe the answers in the OpenAPI document.
+"""The local API's answers as pydantic models: the one statement of each shape.
 
-The handlers build their JSON directly (it is faster); these models only
-document it, and the schemathesis test checks that every answer conforms.
+The handlers build these models (``resources`` for the resources) and send them
+encoded by ``jsonapi.encode``; the OpenAPI document takes its schemas from the
+same models. tests/contract parses every answer with the vendor SDK's own strict
+models, and the schemathesis test checks that every answer conforms.
+benchmarks/bench_json.py measures what building them costs (docs/api.md).
 """
 
 from __future__ import annotations
@@ -268,6 +271,10 @@ class AuditAttributes(_Doc):
         "precondition_failed",
         "rejected",
     ]
+    by: Literal["api", "ui"] = Field(
+        description="api: a PATCH with a key; ui: a change made as a person in the vendor's UI "
+        "(the sandbox's stand-in route)."
+    )
 
 
 class AuditResource(_Doc):
