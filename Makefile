@@ -40,7 +40,7 @@ constraints: $(STAMP)
 
 # This repository's workflows, from the templates `callfwd init` writes (one source).
 workflows: $(STAMP)
-	$(BIN)/python -m reconciler.kit.templates .github/workflows
+	$(BIN)/python -m reconciler.engine.workflows .github/workflows
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
