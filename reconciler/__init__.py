@@ -22,13 +22,13 @@ def repository_url() -> str | None:
     from importlib import metadata
 
     try:
-        urls = metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
+        urls: list[str] = metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
         return None
     for entry in urls:
         label, _, url = entry.partition(",")
         if label.strip().lower() == "source" and url.strip().startswith("https://"):
-            return url.strip().rstrip("/")
+            return str(url.strip().rstrip("/"))
     return None
 
 

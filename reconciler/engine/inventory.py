@@ -134,7 +134,7 @@ class AccountGroup:
 
 
 def group_rows(rows: Sequence[AccountRow], groups: int) -> list[AccountGroup]:
-    """``rows`` in order, dealt into ``min(groups, len(rows))`` runs whose sizes differ by 1 at most.
+    """``rows`` in order, dealt into ``min(groups, len(rows))`` runs; sizes differ by 1 at most.
 
     Contiguous runs of the sorted accounts, so the same fleet always gives the
     same groups, and an added account moves few others.

@@ -86,8 +86,8 @@ def test_the_repository_url_is_written_once_and_read_back() -> None:
     assert reconciler.repository_url() == source == reconciler.REPOSITORY_URL
     repo = source.removeprefix("https://github.com/")
     assert (
-        SCHEMA_ID
-        == f"https://raw.githubusercontent.com/{repo}/main/schemas/manifest.v1.schema.json"
+        f"https://raw.githubusercontent.com/{repo}/main/schemas/manifest.v1.schema.json"
+        == SCHEMA_ID
     )
     for key, url in PROJECT["urls"].items():
         assert url.startswith(source), key
