@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from reconciler.config import Config
 
 
-def _owner(value: str) -> tuple[str, str]:
+def parse_owner(value: str) -> tuple[str, str]:
     from reconciler.domain.roles import ROLES
 
     email, sep, role = value.rpartition(":")
@@ -77,7 +77,7 @@ def command(
     )
     from reconciler.errors import CallfwdError
 
-    parsed = [Owner(*_owner(o)) for o in owners]
+    parsed = [Owner(*parse_owner(o)) for o in owners]
     target_path = Path(out_dir) / account / f"{team}.yaml"
     if target_path.exists() and not force:
         raise CallfwdError(f"{target_path} exists; pass --force to overwrite it")
