@@ -487,3 +487,43 @@ def test_drift_reports_an_error_as_an_error_not_as_drift(
     assert "an error, not drift" in run.summary
     assert "::error title=callfwd drift check failed::acme-us" in run.stdout
     assert "Drift in" not in run.summary
+
+
+@pytest.mark.parametrize("exit_code", ["0", "1", ""])
+def test_pr_plan_is_prepared_for_the_comment_under_the_runner_temp(
+    tmp_path: Path, exit_code: str
+) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    report = tmp_path / "temp" / "callfwd" / "plan.txt"
+    report.parent.mkdir(parents=True)
+    report.write_text("<!-- callfwd-plan -->\n### plan of the group\n", encoding="utf-8")
+    step = next(
+        s
+        for s in _job("pull-request.yml", "plan")["steps"]
+        if s.get("name") == "Prepare the plan for the PR comment"
+    )
+    env = {
+        "GROUP": "3",
+        "NAME": "acme-us..globex (2 accounts)",
+        "EXIT_CODE": exit_code,
+        "PLAN_TEXT": str(report),
+        "RUNNER_TEMP": str(tmp_path / "temp"),
+    }
+    run = run_step(step, cwd=ws, runner=tmp_path / "r", env=env)
+    assert run.returncode == 0, run.output
+    assert sorted(p.name for p in ws.iterdir()) == []  # nothing in the checkout
+    text = (tmp_path / "temp" / "callfwd-plan" / "0003.md").read_text(encoding="utf-8")
+    if exit_code == "0":
+        assert text == report.read_text(encoding="utf-8")
+    else:
+        assert text == (
+            "<!-- callfwd-plan -->\n**acme-us..globex (2 accounts)**: the plan failed "
+            f"(exit {exit_code or 'none'}); see the job log.\n"
+        )
+    upload = next(
+        s
+        for s in _job("pull-request.yml", "plan")["steps"]
+        if s.get("name") == "Keep the plan for the PR comment"
+    )
+    assert upload["with"]["path"] == "${{ runner.temp }}/callfwd-plan/*.md"
