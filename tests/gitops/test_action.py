@@ -204,15 +204,16 @@ def test_a_bad_key_variable_name_is_refused_without_echoing_the_key(
 
 
 def _recording_callfwd(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """A stand-in callfwd that records its arguments: the action's argument building."""
+    """A stand-in callfwd that records its arguments and the key variables it was given."""
     stub_dir = tmp_path / "stub"
     stub_dir.mkdir()
-    record = tmp_path / "argv.json"
+    record = tmp_path / "seen.json"
     stub = stub_dir / "callfwd"
     stub.write_text(
         "#!/bin/sh\n"
-        f'exec python3 -c \'import json, sys; json.dump(sys.argv[1:], open("{record}", "w"))\' '
-        '"$@"\n'
+        'exec python3 -c \'import json, os, sys; json.dump({"argv": sys.argv[1:], "env": '
+        '{k: v for k, v in os.environ.items() if k.endswith("KEY") or k.endswith("KEYS")}}, '
+        f'open("{record}", "w"))\' "$@"\n'
     )
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     return {"PATH": f"{stub_dir}:{VENV_BIN}:/usr/bin:/bin"}, record
@@ -257,7 +258,7 @@ def test_commands_map_to_callfwd_arguments(
     temp = tmp_path / "temp"
     run = run_action(inputs, cwd=ws, runner=tmp_path / "r", env=env, temp=temp)
     assert run.returncode == 0, run.output
-    argv: Any = json.loads(record.read_text())
+    argv: Any = json.loads(record.read_text())["argv"]
     assert argv == [a.replace(OUT, str(temp / "callfwd")) for a in expected]
 
 
@@ -271,26 +272,10 @@ def _group(*rows: tuple[str, str], name: str | None = None) -> str:
     )
 
 
-def _recording_callfwd_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """A stand-in callfwd that records its arguments and the key variables it was given."""
-    stub_dir = tmp_path / "stub"
-    stub_dir.mkdir()
-    record = tmp_path / "seen.json"
-    stub = stub_dir / "callfwd"
-    stub.write_text(
-        "#!/bin/sh\n"
-        'exec python3 -c \'import json, os, sys; json.dump({"argv": sys.argv[1:], "env": '
-        '{k: v for k, v in os.environ.items() if k.endswith("KEY") or k.endswith("KEYS")}}, '
-        f'open("{record}", "w"))\' "$@"\n'
-    )
-    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
-    return {"PATH": f"{stub_dir}:{VENV_BIN}:/usr/bin:/bin"}, record
-
-
 def test_a_group_plans_its_accounts_each_with_its_key_from_the_bundle(
     ws: Path, tmp_path: Path
 ) -> None:
-    env, record = _recording_callfwd_env(tmp_path)
+    env, record = _recording_callfwd(tmp_path)
     keys = {"ACME_KEY": "pk_acme_secret", "GLOBEX_KEY": "pk_globex_secret", "OTHER": "pk_other"}
     run = run_action(
         {"command": "plan", "group": _group(("acme-us", "ACME_KEY"), ("globex", "GLOBEX_KEY"),
@@ -316,7 +301,7 @@ def test_a_group_plans_its_accounts_each_with_its_key_from_the_bundle(
 
 
 def test_a_group_without_a_key_for_each_account_fails_naming_them(ws: Path, tmp_path: Path) -> None:
-    env, record = _recording_callfwd_env(tmp_path)
+    env, record = _recording_callfwd(tmp_path)
     run = run_action(
         {"command": "plan", "group": _group(("acme-us", "ACME_KEY"), ("globex", "GLOBEX_KEY"))},
         cwd=ws,
@@ -344,7 +329,7 @@ def test_a_group_without_a_key_for_each_account_fails_naming_them(ws: Path, tmp_
 def test_a_bad_group_or_key_bundle_is_refused_without_echoing_it(
     ws: Path, tmp_path: Path, group: str, keys: str, expected: str
 ) -> None:
-    env, record = _recording_callfwd_env(tmp_path)
+    env, record = _recording_callfwd(tmp_path)
     run = run_action(
         {"command": "plan", "group": group},
         cwd=ws,

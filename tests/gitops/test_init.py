@@ -22,7 +22,8 @@ from sandbox_fixtures import ACME_MANAGER, Sandbox
 
 from reconciler import __version__
 from reconciler.cli import cli
-from reconciler.engine.workflows import SELF, WORKFLOWS as NAMES, render
+from reconciler.engine.workflows import SELF, render
+from reconciler.engine.workflows import WORKFLOWS as NAMES
 
 DANA = "dana@acme.example"
 SHA = "0123456789abcdef0123456789abcdef01234567"
