@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck bench schema clean
+.PHONY: demo test lint typecheck bench schema constraints workflows clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +24,23 @@ test: lint typecheck
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check reconciler tests benchmarks
-	$(BIN)/ruff format --check reconciler tests benchmarks
+	$(BIN)/ruff check reconciler tests benchmarks tools
+	$(BIN)/ruff format --check reconciler tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 schema: $(STAMP)
 	$(BIN)/callfwd schema > schemas/manifest.v1.schema.json
+
+# The exact versions of the runtime dependencies this virtualenv tested (shipped with callfwd;
+# the action installs with it). Run after upgrading a dependency and `make test`.
+constraints: $(STAMP)
+	$(BIN)/python tools/constraints.py > reconciler/constraints.txt
+
+# This repository's workflows, from the templates `callfwd init` writes (one source).
+workflows: $(STAMP)
+	$(BIN)/python -m reconciler.engine.workflows .github/workflows
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from reconciler import __version__
+from reconciler.cli.version import version_option
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "accounts": "accounts",
     "report": "report",
     "show": "show",
+    "init": "init",
 }
 
 
@@ -159,7 +160,7 @@ def _print_traceback() -> None:
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="callfwd")
+@version_option
 @click.option("--debug", is_flag=True, help="Debug logging and tracebacks for internal errors.")
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-v info, -vv debug).")
 def cli(debug: bool, verbose: int) -> None:

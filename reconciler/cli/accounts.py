@@ -15,29 +15,52 @@ from reconciler.cli import common
     help="Mark each account changed or not since this git revision (callfwd.yaml: all).",
 )
 @click.option(
+    "--groups",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Deal the accounts into at most N groups, each account once: one CI job per group "
+    "(GitHub runs at most 256 jobs per matrix).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="json: one line, a list of rows, for a CI matrix.",
+    help="json: one line, a list of rows (or of groups), for a CI matrix.",
 )
 @common.config_option
 def command(
-    paths: tuple[str, ...], changed_since: str | None, fmt: str, config_path: str | None
+    paths: tuple[str, ...],
+    changed_since: str | None,
+    groups: int | None,
+    fmt: str,
+    config_path: str | None,
 ) -> int:
     """List the accounts the manifests name, with their API and key variable.
 
     Manifests are found as `validate` finds them. Each account shows its
     api_url, the NAME of the variable holding its key (never the key), its
-    manifests and, with --changed-since, whether any of them changed.
+    manifests and, with --changed-since, whether any of them changed. No
+    manifest found is an error (exit 1), as in `validate`.
     """
     from reconciler.config import load_config
-    from reconciler.engine.inventory import list_accounts
+    from reconciler.engine.inventory import NothingToList, group_rows, list_accounts
     from reconciler.output import write
-    from reconciler.render.accounts import FORMATS
+    from reconciler.render.accounts import FORMATS, GROUP_FORMATS
+    from reconciler.render.diagnostics import render_text
 
     config = load_config(config_path)
-    rows = list_accounts(list(paths), config=config, changed_since=changed_since)
-    write(FORMATS[fmt](rows))
+    try:
+        rows = list_accounts(list(paths), config=config, changed_since=changed_since)
+    except NothingToList as exc:
+        click.echo(
+            render_text(exc.result, colour=common.colour_for(stdout=False)), err=True, nl=False
+        )
+        common.note("error: no account to list: no manifest names one (see above)")
+        return 1
+    if groups is None:
+        write(FORMATS[fmt](rows))
+    else:
+        write(GROUP_FORMATS[fmt](group_rows(rows, groups)))
     return 0

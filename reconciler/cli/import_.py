@@ -11,10 +11,9 @@ from reconciler.cli import common
 
 if TYPE_CHECKING:
     from reconciler.config import Config
-    from reconciler.domain.state import LiveSender
 
 
-def _owner(value: str) -> tuple[str, str]:
+def parse_owner(value: str) -> tuple[str, str]:
     from reconciler.domain.roles import ROLES
 
     email, sep, role = value.rpartition(":")
@@ -68,11 +67,17 @@ def command(
     import asyncio
 
     from reconciler.config import load_config
-    from reconciler.engine.importer import Owner, render_manifest, schema_ref_from
-    from reconciler.engine.planner import open_client, preflight
+    from reconciler.engine.importer import (
+        Owner,
+        check_new_manifest,
+        read_live,
+        render_manifest,
+        schema_ref_from,
+        unique_senders,
+    )
     from reconciler.errors import CallfwdError
 
-    parsed = [_owner(o) for o in owners]
+    parsed = [Owner(*parse_owner(o)) for o in owners]
     target_path = Path(out_dir) / account / f"{team}.yaml"
     if target_path.exists() and not force:
         raise CallfwdError(f"{target_path} exists; pass --force to overwrite it")
@@ -81,32 +86,23 @@ def command(
     target = common.resolve_targets(config, [account])[account]
     declared = _declared_elsewhere(config, account, target_path)
 
-    async def read() -> tuple[list[Owner], list[LiveSender]]:
-        async with open_client(target) as client:
-            await preflight(client, target)
-            me = await client.get_me()  # None where the API does not say who the key is
-            senders = await client.list_senders()
-        found = [Owner(e, r) for e, r in parsed]
-        if not found:
-            if me is None:
-                raise click.UsageError(
-                    "name at least one owner with --owner EMAIL:ROLE (this API does not say "
-                    "who the key belongs to)"
-                )
-            found = [Owner(me.email, me.role)]
-        return found, senders
-
-    found, senders = asyncio.run(read())
-    skipped = sorted(s.number for s in senders if s.number is not None and s.number in declared)
+    live = asyncio.run(read_live(target, parsed))
+    # A US sender and its Canadian sibling are one sender: count numbers, not rows.
+    skipped = [n for n in unique_senders(live.senders) if n in declared]
     text = render_manifest(
         account=account,
         team=team,
-        owners=found,
-        senders=[s for s in senders if s.number not in declared],
+        owners=live.owners,
+        senders=[s for s in live.senders if s.number not in declared],
         include_empty=include_empty,
         schema_ref=schema_ref_from(target_path, Path.cwd()),
     )
-    if not _validates(text, target_path, config):
+    errors = check_new_manifest(text, target_path, config)
+    if errors:
+        from reconciler.render.diagnostics import render_diagnostics_text
+
+        click.echo(render_diagnostics_text(errors, colour=common.colour_for(stdout=False)),
+                   err=True, nl=False)  # fmt: skip
         common.note(f"Nothing was written: {target_path} would not validate (see above).")
         return 1
     common.write_atomic(target_path, text)
@@ -142,40 +138,3 @@ def _declared_elsewhere(config: Config, account: str, target_path: Path) -> set[
 
 def _any_exist(config: Config) -> bool:
     return any(Path(p).exists() for p in config.manifests)
-
-
-def _validates(text: str, target_path: Path, config: Config) -> bool:
-    """Validate ``text`` as ``target_path`` together with the configured manifests.
-
-    The same rules and messages as ``callfwd validate``; printed on failure.
-    """
-    import os
-    import tempfile
-    from dataclasses import replace
-
-    from reconciler.render.diagnostics import render_diagnostics_text
-    from reconciler.rules.check import validate
-
-    target_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target_path.parent, prefix=".import.", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        others = [p for p in config.manifests if Path(p).exists()]
-        # The file being replaced (--force) is not one of the others.
-        rest = config.model_copy(update={"exclude": [*config.exclude, target_path.as_posix()]})
-        result = validate([*others, tmp], config=rest)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    shown = target_path.as_posix()
-    tmp_display = Path(tmp).as_posix()
-    # Only the new file's problems are import's to judge (a duplicate shows on both sides).
-    errors = [
-        replace(d, position=replace(d.position, path=shown))
-        for d in result.diagnostics
-        if d.severity == "error" and d.position.path == tmp_display
-    ]
-    if errors:
-        click.echo(render_diagnostics_text(errors, colour=common.colour_for(stdout=False)),
-                   err=True, nl=False)  # fmt: skip
-    return not errors

@@ -1,20 +1,29 @@
-"""``callfwd import``: write manifests from what is live, so adoption starts from the truth.
+"""``callfwd import`` and ``init``: manifests from what is live, adoption from the truth.
 
 Rendering is pure: live senders in, manifest text out. Every number is
 quoted (YAML would read an unquoted ``+18335550100`` as an integer), senders
 are sorted, and the modeline points editors at the JSON Schema, so the file
 validates as written and a plan right after the import shows no changes.
+:func:`read_live` is the one read of an account (who the key is, its
+senders); :func:`check_new_manifest` judges a manifest before it is written.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.domain.state import LiveSender
+from reconciler.errors import CallfwdError
+
+if TYPE_CHECKING:
+    from reconciler.config import AccountTarget, Config
 
 SCHEMA = "schemas/manifest.v1.schema.json"
 
@@ -23,6 +32,66 @@ SCHEMA = "schemas/manifest.v1.schema.json"
 class Owner:
     email: str
     role: str
+
+
+class NoOwner(CallfwdError):
+    """No owner was given and the API does not say whose key it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    owners: tuple[Owner, ...]
+    senders: tuple[LiveSender, ...]
+
+
+async def read_live(target: AccountTarget, owners: Sequence[Owner]) -> Live:
+    """Check the key's account, then read its senders; the owner is the key's user by default."""
+    from reconciler.engine.planner import open_client, preflight
+
+    async with open_client(target) as client:
+        await preflight(client, target)
+        me = None if owners else await client.get_me()  # None: the API does not say
+        senders = await client.list_senders()
+    if not owners:
+        if me is None:
+            raise NoOwner(
+                "name at least one owner with --owner EMAIL:ROLE (this API does not say "
+                "who the key belongs to)"
+            )
+        owners = [Owner(me.email, me.role)]
+    return Live(tuple(owners), tuple(senders))
+
+
+def unique_senders(senders: Sequence[LiveSender]) -> list[str]:
+    """The distinct sender numbers (a US sender and its Canadian sibling are one sender)."""
+    return sorted({s.number for s in senders if s.number is not None})
+
+
+def check_new_manifest(text: str, target: Path, config: Config) -> list[Diagnostic]:
+    """The errors ``text`` would have as ``target``, validated with the configured manifests.
+
+    The same rules and messages as ``callfwd validate``; only the new file's own
+    errors count (a duplicate shows on both sides), at ``target``'s path.
+    """
+    from reconciler.rules.check import validate
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".import.", suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        others = [p for p in config.manifests if Path(p).exists()]
+        # The file being replaced (import --force) is not one of the others.
+        rest = config.model_copy(update={"exclude": [*config.exclude, target.as_posix()]})
+        result = validate([*others, tmp], config=rest)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    shown, tmp_display = target.as_posix(), Path(tmp).as_posix()
+    return [
+        replace(d, position=replace(d.position, path=shown))
+        for d in result.diagnostics
+        if d.severity is Severity.ERROR and d.position.path == tmp_display
+    ]
 
 
 def _q(value: str) -> str:

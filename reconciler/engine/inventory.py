@@ -8,6 +8,14 @@ working tree, or untracked), when a manifest deleted since named it (and
 another still does), or when
 ``callfwd.yaml`` itself changed (it can move every account).
 
+With ``groups``, the rows are dealt into at most that many groups (each
+account exactly once, in order): a workflow runs one job per group and stays
+under GitHub's 256 jobs per matrix whatever the fleet.
+
+No manifest found, or none that names an account, is an error
+(:class:`NothingToList`), never an empty list: CI must not pass having
+checked nothing.
+
 Nothing here reads a key: a row names the *variable* that holds it.
 """
 
@@ -29,13 +37,21 @@ from reconciler.config.model import ENV_NAME
 from reconciler.errors import ConfigError
 from reconciler.manifest.discovery import SUFFIXES
 from reconciler.manifest.model import ACCOUNT_PATTERN
-from reconciler.rules.check import validate
+from reconciler.rules.check import ValidationResult, validate
 
 _ACCOUNT = re.compile(ACCOUNT_PATTERN)
 
 
 class ChangeScanError(ConfigError):
     """``--changed-since`` could not be answered: not a git repository, unknown revision."""
+
+
+class NothingToList(ConfigError):
+    """No manifest was found, or none names an account; ``result`` says why, as validate does."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        super().__init__("no manifest names an account")
+        self.result = result
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +93,8 @@ def list_accounts(
     for pm in result.manifests:
         if pm.account is not None:
             by_account.setdefault(pm.account, []).append(_shown(pm.path))
+    if not by_account:
+        raise NothingToList(result)
 
     # An account whose last manifest was deleted gets no row: no manifest names it now.
     changes = _Changes.scan(changed_since, paths, config) if changed_since else None
@@ -90,6 +108,47 @@ def list_accounts(
             row = dataclasses.replace(row, changed=changed, changed_manifests=touched)
         rows.append(row)
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class AccountGroup:
+    """A slice of the sorted rows: one CI job's accounts."""
+
+    number: int  # 1-based
+    of: int
+    rows: tuple[AccountRow, ...]
+
+    @property
+    def name(self) -> str:
+        """The account, or ``first..last (n accounts)``: a job title, an artifact name."""
+        first, last = self.rows[0].account, self.rows[-1].account
+        return first if len(self.rows) == 1 else f"{first}..{last} ({len(self.rows)} accounts)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.number,
+            "groups": self.of,
+            "name": self.name,
+            "accounts": [r.as_dict() for r in self.rows],
+        }
+
+
+def group_rows(rows: Sequence[AccountRow], groups: int) -> list[AccountGroup]:
+    """``rows`` in order, dealt into ``min(groups, len(rows))`` runs; sizes differ by 1 at most.
+
+    Contiguous runs of the sorted accounts, so the same fleet always gives the
+    same groups, and an added account moves few others.
+    """
+    if groups < 1:
+        raise ValueError("groups must be at least 1")
+    count = min(groups, len(rows))
+    size, extra = divmod(len(rows), count) if count else (0, 0)
+    out, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        out.append(AccountGroup(i + 1, count, tuple(rows[start:end])))
+        start = end
+    return out
 
 
 def _row(config: Config, name: str, manifests: tuple[str, ...]) -> AccountRow:

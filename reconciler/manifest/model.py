@@ -14,12 +14,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler import raw_file_url
 from reconciler.domain.roles import Role
 
 ACCOUNT_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 # The schema's stable identifier: format v1 keeps it for as long as it exists. Editors
 # should load the file pinned to a release tag (README, Editors).
-SCHEMA_ID = "https://raw.githubusercontent.com/ORG/callfwd/main/schemas/manifest.v1.schema.json"
+SCHEMA_ID = raw_file_url("schemas/manifest.v1.schema.json") or "manifest.v1.schema.json"
 
 
 _PHONE_HELP = (

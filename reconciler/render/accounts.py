@@ -1,4 +1,7 @@
-"""``callfwd accounts`` output as JSON (one line, for ``$GITHUB_OUTPUT``) or text."""
+"""``callfwd accounts`` output as JSON (one line, for ``$GITHUB_OUTPUT``) or text.
+
+Rows, or with ``--groups`` groups of rows (``{"group", "groups", "name", "accounts"}``).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +32,40 @@ class AccountRow(Protocol):
     def as_dict(self) -> dict[str, Any]: ...
 
 
+class AccountGroup(Protocol):
+    """What ``reconciler.engine.inventory.group_rows`` gives for one CI job."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def of(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def rows(self) -> Sequence[AccountRow]: ...
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def _one_line(data: object) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def render_groups_json(groups: Sequence[AccountGroup]) -> str:
+    """A JSON list of groups on one line: ``matrix: {include: ${{ fromJSON(...) }}}``."""
+    return _one_line([g.as_dict() for g in groups])
+
+
+def render_groups_text(groups: Sequence[AccountGroup]) -> str:
+    out = []
+    for g in groups:
+        out.append(f"group {g.number} of {g.of}: {g.name}\n")
+        out.append("".join("  " + line for line in render_text(g.rows).splitlines(True)))
+    return "".join(out)
+
+
 def render_json(rows: Sequence[AccountRow]) -> str:
     """A JSON list of rows on one line, keys sorted: ``accounts=$(callfwd accounts ...)``."""
-    return json.dumps([r.as_dict() for r in rows], sort_keys=True, separators=(",", ":")) + "\n"
+    return _one_line([r.as_dict() for r in rows])
 
 
 def render_text(rows: Sequence[AccountRow]) -> str:
@@ -55,3 +89,4 @@ def render_text(rows: Sequence[AccountRow]) -> str:
 
 
 FORMATS = {"json": render_json, "text": render_text}
+GROUP_FORMATS = {"json": render_groups_json, "text": render_groups_text}

@@ -125,12 +125,97 @@ def test_manifests_list_of_callfwd_yaml_is_the_default(repo: Path) -> None:
     assert [r["account"] for r in _rows("--config", "callfwd.yaml")] == ["initech"]
 
 
-def test_no_manifests_gives_an_empty_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _validate(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["validate", "--format", "text", *args])
+    return result.exit_code, result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_no_manifests_is_an_error_with_validates_diagnostic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Never green on nothing: an empty list would let CI skip every job and pass."""
     (tmp_path / "manifests").mkdir()
     monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["accounts", "--format", fmt])
+    assert result.exit_code == 1
+    assert result.stdout == ""  # nothing a workflow could take for a matrix
+    cf002 = next(line for line in result.stderr.splitlines() if "error[CF002]" in line)
+    assert cf002 in _validate()[1]  # the very line validate prints
+    assert "no account to list" in result.stderr
+
+
+def test_manifests_elsewhere_than_callfwd_yaml_says_is_an_error(
+    repo: Path,
+) -> None:
+    (repo / "callfwd.yaml").write_text("manifests: [infra/manifests/]\n")
     code, out = _accounts("--format", "json")
-    assert (code, out) == (0, "[]\n")
-    assert _accounts() == (0, "no accounts: no manifest names one\n")
+    assert code == 1
+    assert "error[CF002]" in out
+    assert "infra/manifests" in out
+
+
+def test_manifests_that_name_no_account_are_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "broken.yaml").write_text("version: 1\naccount: [x]\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = _accounts("--format", "json")
+    assert code == 1
+    assert "manifests/broken.yaml:" in out
+    assert "no account to list" in out
+
+
+# --- --groups: one CI job per group, under GitHub's 256 jobs per matrix -------------------------
+
+
+def _fleet(root: Path, n: int) -> list[str]:
+    names = [f"acct-{i:04d}" for i in range(n)]
+    for name in names:
+        _manifest(root / "manifests" / name / "m.yaml", name)
+    return names
+
+
+@pytest.mark.parametrize(("accounts", "groups"), [(1, 4), (7, 3), (10, 10), (300, 256)])
+def test_groups_hold_every_account_once_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accounts: int, groups: int
+) -> None:
+    names = _fleet(tmp_path, accounts)
+    monkeypatch.chdir(tmp_path)
+    dealt = _rows("--groups", str(groups))
+    assert len(dealt) == min(accounts, groups)
+    assert [g["group"] for g in dealt] == list(range(1, len(dealt) + 1))
+    assert {g["groups"] for g in dealt} == {len(dealt)}
+    flat = [row["account"] for g in dealt for row in g["accounts"]]
+    assert flat == names  # each exactly once, sorted
+    sizes = [len(g["accounts"]) for g in dealt]
+    assert max(sizes) - min(sizes) <= 1
+    for g in dealt:
+        first, last = g["accounts"][0]["account"], g["accounts"][-1]["account"]
+        n = len(g["accounts"])
+        assert g["name"] == (first if n == 1 else f"{first}..{last} ({n} accounts)")
+    assert _accounts("--format", "json", "--groups", str(groups)) == _accounts(
+        "--format", "json", "--groups", str(groups)
+    )
+
+
+def test_group_rows_are_the_same_rows(repo: Path) -> None:
+    [group] = _rows("--groups", "1")
+    assert group["accounts"] == _rows()
+    code, text = _accounts("--groups", "1")
+    assert code == 0
+    assert text.splitlines()[:2] == [
+        "group 1 of 1: acme-us..globex (2 accounts)",
+        "  acme-us (key in $ACME_US_KEY, api https://acme.example)",
+    ]
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "x"])
+def test_groups_must_be_a_positive_number(repo: Path, bad: str) -> None:
+    code, out = _accounts("--groups", bad)
+    assert code == 64
+    assert "--groups" in out
 
 
 def test_text_format_names_the_key_variable_never_its_value(

@@ -1,4 +1,9 @@
-"""README's walkthrough of the local settings API, run exactly as written, output compared."""
+"""README's walkthrough of the local settings API, run exactly as written, output compared.
+
+As a person runs it: in a fresh shell (a PATH without this virtualenv, no
+CALLFWD_ variables), from the repository's root where `make demo` left
+`.venv`, each `$` line through bash.
+"""
 
 from __future__ import annotations
 
@@ -33,25 +38,47 @@ def _walkthrough() -> list[tuple[str, list[str]]]:
 
 
 def _argv(command: str) -> list[str]:
-    words = shlex.split(command)
-    assert words[0] == "callfwd", command
-    return [sys.executable, "-m", "reconciler", *words[1:]]
+    assert shlex.split(command)[0] == "callfwd", command
+    return ["bash", "--noprofile", "--norc", "-c", f"exec {command}"]
+
+
+def _fresh_shell() -> dict[str, str]:
+    path = os.pathsep.join(
+        p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != Path(sys.prefix) / "bin"
+    )
+    return {"PATH": path, "HOME": os.environ["HOME"], "LANG": "C.UTF-8"}
+
+
+def _source(script: str, cwd: Path, env: dict[str, str]) -> dict[str, str]:
+    """The environment after `. script` in that shell."""
+    run = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-c", f". {script} && env -0"],
+        cwd=cwd, env=env, capture_output=True, timeout=30, check=True,
+    )  # fmt: skip
+    pairs = (item.split(b"=", 1) for item in run.stdout.split(b"\0") if b"=" in item)
+    return {k.decode(): v.decode() for k, v in pairs}
 
 
 def test_the_walkthrough_in_readme_works_as_written(tmp_path: Path) -> None:
     for name in ("manifests", "schemas"):
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy(REPO / "callfwd.yaml", tmp_path / "callfwd.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLFWD_")}
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # what `make demo` leaves at the root
+    env = _fresh_shell()
+    assert shutil.which("callfwd", path=env["PATH"]) is None  # else the test proves nothing
     server: subprocess.Popen[str] | None = None
     steps = _walkthrough()
-    assert [c.split()[:2] for c, _ in steps][:2] == [
+    assert [c.split()[:2] for c, _ in steps][:3] == [
+        [".", ".venv/bin/activate"],
         ["callfwd", "serve"],
         ["export", "ACME_US_KEY=sandbox-acme-manager"],
     ]
     try:
         for command, expected in steps:
-            if command.startswith("export "):
+            if command.startswith(". "):
+                assert expected == [], command
+                env = _source(command[2:], tmp_path, env)
+            elif command.startswith("export "):
                 env.update(dict(w.split("=", 1) for w in shlex.split(command)[1:]))
             elif command.endswith(" &"):
                 server = subprocess.Popen(

@@ -110,3 +110,21 @@ def test_owner_defaults_to_the_keys_user_and_can_be_given(workspace: Workspace) 
     bad = workspace.run("import", "--account", "own-0000", "--owner", "kim@own.example:boss")
     assert bad.code == 64
     assert "'boss' is not a role" in bad.stderr
+
+
+def test_a_canadian_sibling_is_not_counted_as_another_sender(workspace: Workspace) -> None:
+    # The first two senders have Canadian siblings (same number); one is declared already.
+    workspace.use_generated("sib", 1, 4, forwarding=4, canadian_siblings=2)
+    live = workspace.sandbox.senders("sib-0000")
+    first = next(s for s in live if s["country"] == "US")
+    assert sum(s["number"] == first["number"] for s in live) == 2  # a US row and a CA row
+    workspace.write(
+        "manifests/sib-0000/existing.yaml",
+        manifest("sib-0000", {first["number"]: first["forward_to"]}),
+    )
+    run = workspace.run("import", "--account", "sib-0000")
+    assert run.code == 0, run.stderr
+    assert f"Left out 1 sender that another manifest already declares: {first['number']}." in (
+        run.stderr
+    )
+    assert "Wrote manifests/sib-0000/imported.yaml (3 senders)" in run.stderr

@@ -2,7 +2,8 @@
 
 A step's ``run:`` script is executed the way a GitHub runner does for ``shell:
 bash`` (``bash --noprofile --norc -eo pipefail``), with ``GITHUB_OUTPUT``,
-``GITHUB_STEP_SUMMARY`` and ``RUNNER_TEMP`` pointing into a temp dir, and this
+``GITHUB_STEP_SUMMARY`` and ``RUNNER_TEMP`` pointing into a temp dir (one
+``RUNNER_TEMP`` for every step of a job, as on a runner), and this
 virtualenv's ``python`` and ``callfwd`` first on PATH (what ``pip install``
 gives the runner). The test supplies the values the step's ``${{ }}``
 expressions would have. A step that uses the callfwd action (``uses: ./``) runs
@@ -75,6 +76,7 @@ def run_step(
         "RUNNER_TEMP": str(temp),
         **(env or {}),
     }
+    Path(full_env["RUNNER_TEMP"]).mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
         cwd=cwd,
@@ -170,8 +172,12 @@ def run_action(
     runner: Path,
     env: dict[str, str] | None = None,
     install: bool = False,
+    temp: Path | None = None,
 ) -> StepRun:
     """Run action.yml's ``run:`` steps in order, as a runner runs a composite action.
+
+    ``temp`` is the job's ``RUNNER_TEMP`` (default: one under ``runner``); give two
+    steps of one job the same, as a runner does.
 
     Inputs missing from ``inputs`` take their declared default; the action's
     ``uses:`` steps (setup-python) are the test's own Python; the install step
@@ -193,7 +199,12 @@ def run_action(
             step,
             cwd=cwd,
             runner=runner / f"step{i}",
-            env={**(env or {}), **step_env, "GITHUB_ACTION_PATH": str(ROOT)},
+            env={
+                "RUNNER_TEMP": str(temp or runner / "temp"),
+                **(env or {}),
+                **step_env,
+                "GITHUB_ACTION_PATH": str(ROOT),
+            },
         )
         stdout, stderr, summary = stdout + run.stdout, stderr + run.stderr, summary + run.summary
         if "id" in step:
@@ -217,9 +228,31 @@ def run_uses_step(
     cwd: Path,
     runner: Path,
     install: bool = False,
+    temp: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> StepRun:
-    """Run a workflow step that uses the callfwd action; ``values`` give its expressions."""
+    """Run a workflow step that uses the callfwd action; ``values`` give its expressions.
+
+    ``env`` is what the job's environment adds (keys a secret manager's step exported).
+    """
     assert step["uses"] == "./", step
     inputs = {k: expand(v, values) for k, v in step.get("with", {}).items()}
-    env = {k: expand(v, values) for k, v in step.get("env", {}).items()}
-    return run_action(inputs, cwd=cwd, runner=runner, env=env, install=install)
+    step_env = {k: expand(v, values) for k, v in step.get("env", {}).items()}
+    return run_action(
+        inputs, cwd=cwd, runner=runner, env={**(env or {}), **step_env}, install=install, temp=temp
+    )
+
+
+def path_without(tmp: Path, *missing: str) -> str:
+    """A PATH like the runner's but without ``missing`` (e.g. jq): this venv, then links."""
+    links = tmp / "bin"
+    links.mkdir(parents=True, exist_ok=True)
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if not folder or not Path(folder).is_dir() or Path(folder) == VENV_BIN:
+            continue
+        for entry in Path(folder).iterdir():
+            target = links / entry.name
+            if entry.name in missing or target.exists() or target.is_symlink():
+                continue
+            target.symlink_to(entry)
+    return f"{VENV_BIN}{os.pathsep}{links}"

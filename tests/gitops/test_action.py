@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import stat
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gitops_helpers import ACTION, VENV_BIN, load_action, run_action, write_manifest
+from gitops_helpers import (
+    ACTION,
+    VENV_BIN,
+    git,
+    load_action,
+    path_without,
+    run_action,
+    write_manifest,
+)
 
 DANA = "dana@acme.example"
 INPUT = re.compile(r"^\$\{\{ inputs\.(?P<name>[\w-]+) \}\}$")
@@ -118,10 +127,15 @@ def test_validate_annotates_by_default(ws: Path, tmp_path: Path) -> None:
 
 def test_validate_sarif_writes_a_file_and_still_fails_on_errors(ws: Path, tmp_path: Path) -> None:
     _broken(ws)
-    run = run_action({"command": "validate", "format": "sarif"}, cwd=ws, runner=tmp_path / "r")
+    temp = tmp_path / "runner-temp"
+    run = run_action(
+        {"command": "validate", "format": "sarif"}, cwd=ws, runner=tmp_path / "r", temp=temp
+    )
     assert run.returncode == 1
-    assert run.outputs["sarif-file"] == "callfwd-out/callfwd.sarif"
-    log = json.loads((ws / "callfwd-out" / "callfwd.sarif").read_text())
+    assert run.outputs["sarif-file"] == str(temp / "callfwd" / "callfwd.sarif")
+    assert run.outputs["out-dir"] == str(temp / "callfwd")
+    assert sorted(p.name for p in ws.iterdir()) == ["manifests"]  # nothing in the checkout
+    log = json.loads((temp / "callfwd" / "callfwd.sarif").read_text())
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["CF301"]
     assert "error[CF301]" in run.stdout  # the text list for the job log
 
@@ -190,18 +204,22 @@ def test_a_bad_key_variable_name_is_refused_without_echoing_the_key(
 
 
 def _recording_callfwd(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """A stand-in callfwd that records its arguments: the action's argument building."""
+    """A stand-in callfwd that records its arguments and the key variables it was given."""
     stub_dir = tmp_path / "stub"
     stub_dir.mkdir()
-    record = tmp_path / "argv.json"
+    record = tmp_path / "seen.json"
     stub = stub_dir / "callfwd"
     stub.write_text(
         "#!/bin/sh\n"
-        f'exec python3 -c \'import json, sys; json.dump(sys.argv[1:], open("{record}", "w"))\' '
-        '"$@"\n'
+        'exec python3 -c \'import json, os, sys; json.dump({"argv": sys.argv[1:], "env": '
+        '{k: v for k, v in os.environ.items() if k.endswith("KEY") or k.endswith("KEYS")}}, '
+        f'open("{record}", "w"))\' "$@"\n'
     )
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
-    return {"PATH": f"{stub_dir}:/usr/bin:/bin"}, record
+    return {"PATH": f"{stub_dir}:{VENV_BIN}:/usr/bin:/bin"}, record
+
+
+OUT = "@OUT@"  # the action's output folder, $RUNNER_TEMP/callfwd
 
 
 @pytest.mark.parametrize(
@@ -210,20 +228,26 @@ def _recording_callfwd(tmp_path: Path) -> tuple[dict[str, str], Path]:
         (
             {"command": "checklist", "account": "acme-us"},
             ["plan", "--account", "acme-us", "--format", "checklist",
-             "--out", "callfwd-out/plan.json", "--"],
+             "--out", f"{OUT}/plan.json", "--"],
         ),
         (
             {"command": "plan", "paths": "a b.yaml\nc.yaml", "args": "--config x.yaml"},
-            ["plan", "--format", "markdown", "--out", "callfwd-out/plan.json",
+            ["plan", "--format", "markdown", "--out", f"{OUT}/plan.json",
              "--config", "x.yaml", "--", "a b.yaml", "c.yaml"],
         ),
         (
-            {"command": "drift", "account": "globex"},
-            ["plan", "--account", "globex", "--detailed-exitcode", "--format", "markdown", "--"],
+            {"command": "drift", "account": "globex initech"},
+            ["plan", "--account", "globex", "--account", "initech", "--detailed-exitcode",
+             "--format", "markdown", "--"],
         ),
         (
             {"command": "apply", "account": "globex", "args": "--plan p.json --auto-approve"},
-            ["apply", "--account", "globex", "--plan", "p.json", "--auto-approve", "--"],
+            ["apply", "--account", "globex", "--audit-log", f"{OUT}/audit.jsonl",
+             "--plan", "p.json", "--auto-approve", "--"],
+        ),
+        (
+            {"command": "accounts", "groups": "64", "format": "text"},
+            ["accounts", "--format", "text", "--groups", "64", "--"],
         ),
     ],
 )  # fmt: skip
@@ -231,7 +255,131 @@ def test_commands_map_to_callfwd_arguments(
     ws: Path, tmp_path: Path, inputs: dict[str, str], expected: list[str]
 ) -> None:
     env, record = _recording_callfwd(tmp_path)
-    run = run_action(inputs, cwd=ws, runner=tmp_path / "r", env=env)
+    temp = tmp_path / "temp"
+    run = run_action(inputs, cwd=ws, runner=tmp_path / "r", env=env, temp=temp)
     assert run.returncode == 0, run.output
-    argv: Any = json.loads(record.read_text())
-    assert argv == expected
+    argv: Any = json.loads(record.read_text())["argv"]
+    assert argv == [a.replace(OUT, str(temp / "callfwd")) for a in expected]
+
+
+# --- a group of accounts, each with its own key -----------------------------------------------
+
+
+def _group(*rows: tuple[str, str], name: str | None = None) -> str:
+    accounts = [{"account": a, "api_key_env": k, "manifests": []} for a, k in rows]
+    return json.dumps(
+        {"group": 1, "groups": 1, "name": name or rows[0][0], "accounts": accounts}, indent=2
+    )
+
+
+def test_a_group_plans_its_accounts_each_with_its_key_from_the_bundle(
+    ws: Path, tmp_path: Path
+) -> None:
+    env, record = _recording_callfwd(tmp_path)
+    keys = {"ACME_KEY": "pk_acme_secret", "GLOBEX_KEY": "pk_globex_secret", "OTHER": "pk_other"}
+    run = run_action(
+        {"command": "plan", "group": _group(("acme-us", "ACME_KEY"), ("globex", "GLOBEX_KEY"),
+                                            name="acme-us..globex (2 accounts)")},
+        cwd=ws,
+        runner=tmp_path / "r",
+        env={**env, "CALLFWD_API_KEYS": json.dumps(keys), "GLOBEX_KEY": "pk_from_the_env"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.output
+    seen = json.loads(record.read_text())
+    assert seen["argv"][:4] == ["plan", "--account", "acme-us", "--account"]
+    assert seen["argv"][4] == "globex"
+    # Each account's key under its own variable; one already in the env wins; the
+    # bundle itself never reaches callfwd.
+    assert seen["env"] == {"ACME_KEY": "pk_acme_secret", "GLOBEX_KEY": "pk_from_the_env"}
+    # Every key of the bundle is masked before anything else is printed, none shown.
+    masks = [line for line in run.stdout.splitlines() if line.startswith("::add-mask::")]
+    assert sorted(masks) == sorted(f"::add-mask::{v}" for v in keys.values())
+    assert run.stdout.index("::add-mask::") == 0
+    rest = run.output.replace("\n".join(masks), "")
+    assert not any(v in rest for v in keys.values())
+    assert not list((tmp_path / "r").rglob(".keys"))  # the hand-over file is gone
+
+
+def test_a_group_without_a_key_for_each_account_fails_naming_them(ws: Path, tmp_path: Path) -> None:
+    env, record = _recording_callfwd(tmp_path)
+    run = run_action(
+        {"command": "plan", "group": _group(("acme-us", "ACME_KEY"), ("globex", "GLOBEX_KEY"))},
+        cwd=ws,
+        runner=tmp_path / "r",
+        env={**env, "CALLFWD_API_KEYS": json.dumps({"ACME_KEY": "pk_acme_secret"})},
+    )
+    assert run.returncode == 1
+    assert "::error title=callfwd::no key for globex ($GLOBEX_KEY)" in run.stdout
+    assert "pk_acme_secret" not in run.output.replace("::add-mask::pk_acme_secret", "")
+    assert not record.exists()  # callfwd never ran
+
+
+@pytest.mark.parametrize(
+    ("group", "keys", "expected"),
+    [
+        ("not json", "", "group must be one entry"),
+        ('{"accounts": []}', "", "group: no accounts"),
+        (_group(("Acme; rm -rf /", "K")), "", "not a name callfwd accounts gives"),
+        (_group(("acme-us", "K; x")), "", "not a name callfwd accounts gives"),
+        (_group(("acme-us", "K")), '{"K": "pk_x", ', "CALLFWD_API_KEYS must be a JSON object"),
+        (_group(("acme-us", "K")), '["pk_x"]', "CALLFWD_API_KEYS must be a JSON object"),
+        (_group(("acme-us", "K")), '{"K": "pk\\nx"}', "CALLFWD_API_KEYS must be a JSON object"),
+    ],
+)
+def test_a_bad_group_or_key_bundle_is_refused_without_echoing_it(
+    ws: Path, tmp_path: Path, group: str, keys: str, expected: str
+) -> None:
+    env, record = _recording_callfwd(tmp_path)
+    run = run_action(
+        {"command": "plan", "group": group},
+        cwd=ws,
+        runner=tmp_path / "r",
+        env={**env, "CALLFWD_API_KEYS": keys},
+    )
+    assert run.returncode == 1
+    assert expected in run.stdout
+    assert "pk_x" not in run.output and "Traceback" not in run.output
+    assert not record.exists()
+
+
+# --- accounts: python only, never green on nothing ----------------------------------------------
+
+
+def test_accounts_needs_no_jq(ws: Path, tmp_path: Path) -> None:
+    git(ws, "init", "-q", "-b", "main")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "base")
+    write_manifest(
+        ws / "manifests" / "globex" / "new.yaml",
+        account="globex",
+        owner="hank@globex.example",
+        role="owner",
+        senders={"+1 888 555 0160": None},
+    )
+    path = path_without(tmp_path, "jq")
+    assert shutil.which("jq", path=path) is None
+    run = run_action(
+        {"command": "accounts", "groups": "1", "args": "--changed-since HEAD"},
+        cwd=ws,
+        runner=tmp_path / "r",
+        env={"PATH": path},
+    )
+    assert run.returncode == 0, run.output
+    [group] = json.loads(run.outputs["accounts"])
+    assert [r["account"] for r in group["accounts"]] == ["acme-us", "globex"]
+    assert run.outputs["changed-manifests"] == "manifests/globex/new.yaml"
+
+
+def test_accounts_fails_where_callfwd_yaml_points_at_no_manifests(ws: Path, tmp_path: Path) -> None:
+    """Never green on nothing: manifests are not where callfwd.yaml says."""
+    (ws / "callfwd.yaml").write_text("manifests: [infra/manifests/]\n")
+    run = run_action(
+        {"command": "accounts", "groups": "64"},
+        cwd=ws,
+        runner=tmp_path / "r",
+        env={"PATH": path_without(tmp_path, "jq")},
+    )
+    assert run.returncode == 1
+    assert run.outputs["exit-code"] == "1"
+    assert "accounts" not in run.outputs  # no matrix to run (or skip) jobs from
+    assert "error[CF002]" in run.stderr

@@ -15,16 +15,21 @@ SCHEMA = json.loads((ROOT / "schemas" / "manifest.v1.schema.json").read_text(enc
 @pytest.mark.parametrize("name", sorted(DOCS))
 def test_no_install_from_a_package_index(name: str) -> None:
     # callfwd is not published: `pip install callfwd` / `callfwd==X` would install nothing or
-    # someone else's package.
+    # someone else's package. A direct reference (`"callfwd[serve] @ git+..."`) is fine.
     text = DOCS[name]
     assert not re.search(r"callfwd\s*==", text)
-    assert not re.search(r"pip install (--\S+ )*['\"]?callfwd\b(?![-@\w/])", text)
+    bare = r"pip install (--\S+ )*['\"]?callfwd\b(?!(\[\w+\])?\s*@\s*git\+)(?![-@\w/])"
+    assert not re.search(bare, text)
+    assert re.search(bare, 'pip install "callfwd[serve]"')  # the check itself works
+    assert not re.search(bare, 'pip install "callfwd[serve] @ git+https://x/callfwd@v1.0.0"')
 
 
 @pytest.mark.parametrize("name", sorted(DOCS))
 def test_git_installs_are_pinned(name: str) -> None:
     for url in re.findall(r"git\+https://[^\s`\"]+(?: sha>)?", DOCS[name]):
-        assert re.search(r"@(<commit sha>|<tag or commit sha>|[0-9a-f]{40})", url), url
+        assert re.search(r"@(<commit sha>|<tag or commit sha>|v\d+\.\d+\.\d+|[0-9a-f]{40})", url), (
+            url
+        )
 
 
 def test_the_wheel_artifact_the_docs_name_is_built_by_ci() -> None:
@@ -40,7 +45,7 @@ def test_ci_md_opens_with_an_example_for_another_repository() -> None:
     assert example.start() < DOCS["docs/ci.md"].index("\n## ")
     lines = example[1].strip().splitlines()
     assert len(lines) <= 15
-    assert any(re.search(r"uses: ORG/callfwd@<commit sha>", line) for line in lines)
+    assert any(re.search(r"uses: callfwd/callfwd@<commit sha>", line) for line in lines)
 
 
 def test_schema_has_a_stable_id_and_hover_text_for_every_field() -> None:

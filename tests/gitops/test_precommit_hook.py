@@ -111,3 +111,25 @@ def test_the_hook_skips_commits_without_manifests(repo: Path) -> None:
     proc = _pre_commit(repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(no files to check)Skipped" in proc.stdout
+
+
+def test_manifests_outside_manifests_folder_trigger_the_hook(repo: Path) -> None:
+    git(repo, "mv", "manifests", "infra")
+    (repo / "callfwd.yaml").write_text("manifests: [infra/]\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "move", "--no-verify")
+    bad = repo / "infra" / "care.yaml"
+    bad.write_text(bad.read_text().replace("+1 212 555 0199", "+1 416 555 0199"))
+    git(repo, "add", "infra/care.yaml")
+    proc = _pre_commit(repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "infra/care.yaml:9:17: error[" in proc.stdout
+
+
+def test_no_manifests_found_fails_loudly(repo: Path) -> None:
+    """Manifests moved, callfwd.yaml not told: the hook fails with CF002, never passes."""
+    git(repo, "mv", "manifests", "infra")
+    proc = _pre_commit(repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Failed" in proc.stdout
+    assert "error[CF002] no manifests here" in proc.stdout

@@ -75,18 +75,33 @@ def test_account_list_gives_each_account_its_key_variable(tmp_path: Path) -> Non
     )
     run = _list(ws, tmp_path, "apply.yml")
     assert run.returncode == 0, run.output
+    # Up to 64 accounts, a group each: one job per account, as the reader expects.
     assert json.loads(run.outputs["accounts"]) == [
         {
-            "account": "acme-us",
-            "api_key_env": "ACME_US_KEY",
-            "api_url": "https://acme.example",
-            "manifests": ["manifests/acme-us/care.yaml"],
+            "group": 1,
+            "groups": 2,
+            "name": "acme-us",
+            "accounts": [
+                {
+                    "account": "acme-us",
+                    "api_key_env": "ACME_US_KEY",
+                    "api_url": "https://acme.example",
+                    "manifests": ["manifests/acme-us/care.yaml"],
+                }
+            ],
         },
         {
-            "account": "globex",
-            "api_key_env": "CALLFWD_API_KEY",
-            "api_url": "https://globex.example",
-            "manifests": ["manifests/globex/support.yaml"],
+            "group": 2,
+            "groups": 2,
+            "name": "globex",
+            "accounts": [
+                {
+                    "account": "globex",
+                    "api_key_env": "CALLFWD_API_KEY",
+                    "api_url": "https://globex.example",
+                    "manifests": ["manifests/globex/support.yaml"],
+                }
+            ],
         },
     ]
 
@@ -96,7 +111,8 @@ def test_account_list_without_callfwd_yaml_uses_callfwd_api_key(tmp_path: Path) 
     _acme(ws)
     run = _list(ws, tmp_path, "drift.yml")
     assert run.returncode == 0, run.output
-    assert json.loads(run.outputs["accounts"]) == [
+    [group] = json.loads(run.outputs["accounts"])
+    assert group["accounts"] == [
         {
             "account": "acme-us",
             "api_key_env": "CALLFWD_API_KEY",
@@ -105,12 +121,20 @@ def test_account_list_without_callfwd_yaml_uses_callfwd_api_key(tmp_path: Path) 
     ]
 
 
-def test_account_list_is_empty_without_manifests(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workflow", ["apply.yml", "drift.yml"])
+@pytest.mark.parametrize("config", [None, "manifests: [infra/manifests/]\n"])
+def test_account_list_fails_when_no_manifest_is_found(
+    tmp_path: Path, workflow: str, config: str | None
+) -> None:
+    """Never green on nothing: no matrix, a red job, CF002 in the log."""
     ws = tmp_path / "ws"
-    ws.mkdir()
-    run = _list(ws, tmp_path, "apply.yml")
-    assert run.returncode == 0, run.output
-    assert run.outputs["accounts"] == "[]"  # the matrix job is then skipped by its `if:`
+    _acme(ws, "care").rename(ws / "care.yaml")  # a manifest, not where callfwd looks
+    if config is not None:
+        (ws / "callfwd.yaml").write_text(config, encoding="utf-8")
+    run = _list(ws, tmp_path, workflow)
+    assert run.returncode == 1
+    assert "accounts" not in run.outputs
+    assert "error[CF002]" in run.stderr
 
 
 # --- pull requests: what changed, who is acting ---------------------------------------------
@@ -140,7 +164,8 @@ def test_pr_scan_lists_only_the_manifests_the_pr_adds_or_changes(tmp_path: Path)
         "manifests/acme-us/a.yaml",
         "manifests/acme-us/c.yaml",
     ]
-    [row] = json.loads(run.outputs["accounts"])
+    [group] = json.loads(run.outputs["accounts"])
+    [row] = group["accounts"]
     assert (row["account"], row["api_key_env"], row["changed"]) == (
         "acme-us",
         "CALLFWD_API_KEY",
@@ -357,12 +382,23 @@ def acme_checkout(tmp_path: Path, sandbox: Sandbox) -> Path:
     return ws
 
 
+ACME_GROUP = {
+    "group": 1,
+    "groups": 1,
+    "name": "acme-us",
+    "accounts": [
+        {"account": "acme-us", "api_key_env": "ACME_US_KEY", "manifests": []},
+    ],
+}
+
+
 def _values(key: str, **extra: str) -> dict[str, str]:
-    # What the ${{ }} expressions of a matrix job's step would give on the runner.
+    # What the ${{ }} expressions of a group job's step would give on the runner.
     return {
-        "matrix.account": "acme-us",
-        "matrix.api_key_env": "ACME_US_KEY",
-        "secrets.CALLFWD_API_KEY": key,
+        "toJSON(matrix)": json.dumps(ACME_GROUP, indent=2),
+        "matrix.group": "1",
+        "matrix.name": "acme-us",
+        "secrets.CALLFWD_API_KEYS": json.dumps({"ACME_US_KEY": key}),
         "vars.CALLFWD_API_URL": "",
         **extra,
     }
@@ -371,7 +407,7 @@ def _values(key: str, **extra: str) -> dict[str, str]:
 def _drift(ws: Path, runner: Path, key: str = ACME_ANALYST) -> StepRun:
     step = find_step("drift.yml", "drift", "drift")
     run = run_uses_step(step, _values(key), cwd=ws, runner=runner)
-    assert key not in run.output + run.summary
+    assert key not in run.output.replace(f"::add-mask::{key}", "") + run.summary
     return run
 
 
@@ -379,16 +415,22 @@ def test_apply_then_drift_through_the_workflow_steps(
     acme_checkout: Path, tmp_path: Path, sandbox: Sandbox
 ) -> None:
     ws = acme_checkout
+    temp = tmp_path / "job-temp"  # one RUNNER_TEMP for the job's steps
+    out = temp / "callfwd"
     plan_step = find_step("apply.yml", "apply", "plan")
-    plan = run_uses_step(plan_step, _values(ACME_MANAGER), cwd=ws, runner=tmp_path / "plan")
+    plan = run_uses_step(
+        plan_step, _values(ACME_MANAGER), cwd=ws, runner=tmp_path / "plan", temp=temp
+    )
     assert plan.returncode == 0, plan.output
     assert plan.outputs == {
         "changes": "true",
-        "plan-file": "callfwd-out/plan.json",
+        "plan-file": str(out / "plan.json"),
+        "report-file": str(out / "plan.txt"),
+        "out-dir": str(out),
         "exit-code": "0",
     }
     assert plan.summary.startswith("<!-- callfwd-plan -->")
-    assert (ws / "callfwd-out" / "plan.json").is_file()
+    assert sorted(p.name for p in ws.iterdir()) == ["callfwd.yaml", "manifests"]
 
     apply_step = next(
         s for s in _job("apply.yml", "apply")["steps"] if s.get("name") == "Apply the saved plan"
@@ -402,11 +444,10 @@ def test_apply_then_drift_through_the_workflow_steps(
             "inputs.allow-mass-changes && '--allow-mass-changes' || ''": "",
         },
     )
-    apply = run_uses_step(apply_step, values, cwd=ws, runner=tmp_path / "apply")
+    apply = run_uses_step(apply_step, values, cwd=ws, runner=tmp_path / "apply", temp=temp)
     assert apply.returncode == 0, apply.output
     audit = [
-        json.loads(line)
-        for line in (ws / "callfwd-out" / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+        json.loads(line) for line in (out / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     # Changes within an account run concurrently: the log's order is the order they finished.
     assert sorted((e["action"], e["sender"], e["result"]) for e in audit) == [
@@ -415,7 +456,9 @@ def test_apply_then_drift_through_the_workflow_steps(
         ("update", "+18555550122", "applied"),
     ]
     assert "### Apply: `acme-us`" in apply.summary
-    assert ACME_MANAGER not in apply.output + apply.summary + plan.output + plan.summary
+    shown = apply.output + apply.summary + plan.output + plan.summary
+    assert ACME_MANAGER not in shown.replace(f"::add-mask::{ACME_MANAGER}", "")
+    assert sorted(p.name for p in ws.iterdir()) == ["callfwd.yaml", "manifests"]
 
     clean = _drift(ws, tmp_path / "drift0")
     assert clean.returncode == 0, clean.output
@@ -444,3 +487,43 @@ def test_drift_reports_an_error_as_an_error_not_as_drift(
     assert "an error, not drift" in run.summary
     assert "::error title=callfwd drift check failed::acme-us" in run.stdout
     assert "Drift in" not in run.summary
+
+
+@pytest.mark.parametrize("exit_code", ["0", "1", ""])
+def test_pr_plan_is_prepared_for_the_comment_under_the_runner_temp(
+    tmp_path: Path, exit_code: str
+) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    report = tmp_path / "temp" / "callfwd" / "plan.txt"
+    report.parent.mkdir(parents=True)
+    report.write_text("<!-- callfwd-plan -->\n### plan of the group\n", encoding="utf-8")
+    step = next(
+        s
+        for s in _job("pull-request.yml", "plan")["steps"]
+        if s.get("name") == "Prepare the plan for the PR comment"
+    )
+    env = {
+        "GROUP": "3",
+        "NAME": "acme-us..globex (2 accounts)",
+        "EXIT_CODE": exit_code,
+        "PLAN_TEXT": str(report),
+        "RUNNER_TEMP": str(tmp_path / "temp"),
+    }
+    run = run_step(step, cwd=ws, runner=tmp_path / "r", env=env)
+    assert run.returncode == 0, run.output
+    assert sorted(p.name for p in ws.iterdir()) == []  # nothing in the checkout
+    text = (tmp_path / "temp" / "callfwd-plan" / "0003.md").read_text(encoding="utf-8")
+    if exit_code == "0":
+        assert text == report.read_text(encoding="utf-8")
+    else:
+        assert text == (
+            "<!-- callfwd-plan -->\n**acme-us..globex (2 accounts)**: the plan failed "
+            f"(exit {exit_code or 'none'}); see the job log.\n"
+        )
+    upload = next(
+        s
+        for s in _job("pull-request.yml", "plan")["steps"]
+        if s.get("name") == "Keep the plan for the PR comment"
+    )
+    assert upload["with"]["path"] == "${{ runner.temp }}/callfwd-plan/*.md"

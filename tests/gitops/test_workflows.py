@@ -221,39 +221,95 @@ def test_triggers() -> None:
     assert runs[1].startswith("python -m pip wheel")  # the wheel artifact docs/ci.md names
 
 
-def test_apply_runs_one_account_at_a_time_behind_an_environment() -> None:
-    job = load_workflow("apply.yml")["jobs"]["apply"]
-    assert job["concurrency"] == {
-        "group": "callfwd-apply-${{ matrix.account }}",
-        "cancel-in-progress": "false",
-    }
-    assert job["environment"]["name"] == "callfwd-${{ matrix.account }}"
+def test_apply_runs_one_deploy_at_a_time_behind_an_environment() -> None:
+    workflow = load_workflow("apply.yml")
+    assert workflow["concurrency"] == {"group": "callfwd-apply", "cancel-in-progress": "false"}
+    job = workflow["jobs"]["apply"]
+    assert job["environment"] == {"name": "callfwd"}
     assert job["strategy"]["fail-fast"] == "false"
     steps = {s.get("name"): s for s in job["steps"]}
     plan, apply = steps["Plan"], steps["Apply the saved plan"]
     assert (plan["uses"], plan["with"]["command"]) == ("./", "plan")
     assert (apply["uses"], apply["with"]["command"]) == ("./", "apply")
-    for flag in ("--plan ${{ steps.plan.outputs.plan-file }}", "--auto-approve", "--audit-log"):
+    for flag in ("--plan ${{ steps.plan.outputs.plan-file }}", "--auto-approve"):
         assert flag in apply["with"]["args"]
     upload = steps["Upload the plan and the audit log"]
     assert upload["if"] == "always()"
-    assert upload["with"]["path"] == "callfwd-out/"
+    assert upload["with"]["path"] == "${{ runner.temp }}/callfwd/"  # the action's out-dir
 
 
-def test_read_only_jobs_use_read_environments_without_deployments() -> None:
+def test_read_only_jobs_use_the_read_environment() -> None:
     for name, job in (("pull-request.yml", "plan"), ("drift.yml", "drift")):
         env = load_workflow(name)["jobs"][job]["environment"]
-        assert env == {"name": "callfwd-${{ matrix.account }}-read", "deployment": "false"}
+        assert env == {"name": "callfwd-read"}, name
 
 
-def test_the_account_list_comes_from_the_action_in_every_workflow() -> None:
-    for name, job, step_id in (
-        ("apply.yml", "accounts", "list"),
-        ("drift.yml", "accounts", "list"),
-        ("pull-request.yml", "validate", "scan"),
-    ):
-        step = next(s for s in load_workflow(name)["jobs"][job]["steps"] if s.get("id") == step_id)
-        assert (step["uses"], step["with"]["command"]) == ("./", "accounts"), name
+def _actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_tool("actionlint"), "-no-color", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_actionlint_finds_nothing() -> None:
+    proc = _actionlint(*PATHS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_would_catch_an_unknown_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    environment:\n"
+        "      name: e\n      deploymnet: false\n    steps:\n      - run: echo\n",
+        encoding="utf-8",
+    )
+    proc = _actionlint(bad)
+    assert proc.returncode == 1
+    assert 'unexpected key "deploymnet" for "environment"' in proc.stdout
+
+
+def test_no_environment_sets_deployment() -> None:
+    """rhysd's actionlint (current release) rejects `deployment:` under `environment:`."""
+    for name in NAMES:
+        for job_name, job in load_workflow(name)["jobs"].items():
+            env = job.get("environment")
+            assert not isinstance(env, dict) or "deployment" not in env, f"{name}: {job_name}"
+
+
+@pytest.mark.parametrize(
+    ("name", "lister", "step_id", "job_name"),
+    [
+        ("apply.yml", "accounts", "list", "apply"),
+        ("drift.yml", "accounts", "list", "drift"),
+        ("pull-request.yml", "validate", "scan", "plan"),
+    ],
+)
+def test_every_matrix_is_a_list_of_account_groups(
+    name: str, lister: str, step_id: str, job_name: str
+) -> None:
+    """GitHub runs at most 256 jobs per matrix: jobs run groups, each account in one."""
+    jobs = load_workflow(name)["jobs"]
+    step = next(s for s in jobs[lister]["steps"] if s.get("id") == step_id)
+    assert (step["uses"], step["with"]["command"]) == ("./", "accounts")
+    assert 1 <= int(step["with"]["groups"]) <= 256
+    assert jobs[lister]["outputs"]["groups"] == f"${{{{ steps.{step_id}.outputs.accounts }}}}"
+    job = jobs[job_name]
+    matrix = f"${{{{ fromJSON(needs.{lister}.outputs.groups) }}}}"
+    assert job["strategy"]["matrix"] == {"include": matrix}
+    assert job["name"].endswith("${{ matrix.name }}")
+    callfwd_steps = [s for s in job["steps"] if s.get("uses") == "./"]
+    assert callfwd_steps
+    for s in callfwd_steps:
+        assert s["with"]["group"] == "${{ toJSON(matrix) }}", s["name"]
+        assert s["env"]["CALLFWD_API_KEYS"] == "${{ secrets.CALLFWD_API_KEYS }}", s["name"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nothing_is_written_into_the_checkout(name: str) -> None:
+    """Outputs go under the runner's temp folder: an adopter's `git add -A` never takes them."""
+    assert "callfwd-out" not in (WORKFLOWS / name).read_text(encoding="utf-8")
 
 
 def test_callfwd_runs_only_through_the_action() -> None:
