@@ -214,9 +214,6 @@ def test_installed_commands_work_without_the_server(installed: Installed) -> Non
         assert "127.0.0.1:9" in run.stderr, (args, run.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="cli/serve.py names the extra in the sandbox branch; drop this on merge"
-)
 def test_serve_without_the_extra_says_how_to_get_it(installed: Installed) -> None:
     run = installed.callfwd("serve", "--port", "0")
     assert run.returncode != 0
