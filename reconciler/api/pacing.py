@@ -78,6 +78,9 @@ class PacerStats:
 
 
 class Pacer:
+    """One account's (or endpoint's) pace. Its asyncio primitives belong to the event
+    loop it is first used in: a run creates its pacers inside its one loop."""
+
     def __init__(
         self,
         *,
@@ -94,7 +97,6 @@ class Pacer:
         self._clock = clock
         self._sem = asyncio.Semaphore(concurrency)
         self._changed = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._seq = 0
         self._inflight: set[int] = set()
         self._sent: deque[float] = deque()  # send times, for the burst window
@@ -111,7 +113,6 @@ class Pacer:
 
     async def acquire(self) -> Ticket:
         """Wait until a request may go; the caller must ``release`` the ticket."""
-        self._bind_loop()
         await self._sem.acquire()
         try:
             start = self._clock()
@@ -142,18 +143,6 @@ class Pacer:
             changed, self._changed = self._changed, asyncio.Event()
             changed.set()
             self._sem.release()
-
-    def _bind_loop(self) -> None:
-        # One Pacer may serve an account in several event loops in turn (``apply``
-        # plans in one asyncio.run and writes in the next, and what the reads taught
-        # must hold for the writes). asyncio primitives belong to one loop: a new loop
-        # gets fresh ones. Nothing is in flight across loops: each release() runs in
-        # its request's finally, before its loop closes.
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._loop = loop
-            self._sem = asyncio.Semaphore(self.concurrency)
-            self._changed = asyncio.Event()
 
     # -- the rules, synchronous and clock-driven so they can be tested directly -------
 

@@ -13,7 +13,6 @@ CPU is the limit); it does not where the server shares the machine's cores
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,8 @@ from reconciler.plan.model import AccountPlan
 
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget
-    from reconciler.engine.planner import Desired, PlanResult, Preflight
+    from reconciler.engine.planner import Desired, PlanResult
+    from reconciler.errors import AccountFailure
 
 SHARD_MIN_ACCOUNTS = 500  # below this, one process is as fast (forking costs ~0.1 s a worker)
 MAX_JOBS = 4
@@ -49,8 +49,7 @@ def split(names: Sequence[str], jobs: int) -> list[list[str]]:
 class _Part:
     accounts: tuple[AccountPlan, ...]
     diagnostics: tuple[Diagnostic, ...]
-    errors: tuple[str, ...]
-    checked: tuple[Preflight, ...] = ()  # keys the worker checked: apply need not again
+    errors: tuple[AccountFailure, ...]
 
 
 # Set in the parent just before the workers fork; read by them. Never pickled.
@@ -58,16 +57,14 @@ _STATE: tuple[Desired, Mapping[str, AccountTarget]] | None = None
 
 
 def _plan_shard(names: list[str]) -> _Part:
-    from reconciler.engine.planner import plan_async
+    from reconciler.engine.planner import plan
+    from reconciler.engine.session import run
 
     assert _STATE is not None, "a shard worker must be forked from plan_sharded"
     desired, targets = _STATE
-    from reconciler.api.transport import pooled
-
-    result = asyncio.run(pooled(plan_async(desired, {n: targets[n] for n in names})))
+    result = run({n: targets[n] for n in names}, lambda s: plan(s, desired))
     accounts = () if result.plan is None else result.plan.accounts
-    checked = tuple(s.preflight for s in result.sessions.values())
-    return _Part(tuple(accounts), tuple(result.diagnostics), tuple(result.errors), checked)
+    return _Part(tuple(accounts), tuple(result.diagnostics), tuple(result.failures))
 
 
 def plan_sharded(desired: Desired, targets: Mapping[str, AccountTarget], jobs: int) -> PlanResult:
@@ -89,7 +86,7 @@ def plan_sharded(desired: Desired, targets: Mapping[str, AccountTarget], jobs: i
     diagnostics = sorted((d for p in parts for d in p.diagnostics), key=lambda d: d.sort_key)
     order = {name: i for i, name in enumerate(sorted(targets))}
     errors = [e for p in parts for e in p.errors]
-    errors.sort(key=lambda e: min((order[n] for n in order if n in e), default=len(order)))
+    errors.sort(key=lambda e: order[e.account])
     if errors or diagnostics:
         return PlanResult(None, diagnostics, errors)
     planned = [f for f in desired.forwardings if f.account in targets]
@@ -100,12 +97,4 @@ def plan_sharded(desired: Desired, targets: Mapping[str, AccountTarget], jobs: i
         tool_version=__version__,
         sources=source_digests(planned),
     )
-    # What the workers learned of each key holds for an apply in this process; the
-    # pacers start afresh (a worker's pacers stayed in the worker).
-    from reconciler.api.pacing import EndpointPacers
-    from reconciler.engine.planner import AccountSession
-
-    sessions = {
-        pre.account: AccountSession(pre, EndpointPacers()) for p in parts for pre in p.checked
-    }
-    return PlanResult(plan, sessions=sessions)
+    return PlanResult(plan)

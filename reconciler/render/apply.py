@@ -1,9 +1,14 @@
-"""What apply did, for people (one summary line) and machines (json). Pure functions."""
+"""What apply did, for people (one summary line) and machines (json). Pure functions.
+
+Also how accounts' failures read (``render_failures``), for plan and apply alike.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+from reconciler.errors import AccountFailure
 from reconciler.plan.model import Plan
 from reconciler.plan.results import ApplyReport, ChangeResult, Outcome, results_in_plan_order
 
@@ -17,9 +22,25 @@ def render_result_line(result: ChangeResult) -> str:
     return f"{result.outcome.value:<7} {c.action.symbol} {c.account} {c.sender}{detail}"
 
 
+def failure_line(failure: AccountFailure) -> str:
+    """``account NAME: what went wrong``."""
+    return f"account {failure.account}: {failure.error}"
+
+
+def render_failures(failures: Sequence[AccountFailure]) -> list[str]:
+    """One line per distinct problem, naming every account it concerns, in order."""
+    by_error: dict[str, list[str]] = {}
+    for f in failures:
+        by_error.setdefault(f.error, []).append(f.account)
+    return [
+        f"account{'s' if len(names) > 1 else ''} {', '.join(names)}: {error}"
+        for error, names in by_error.items()
+    ]
+
+
 def render_summary(report: ApplyReport) -> str:
     """``verify:`` lines for mismatches, then ``Apply: 3 applied, 1 stale.``"""
-    lines = [f"verify: {m}" for m in report.mismatches]
+    lines = [f"verify: {failure_line(m)}" for m in report.mismatches]
     counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
     lines.append(f"Apply: {counts or 'nothing to do'}.")
     return "\n".join(lines) + "\n"
@@ -42,7 +63,7 @@ def render_json(plan: Plan, report: ApplyReport | None) -> str:
             }
             for r in results
         ],
-        "verify_mismatches": [] if report is None else report.mismatches,
+        "verify_mismatches": [] if report is None else [failure_line(m) for m in report.mismatches],
         "summary": {o.value: (0 if report is None else report.count(o)) for o in Outcome},
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -1,0 +1,52 @@
+"""Work on many accounts at once: a bounded number in flight, each failure kept as data.
+
+Each account is its own rate-limit bucket on the vendor's side, so the bound
+is on our own side: the requests in flight, one per account while it plans,
+and the connections they need (``reconciler.api.http.CONNECTIONS``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from reconciler.api.http import CONNECTIONS
+from reconciler.errors import AccountFailure, CallfwdError
+
+T = TypeVar("T")
+
+# Accounts worked on at once: one per connection of the origin's pool, so that network
+# latency is hidden without requests queueing for a connection.
+ACCOUNTS_AT_ONCE = CONNECTIONS
+
+
+async def each_account(
+    names: Sequence[str],
+    job: Callable[[str], Awaitable[T]],
+    *,
+    limit: int = ACCOUNTS_AT_ONCE,
+) -> tuple[dict[str, T], list[AccountFailure]]:
+    """``job(name)`` for every name, ``limit`` at a time.
+
+    Returns the results by name (in the order of ``names``) and one
+    ``AccountFailure`` per account whose job raised a ``CallfwdError``, in the
+    same order. Any other exception is a bug and is raised.
+    """
+    sem = asyncio.Semaphore(limit)
+
+    async def one(name: str) -> T:
+        async with sem:
+            return await job(name)
+
+    results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+    done: dict[str, T] = {}
+    failures: list[AccountFailure] = []
+    for name, res in zip(names, results, strict=True):
+        if isinstance(res, CallfwdError):
+            failures.append(AccountFailure.of(name, res))
+        elif isinstance(res, BaseException):
+            raise res
+        else:
+            done[name] = res
+    return done, failures
