@@ -171,11 +171,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def tls_failure(exc: BaseException | None) -> ssl.SSLError | None:
-    """The TLS error under a failure, if TLS failed: a certificate or protocol problem,
-    which no retry fixes."""
-    if exc is None:
+    """The TLS error under a failed connect, if TLS refused: a certificate or protocol
+    problem, which no retry fixes (a handshake that timed out is not one)."""
+    if not isinstance(exc, httpx.ConnectError):
         return None
-    return next((e for e in _chain(exc) if isinstance(e, ssl.SSLError)), None)
+    return next((e for e in _chain(exc) if isinstance(e, ssl.SSLError) and e.reason), None)
 
 
 _TLS = {

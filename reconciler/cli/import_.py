@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler import output
 from reconciler.cli import common
 
 if TYPE_CHECKING:
+    from reconciler.api.models import Me
     from reconciler.config import Config
     from reconciler.domain.state import LiveSender
 
@@ -65,11 +67,10 @@ def command(
     manifest is validated with the rest before it is written; a plan right
     after the import shows no changes.
     """
-    import asyncio
-
     from reconciler.config import load_config
+    from reconciler.engine.fanout import one_account
     from reconciler.engine.importer import Owner, render_manifest, schema_ref_from
-    from reconciler.engine.planner import open_client, preflight
+    from reconciler.engine.session import Session, run
     from reconciler.errors import CallfwdError
 
     parsed = [_owner(o) for o in owners]
@@ -78,14 +79,16 @@ def command(
         raise CallfwdError(f"{target_path} exists; pass --force to overwrite it")
 
     config = load_config(config_path)
-    target = common.resolve_targets(config, [account])[account]
+    targets = common.resolve_targets(config, [account])
     declared = _declared_elsewhere(config, account, target_path)
 
-    async def read() -> tuple[list[Owner], list[LiveSender]]:
-        async with open_client(target) as client:
-            await preflight(client, target)
-            me = await client.get_me()  # None where the API does not say who the key is
-            senders = await client.list_senders()
+    async def read_live(name: str, session: Session) -> tuple[Me | None, list[LiveSender]]:
+        client = await session.checked_client(name)
+        # None where the API does not say who the key is
+        return await client.get_me(), await client.list_senders()
+
+    async def read(session: Session) -> tuple[list[Owner], list[LiveSender]]:
+        me, senders = await one_account(account, lambda n: read_live(n, session))
         found = [Owner(e, r) for e, r in parsed]
         if not found:
             if me is None:
@@ -96,7 +99,7 @@ def command(
             found = [Owner(me.email, me.role)]
         return found, senders
 
-    found, senders = asyncio.run(read())
+    found, senders = run(targets, read, config=config)
     skipped = sorted(s.number for s in senders if s.number is not None and s.number in declared)
     text = render_manifest(
         account=account,
@@ -107,17 +110,17 @@ def command(
         schema_ref=schema_ref_from(target_path, Path.cwd()),
     )
     if not _validates(text, target_path, config):
-        common.note(f"Nothing was written: {target_path} would not validate (see above).")
+        output.note(f"Nothing was written: {target_path} would not validate (see above).")
         return 1
     common.write_atomic(target_path, text)
     listed = text.count("  - sender:")
-    common.note(f"Wrote {target_path} ({listed} sender{'' if listed == 1 else 's'}).")
+    output.note(f"Wrote {target_path} ({listed} sender{'' if listed == 1 else 's'}).")
     if skipped:
-        common.note(
+        output.note(
             f"Left out {len(skipped)} sender{'' if len(skipped) == 1 else 's'} that another "
             f"manifest already declares: {', '.join(skipped)}."
         )
-    common.note("It validates with the other manifests; run `callfwd plan` to check it live.")
+    output.note("It validates with the other manifests; run `callfwd plan` to check it live.")
     return 0
 
 
@@ -176,6 +179,6 @@ def _validates(text: str, target_path: Path, config: Config) -> bool:
         if d.severity == "error" and d.position.path == tmp_display
     ]
     if errors:
-        click.echo(render_diagnostics_text(errors, colour=common.colour_for(stdout=False)),
-                   err=True, nl=False)  # fmt: skip
+        colour = output.use_colour(stdout=False)
+        output.write(render_diagnostics_text(errors, colour=colour), stdout=False)
     return not errors

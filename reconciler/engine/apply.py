@@ -75,9 +75,7 @@ class NoWriteError(CallfwdError):
 # ---------------------------------------------------------------- thresholds
 
 
-def threshold_refusals(
-    plan: Plan, targets: Mapping[str, AccountTarget]
-) -> list[AccountFailure]:
+def threshold_refusals(plan: Plan, targets: Mapping[str, AccountTarget]) -> list[AccountFailure]:
     """Accounts whose plan changes more than the safe share of their managed forwardings."""
     out = []
     for acct in plan.accounts:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from reconciler.api.http import CONNECTIONS
-from reconciler.errors import AccountFailure, CallfwdError
+from reconciler.errors import AccountFailure, AccountsFailed, CallfwdError
 
 T = TypeVar("T")
 
@@ -50,3 +50,11 @@ async def each_account(
         else:
             done[name] = res
     return done, failures
+
+
+async def one_account(name: str, job: Callable[[str], Awaitable[T]]) -> T:
+    """``job(name)``; its ``CallfwdError`` raised as that account's ``AccountsFailed``."""
+    done, failures = await each_account([name], job, limit=1)
+    if failures:
+        raise AccountsFailed("", failures)
+    return done[name]

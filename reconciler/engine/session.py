@@ -95,9 +95,7 @@ class Session:
                 http = self._http[origin] = open_http(
                     connections=self._connections, transport=self._transport
                 )
-            client = self._clients[name] = client_for(
-                target, http=http, pacer=self.pacers(name)
-            )
+            client = self._clients[name] = client_for(target, http=http, pacer=self.pacers(name))
         return client
 
     def pacers(self, name: str) -> EndpointPacers:
@@ -123,13 +121,16 @@ class Session:
         be checked); the others are remembered (``preflight``).
         """
 
-        async def check(name: str) -> Preflight:
-            return await check_key(self.client(name), self.targets[name], self.origins(name))
-
         todo = [n for n in sorted(set(names)) if n not in self._checked]
-        done, failures = await each_account(todo, check)
-        self._checked.update(done)
+        _done, failures = await each_account(todo, self.checked_client)
         return failures
+
+    async def checked_client(self, name: str) -> SettingsClient:
+        """The account's client, its key checked first (once a run); raises if it fails."""
+        if name not in self._checked:
+            target = self.targets[name]
+            self._checked[name] = await check_key(self.client(name), target, self.origins(name))
+        return self.client(name)
 
     def preflight(self, name: str) -> Preflight:
         """The account's key check; ``check_keys`` must have passed it."""
