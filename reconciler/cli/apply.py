@@ -56,7 +56,6 @@ def command(
     no_verify: bool,
     allow_mass_changes: bool,
     audit_log: str | None,
-    jobs: int | None,
     config_path: str | None,
 ) -> int:
     """Apply the manifests (or a saved plan) to the live settings API.

@@ -112,7 +112,15 @@ config_option = click.option(
     default=None,
     help="Configuration file (default: ./callfwd.yaml when present).",
 )
-jobs_option = click.option("--jobs", type=click.IntRange(1, 64), default=None)  # TEMP: measuring
+# Accepted so that existing workflows keep working; one process plans every account.
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    hidden=True,
+    expose_value=False,
+    callback=_jobs_retired,
+)
 
 
 def resolve_targets(config: Config, names: Sequence[str]) -> dict[str, AccountTarget]:

@@ -33,7 +33,6 @@ def command(
     out: str | None,
     detailed_exitcode: bool,
     accounts: tuple[str, ...],
-    jobs: int | None,
     config_path: str | None,
 ) -> int:
     """Diff the manifests against the live settings API.
@@ -53,12 +52,7 @@ def command(
     if desired is None:
         return EXIT_FAILURE
     targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
-    if jobs is not None and jobs > 1 and len(targets) > 1:  # TEMP: measuring
-        from reconciler.engine.sharding import plan_sharded
-
-        result = plan_sharded(desired, targets, jobs)
-    else:
-        result = run(targets, lambda session: make_plan(session, desired), config=config)
+    result = run(targets, lambda session: make_plan(session, desired), config=config)
     plan = common.plan_or_report(result)
     if plan is None:
         return EXIT_FAILURE

@@ -82,9 +82,12 @@ def command(caller: str, to: str, account: str | None, config_path: str | None) 
     name = pick_account(config, account)
     (caller_e164, region), sender = _caller(caller), _sender(to)
     targets = common.resolve_targets(config, [name])
+    listed = name in config.accounts  # else the environment's key: its own account
     route = run(
         targets,
-        lambda session: route_call(session, name, caller_region=region, to=sender),
+        lambda session: route_call(
+            session, name, caller_region=region, to=sender, check_key=listed
+        ),
         config=config,
     )
     output.line(describe(caller_e164, sender, route))

@@ -18,12 +18,16 @@ if TYPE_CHECKING:
 
 
 async def route_call(
-    session: Session, name: str, *, caller_region: str | None, to: str
+    session: Session, name: str, *, caller_region: str | None, to: str, check_key: bool = True
 ) -> routing.Route:
-    """The route of a call from ``caller_region`` to ``to`` (E.164), a sender of ``name``."""
+    """The route of a call from ``caller_region`` to ``to`` (E.164), a sender of ``name``.
+
+    ``check_key``: first check that the key is the account's (off when the account
+    is only the environment's key: then the key's own account is the one asked).
+    """
 
     async def find(name: str) -> routing.Route:
-        client = await session.checked_client(name)
+        client = await session.checked_client(name) if check_key else session.client(name)
         senders = [s for s in await client.list_senders() if s.number == to]
         if not senders:
             raise CallfwdError(f"no sender of this account has the number {to}")

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
-import httpx
 import pytest
 from sandbox_fixtures import Sandbox, key_for, make_seed
 
@@ -49,7 +48,9 @@ class RawServer:
             writer.close()
 
     @classmethod
-    def ok(cls, body: bytes = b"{}", extra: bytes = b"", kind: bytes = b"application/json") -> bytes:
+    def ok(
+        cls, body: bytes = b"{}", extra: bytes = b"", kind: bytes = b"application/json"
+    ) -> bytes:
         return (
             b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"\r\n"
             + extra
@@ -126,6 +127,17 @@ async def test_a_session_keeps_one_connection_across_its_phases(raw) -> None:  #
         assert await session.check_keys(["acme-us"]) == []  # the key check ...
         assert await session.client("acme-us").list_senders() == []  # ... then the reads
     assert server.connections == 1 and len(server.requests) == 2
+
+
+async def test_requests_spread_over_the_pools_up_to_the_connections_allowed(raw) -> None:  # type: ignore[no-untyped-def]
+    server = await raw(lambda n: RawServer.ok(ACCOUNTS))
+    async with open_http(connections=2) as http:
+        one = await http.get(server.url)  # one at a time: one connection, reused
+        two = await http.get(server.url)
+        assert server.connections == 1
+        many = await asyncio.gather(*(http.get(server.url) for _ in range(6)))
+    assert {r.status_code for r in [one, two, *many]} == {200}
+    assert server.connections == 2  # six at once over at most two connections
 
 
 async def test_the_shared_client_holds_no_key() -> None:

@@ -34,8 +34,12 @@ async def test_the_pacer_learns_the_burst_in_one_phase_and_keeps_it_for_the_next
         assert client.throttled == 1
         assert pacer.burst == 2  # learned from that 429, not given
 
-        for _ in range(4):  # a later phase of the same run: paced, never refused
+        waited = pacer.stats.waited
+        for _ in range(4):  # a later phase of the same run: held back, not sent into 429s
             await client.get_account()
     assert session.pacers("acme-us").for_endpoint("/api/accounts") is pacer
-    assert client.throttled == 1
-    assert pacer.stats.throttled == 1 and pacer.stats.sent == 9  # 8 calls + the retried one
+    assert pacer.burst == 2
+    assert pacer.stats.waited > waited  # it paced itself with what it had learned
+    # At most one more refusal: the one a clock drift between us and the server may cost
+    # (the pacer then widens its margin rather than lowering what it learned).
+    assert client.throttled <= 2

@@ -497,9 +497,7 @@ class LoopMachine(RuleBasedStateMachine):
         try:
             # Thresholds are tested in tests/e2e; here every plan may be applied.
             options = ApplyOptions(allow_mass_changes=True, fail_fast=self.fail_fast)
-            report: ApplyReport | None = run(
-                targets, lambda session: apply(session, plan, options)
-            )
+            report: ApplyReport | None = run(targets, lambda session: apply(session, plan, options))
         except CallfwdError as exc:  # preflight failed (faults): nothing may have changed
             assert "nothing was changed" in str(exc), exc
             assert self.live() == before, "apply refused at preflight but changed something"
