@@ -314,7 +314,7 @@ class SettingsClient:
             elif resp.status_code in ok:
                 return resp, None
             elif resp.is_success:
-                if declared_foreign(resp) is not None:
+                if resp.content and declared_foreign(resp) is not None:
                     raise foreign_answer(where, self.origin, resp, account=self.label)
                 try:
                     return resp, decode(resp.content)

@@ -8,7 +8,8 @@ Order of work:
    the plan's account and its user may configure call forwarding; and the API
    offers the forwarding write at all (the vendor publishes reads only: an
    ``OPTIONS`` probe that changes nothing). Any refusal stops the run with
-   nothing written.
+   nothing written. What the session already knows (a plan made in it checked
+   the keys and asked the API) is not asked again.
 3. Writes: each change is one PATCH of ``forwarding_number``. With an ETag the
    PATCH carries ``If-Match``; a 412 means the sender changed since the plan:
    re-read, and if it already holds the desired value (a retried PATCH whose

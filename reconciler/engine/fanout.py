@@ -32,21 +32,27 @@ async def each_account(
     Returns the results by name (in the order of ``names``) and one
     ``AccountFailure`` per account whose job raised a ``CallfwdError``, in the
     same order. Any other exception is a bug and is raised.
+
+    ``limit`` workers take the names in turn, so a fleet of 5,000 accounts
+    costs ``limit`` tasks, not 5,000.
     """
-    sem = asyncio.Semaphore(limit)
+    results: dict[str, T | CallfwdError] = {}
+    todo = iter(names)
 
-    async def one(name: str) -> T:
-        async with sem:
-            return await job(name)
+    async def worker() -> None:
+        for name in todo:
+            try:
+                results[name] = await job(name)
+            except CallfwdError as exc:
+                results[name] = exc
 
-    results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+    await asyncio.gather(*(worker() for _ in range(max(1, min(limit, len(names))))))
     done: dict[str, T] = {}
     failures: list[AccountFailure] = []
-    for name, res in zip(names, results, strict=True):
+    for name in names:
+        res = results[name]
         if isinstance(res, CallfwdError):
             failures.append(AccountFailure.of(name, res))
-        elif isinstance(res, BaseException):
-            raise res
         else:
             done[name] = res
     return done, failures

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from reconciler.api.http import CONNECTIONS, open_http, origin_of
 from reconciler.api.pacing import EndpointPacers
-from reconciler.api.target import client_for
+from reconciler.api.target import client_for, retry_policy
 from reconciler.engine.capabilities import Capabilities
 from reconciler.engine.fanout import each_account
 from reconciler.engine.preflight import Origins, Preflight, check_key, origins_in
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     import httpx
 
     from reconciler.api.client import SettingsClient
-    from reconciler.config import AccountTarget, Config
+    from reconciler.api.retry import RetryPolicy
+    from reconciler.config import AccountTarget, Config, RetryConfig
     from reconciler.errors import AccountFailure
 
 T = TypeVar("T")
@@ -70,6 +71,7 @@ class Session:
         self._pacers: dict[str, EndpointPacers] = {}
         self._caps: dict[str, Capabilities] = {}
         self._checked: dict[str, Preflight] = {}
+        self._retry: dict[RetryConfig, RetryPolicy] = {}  # one policy (one RNG) per setting
 
     async def __aenter__(self) -> Session:
         return self
@@ -95,7 +97,12 @@ class Session:
                 http = self._http[origin] = open_http(
                     connections=self._connections, transport=self._transport
                 )
-            client = self._clients[name] = client_for(target, http=http, pacer=self.pacers(name))
+            retry = self._retry.get(target.retry)
+            if retry is None:
+                retry = self._retry[target.retry] = retry_policy(target.retry)
+            client = self._clients[name] = client_for(
+                target, http=http, pacer=self.pacers(name), retry=retry
+            )
         return client
 
     def pacers(self, name: str) -> EndpointPacers:
