@@ -125,8 +125,9 @@ class SettingsClient:
             "revision": revision,
             "Accept": MEDIA_TYPE,
             "User-Agent": user_agent,
+            "Accept-Encoding": "gzip, deflate",
         }
-        self._timeout = request_timeout(timeout)
+        self._extensions = {"timeout": request_timeout(timeout).as_dict()}
         # The origin's AsyncClient, shared with the run's other accounts on it; without
         # one (a client on its own), one of its own, closed with this client.
         if http is not None and transport is not None:
@@ -213,11 +214,17 @@ class SettingsClient:
     async def _request(
         self, method: str, url: httpx.URL, content: bytes | None, headers: Mapping[str, str]
     ) -> httpx.Response:
-        """One HTTP exchange, this client's headers (and key) added to ``headers``."""
-        return await self._http.request(
+        """One HTTP exchange, this client's headers (and key) added to ``headers``.
+
+        The request is built here and handed to ``AsyncClient.send``: the shared
+        client has no defaults to merge in (no cookies, no headers but these), and
+        ``build_request``'s merging was about a tenth of a plan's CPU.
+        """
+        request = httpx.Request(
             method, url, content=content, headers={**self._headers, **headers},
-            timeout=self._timeout,
+            extensions=self._extensions,
         )  # fmt: skip
+        return await self._http.send(request)
 
     def _url(self, path: str, params: Mapping[str, str] | None = None) -> httpx.URL:
         return _endpoint(self._base_url, path, tuple(params.items()) if params else ())
