@@ -114,7 +114,11 @@ class Session:
 
     def capabilities(self, name: str) -> Capabilities:
         """What the account's API offers, learned once per API and run."""
-        return self._caps.setdefault(self.targets[name].api_url.rstrip("/"), Capabilities())
+        api = self.targets[name].api_url.rstrip("/")
+        caps = self._caps.get(api)
+        if caps is None:
+            caps = self._caps[api] = Capabilities()
+        return caps
 
     def origins(self, name: str) -> Origins:
         return Origins() if self._config is None else origins_in(self._config, name)
