@@ -1,11 +1,11 @@
 """Client CPU per call: the ways of sending the plan's GETs, side by side in one process.
 
-    python -m benchmarks.bench_client [--accounts 200] [--rounds 5] [--baseline REV]
+    python -m benchmarks.bench_client [--accounts 200] [--rounds 5]
 
 Starts a real ``callfwd serve`` (limits off), seeds ``--accounts`` accounts of
 10 senders, and for each variant sends what a plan sends for an account without
 changes (``GET /api/accounts``, one ``GET`` of the sender list) for every account,
-32 accounts at a time as the planner does. Client CPU per call is this process's
+32 accounts at a time. Client CPU per call is this process's
 CPU (``time.process_time``) over a round divided by the calls the server counted;
 the server runs in its own process and is not in the figure. Each round runs
 every variant once, in turn, so load on the machine hits them alike; the table
@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
-import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,8 +31,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from benchmarks.workload import Fleet, Server
-from reconciler.api import transport as shared
 from reconciler.api.client import MEDIA_TYPE, SettingsClient
+from reconciler.api.http import open_http, tls_context
 
 CONCURRENCY = 32  # accounts at once in this micro-benchmark (callfwd itself: 128)
 LIST = "/api/text-messaging-senders?page%5Bsize%5D=20"
@@ -67,25 +65,19 @@ async def bounded(n: int, job: Callable[[int], Awaitable[None]]) -> None:
 # -- variants: each sends 2 GETs per account and returns nothing ------------------------
 
 
-def settings_client(shards: int, connections: int) -> Callable[[str, Fleet], Awaitable[None]]:
-    """SettingsClient as the planner uses it: two clients per account, one call each,
-    over ``shards`` shared pools of ``connections`` each."""
+def settings_client(connections: int) -> Callable[[str, Fleet], Awaitable[None]]:
+    """SettingsClient as a session uses it: one client per account, over the origin's one
+    AsyncClient (``api.http.open_http``: pools of one connection, ``connections`` in all)."""
 
     async def run(url: str, fleet: Fleet) -> None:
-        async def job(i: int) -> None:
-            async with SettingsClient(base_url=url, api_key=fleet.key(i)) as c:
+        async with open_http(connections=connections) as http:
+
+            async def job(i: int) -> None:
+                c = SettingsClient(base_url=url, api_key=fleet.key(i), http=http)
                 await c.get_account()
-            key, name = fleet.key(i), fleet.name(i)
-            async with SettingsClient(base_url=url, api_key=key, account=name) as c:
                 await c.list_senders()
 
-        saved = shared.SHARDS, shared.CONNECTIONS
-        shared.SHARDS, shared.CONNECTIONS = shards, connections
-        try:
-            async with shared.shared_pools():
-                await bounded(fleet.accounts, job)
-        finally:
-            shared.SHARDS, shared.CONNECTIONS = saved
+            await bounded(fleet.accounts, job)
 
     return run
 
@@ -158,18 +150,12 @@ def limits(n: int) -> httpx.Limits:
     return httpx.Limits(max_connections=n, max_keepalive_connections=n, keepalive_expiry=15)
 
 
-def asyncio_transport(n: int = 64) -> httpx.AsyncHTTPTransport:
-    return shared.AsyncioTransport(verify=shared.ssl_context(), limits=limits(n))
-
-
 def client(**kw: Any) -> Callable[[], httpx.AsyncClient]:
-    return lambda: httpx.AsyncClient(
-        verify=shared.ssl_context(), trust_env=False, timeout=10.0, **kw
-    )
+    return lambda: httpx.AsyncClient(verify=tls_context(), trust_env=False, timeout=10.0, **kw)
 
 
 def sync_httpx(url: str, fleet: Fleet) -> None:
-    with httpx.Client(verify=shared.ssl_context(), trust_env=False, timeout=10.0) as c:
+    with httpx.Client(verify=tls_context(), trust_env=False, timeout=10.0) as c:
         for i in range(fleet.accounts):
             for path in ("/api/accounts", LIST):
                 json.loads(c.get(url + path, headers=headers(fleet, i)).content)
@@ -190,45 +176,19 @@ def stdlib(url: str, fleet: Fleet) -> None:
 Variant = tuple[str, str, Callable[[str, Fleet], Any]]
 
 
-def baseline(rev: str) -> Variant:
-    """``SettingsClient`` as it was at ``rev`` (loaded from git), in the planner's pattern."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:reconciler/api/client.py"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    spec = importlib.util.spec_from_loader("_client_at_rev", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    exec(compile(source, f"{rev}:reconciler/api/client.py", "exec"), module.__dict__)
-    old = module.SettingsClient
-
-    async def run(url: str, fleet: Fleet) -> None:
-        async def job(i: int) -> None:
-            async with old(base_url=url, api_key=fleet.key(i)) as c:
-                await c.get_account()
-            async with old(base_url=url, api_key=fleet.key(i), account=fleet.name(i)) as c:
-                await c.list_senders()
-
-        await bounded(fleet.accounts, job)
-
-    return (f"at-{rev}", f"SettingsClient at {rev}, planner's pattern", run)
-
-
 def variants() -> list[Variant]:
     v: list[Variant] = [
         *[
             (
-                f"now-{n}x{c}",
-                f"SettingsClient now, planner's pattern, {n} shared pools x {c} connections",
-                settings_client(n, c),
+                f"session-{n}",
+                f"SettingsClient on the one path, {n} connections in pools of one",
+                settings_client(n),
             )
-            for n, c in ((32, 1), (8, 4))
+            for n in (32, 128)
         ],
         (
             "per-account",
-            "one httpx.AsyncClient per account (anyio backend)",
+            "one httpx.AsyncClient per account",
             httpx_variant(client(), per_account=True, parse=json.loads),
         ),
         (
@@ -236,70 +196,30 @@ def variants() -> list[Variant]:
             "one shared httpx.AsyncClient, per-request key (default limits 100/20)",
             httpx_variant(client(), per_account=False, parse=json.loads),
         ),
-        (
-            "shared-64",
-            "shared AsyncClient, limits 64/64 keep-alive",
-            httpx_variant(client(limits=limits(64)), per_account=False, parse=json.loads),
-        ),
-        (
-            "shared-8",
-            "shared AsyncClient, limits 8/8 keep-alive",
-            httpx_variant(client(limits=limits(8)), per_account=False, parse=json.loads),
-        ),
-        (
-            "shared-retries",
-            "shared AsyncClient, AsyncHTTPTransport(retries=1), 64/64",
-            httpx_variant(
-                client(
-                    transport=httpx.AsyncHTTPTransport(
-                        verify=shared.ssl_context(), limits=limits(64), retries=1, trust_env=False
-                    )
-                ),
-                per_account=False,
-                parse=json.loads,
-            ),
-        ),
         *[
             (
-                f"shared-asyncio-{n}{'-gated' if gated else ''}",
-                f"shared AsyncClient on the native asyncio backend, {n}/{n}"
-                + (f", at most {n} requests handed to the pool" if gated else ""),
-                httpx_variant(
-                    client(transport=asyncio_transport(n)),
-                    per_account=False,
-                    parse=json.loads,
-                    gate=n if gated else 0,
-                ),
+                f"shared-{n}",
+                f"shared AsyncClient, one pool of {n} keep-alive connections",
+                httpx_variant(client(limits=limits(n)), per_account=False, parse=json.loads),
             )
-            for n in (8, 64)
-            for gated in (False, True)
+            for n in (8, 32, 128)
         ],
         (
             "direct-anyio",
             "httpx.Request into AsyncHTTPTransport (no client layer), anyio",
             direct_transport(
                 lambda: httpx.AsyncHTTPTransport(
-                    verify=shared.ssl_context(), limits=limits(64), trust_env=False
+                    verify=tls_context(), limits=limits(64), trust_env=False
                 )
             ),
-        ),
-        (
-            "direct-asyncio",
-            "httpx.Request into the asyncio-backend transport (no client layer)",
-            direct_transport(lambda: asyncio_transport(8)),
         ),
     ]
     if orjson is not None:
         v.append(
             (
-                "shared-asyncio-orjson",
-                "shared-asyncio-8-gated, orjson.loads instead of json.loads",
-                httpx_variant(
-                    client(transport=asyncio_transport(8)),
-                    per_account=False,
-                    parse=orjson.loads,
-                    gate=8,
-                ),
+                "shared-8-orjson",
+                "shared-8, orjson.loads instead of json.loads",
+                httpx_variant(client(limits=limits(8)), per_account=False, parse=orjson.loads),
             )
         )
     v += [
@@ -341,14 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only", help="comma-separated variant names")
-    ap.add_argument("--baseline", metavar="REV", help="also measure SettingsClient at this commit")
     ap.add_argument("--json", type=Path, default=Path("docs/img/bench_client.json"))
     ap.add_argument("--budget", type=float, default=100.0, help="seconds; no new round after")
     args = ap.parse_args(argv)
     fleet = Fleet(args.accounts, 10)
     chosen = variants()
-    if args.baseline:
-        chosen.insert(0, baseline(args.baseline))
     if args.only:
         names = set(args.only.split(","))
         chosen = [v for v in chosen if v[0] in names]

@@ -60,25 +60,25 @@ is not in it). Raw figures: [img/bench_client.json](img/bench_client.json).
 """
 
 AFTER = """
-What was implemented (`reconciler/api/transport.py`, `reconciler/api/asyncio_backend.py`):
+What is implemented (`reconciler/api/http.py`, `reconciler/engine/session.py`):
 
-- **One pool per API origin for the whole run** instead of one `httpx.AsyncClient`
-  per `SettingsClient` (two per account: 2,000 TCP connects for 1,000 accounts).
-  The pool carries no credentials: each client sends its key as a per-request
-  header; it keeps no cookies and follows no redirects. It is leased by the first
-  request and closed by the last client out, or held for a whole run by
-  `async with shared_pools():`. An injected `transport=` still gets a client of its own.
-- **Many one-connection pools, not one big one.** httpcore scans every connection
-  (and for each idle one every connection again) twice per request, calling
-  `has_expired()` → a `select` on each idle socket: a shared pool of 64 connections
-  cost *more* than a pool per account (`shared-64` above). 32 shards of one
-  connection, each request on the least busy, keep the scans short and still allow
-  32 requests in flight for a distant server.
-- **httpcore on plain asyncio streams** (`AsyncioBackend`): no anyio cancel scope
-  per socket read and write, and `is_readable` without a syscall.
-- **No `httpx.AsyncClient` layer on the shared path**: `httpx.Request` straight into
-  the transport (URL merging, cookie jar, auth and redirect machinery, hooks were
-  unused). With proxy settings in the environment httpx's own client is used.
+- **One `httpx.AsyncClient` per API origin for the whole run** (a session holds it)
+  instead of one per `SettingsClient` (two per account: 2,000 TCP connects for 1,000
+  accounts). It carries no credentials: each client sends its key as a per-request
+  header; it keeps no cookies and follows no redirects; the environment's proxies
+  apply. A test's injected transport goes into the same construction.
+- **Many one-connection pools under it, not one big one** (`Pools`, an
+  `httpx.AsyncBaseTransport` over httpx's own `AsyncHTTPTransport`). httpcore scans
+  every connection of a pool (and for each idle one asks the socket) whenever a
+  request starts or ends: with one pool of 128 connections a 1,000-account plan at
+  the vendor's limits and 50 ms latency took 37 s and 14 s of CPU, with pools of one
+  11 s and 3.1 s (same loaded machine, one after the other; `session-128` and
+  `shared-128` above compare the two per call). Each request goes to the least busy
+  pool.
+- **Public APIs only**: httpcore's own (anyio) network backend, and the full
+  `AsyncClient` layer. The earlier asyncio-streams backend and the bypass of the
+  client layer were faster by ~0.1–0.2 ms of CPU per call, but needed private
+  attributes of httpx and asyncio; they are gone.
 - **URLs parsed once per process**: the base URL and fixed endpoints (with the
   list's `page[size]` query) are cached; a `SettingsClient` costs no URL parse.
 
@@ -88,7 +88,7 @@ Rejected, measured:
   call (~4 %, half the calls are smaller); not worth a compiled dependency.
 - **A bigger pool or httpcore's `retries=`**: `shared`, `shared-64`,
   `shared-retries` are 1.3–2× *slower* than a pool per account (the scan above).
-- **Gating requests in front of the pool** (`-gated`): no gain over the shards.
+- **Gating requests in front of one pool**: no gain over the pools of one.
 - **Pacer header bookkeeping**: ~5 `Headers.get` per answer at ~2 µs each, ~1 % of
   a call; left as is.
 

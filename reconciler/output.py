@@ -1,8 +1,9 @@
-"""The one place callfwd writes to the terminal: colour decision and writing.
+"""The one place callfwd writes for people and for CI: the terminal and GitHub's step outputs.
 
-Library code never prints; commands render a string and hand it here.
-Colour is used only when the stream is a terminal, ``NO_COLOR`` is unset or
-empty (https://no-color.org) and ``TERM`` is not ``dumb``.
+Library code never prints; commands render a string and hand it here. Colour
+is used only when the stream is a terminal, ``NO_COLOR`` is unset or empty
+(https://no-color.org) and ``TERM`` is not ``dumb``; ``style`` is the one
+way to colour text.
 """
 
 from __future__ import annotations
@@ -49,3 +50,31 @@ def write(text: str, *, stdout: bool = True) -> None:
         encoding = getattr(stream, "encoding", None) or "ascii"
         stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
     stream.flush()
+
+
+def line(text: str) -> None:
+    """One line on stdout: what the command produces."""
+    write(text + "\n")
+
+
+def note(message: str) -> None:
+    """A line for the person at the terminal; stderr, so stdout stays machine-readable."""
+    write(message + "\n", stdout=False)
+
+
+def error(message: str) -> None:
+    """``error: message`` on stderr."""
+    note(f"error: {message}")
+
+
+def under_github_actions() -> bool:
+    """Whether callfwd runs in a GitHub Actions job (the runner sets ``GITHUB_ACTIONS=true``)."""
+    return os.environ.get("GITHUB_ACTIONS", "").lower() == "true"
+
+
+def github_output(name: str, value: str) -> None:
+    """Set a step output under GitHub Actions (``$GITHUB_OUTPUT``); nothing elsewhere."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if under_github_actions() and path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{name}={value}\n")

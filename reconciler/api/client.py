@@ -25,17 +25,20 @@ import httpx
 
 from reconciler import __version__
 from reconciler.api import protocol
+from reconciler.api.answers import Undecodable, declared_foreign, decode
 from reconciler.api.errors import (
     api_error,
     failure_cause,
+    foreign_answer,
     may_have_reached_server,
+    tls_failure,
     transport_error,
     unreachable,
 )
+from reconciler.api.http import open_http, origin_of, request_timeout
 from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
 from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key
 from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
-from reconciler.api.transport import Pool, lease, proxies_in_env, release, ssl_context
 from reconciler.domain.state import LiveSender
 from reconciler.errors import (
     ApiError,
@@ -84,6 +87,7 @@ class SettingsClient:
         base_url: str,
         api_key: Secret | str,
         revision: str = DEFAULT_REVISION,
+        http: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
@@ -101,8 +105,7 @@ class SettingsClient:
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         if not sendable(self._key.reveal()):
             raise ConfigError(UNSENDABLE)
-        port = f":{base.port}" if base.port else ""
-        self.origin = f"{base.scheme}://{base.host}{port}"
+        self.origin = origin_of(base)
         self._base_url = base_url
         self.revision = revision
         # For messages only: the account's name in callfwd.yaml, the variable its key is in.
@@ -115,27 +118,22 @@ class SettingsClient:
         self.throttled = 0  # 429 answers received
         # The key's account, when a preflight already read it (saves a GET /api/accounts).
         self._account: Account | None = None if account is None else Account(id=account)
-        # Sent with every request: the key is a per-request header, never a default of a
-        # client that another account's requests might share (see reconciler.api.transport).
+        # Sent with every request: the key is a per-request header, never a default of the
+        # AsyncClient that other accounts' requests share (see reconciler.api.http).
         self._headers = {
             "Authorization": protocol.authorization(self._key.reveal()),
             "revision": revision,
             "Accept": MEDIA_TYPE,
             "User-Agent": user_agent,
+            "Accept-Encoding": "gzip, deflate",
         }
-        self._timeout = timeout
-        # An injected transport gets a client of its own; otherwise the origin's shared
-        # pool is leased at the first request and released by aclose().
-        self._own: httpx.AsyncClient | None = None
-        if transport is not None:
-            self._own = httpx.AsyncClient(
-                timeout=timeout,
-                transport=transport,
-                verify=ssl_context(),
-                trust_env=proxies_in_env(),
-                follow_redirects=False,  # never carry the key to another address
-            )
-        self._leased: Pool | None = None
+        self._extensions = {"timeout": request_timeout(timeout).as_dict()}
+        # The origin's AsyncClient, shared with the run's other accounts on it; without
+        # one (a client on its own), one of its own, closed with this client.
+        if http is not None and transport is not None:
+            raise ValueError("give the AsyncClient or a transport for one, not both")
+        self._own = http is None
+        self._http = open_http(transport=transport) if http is None else http
 
     def __repr__(self) -> str:
         return f"SettingsClient(base_url={str(self._root)!r}, revision={self.revision!r})"
@@ -147,11 +145,8 @@ class SettingsClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._own is not None:
-            await self._own.aclose()
-        if self._leased is not None:
-            leased, self._leased = self._leased, None
-            await release(self.origin, leased)
+        if self._own:
+            await self._http.aclose()
 
     # -- endpoints --------------------------------------------------------------------
 
@@ -214,42 +209,22 @@ class SettingsClient:
         resp, doc = await self._send("PATCH", self._url(path), body=body, headers=headers)
         return self._sender_from(resp, doc, f"PATCH {path}")
 
-    async def route_call(self, from_: str, to: str) -> dict[str, Any]:
-        """Where a call from ``from_`` to sender ``to`` goes: the route's attributes."""
-        body = {"data": {"type": "call-route", "attributes": {"from": from_, "to": to}}}
-        _, doc = await self._send("POST", self._url("/api/call-routes"), body=body)
-        data = doc.get("data") if isinstance(doc, dict) else None
-        attrs = data.get("attributes") if isinstance(data, dict) else None
-        if not isinstance(attrs, dict):
-            raise ApiError("POST /api/call-routes: unexpected answer from the API")
-        return attrs
-
-    async def audit_events(self, *, page_size: int = 100) -> list[dict[str, Any]]:
-        """Every audit event (a local-API extension), all pages, as resource objects."""
-        return await self._collect("/api/audit-events", {"page[size]": str(page_size)})
-
     # -- plumbing ---------------------------------------------------------------------
 
     async def _request(
-        self,
-        method: str,
-        url: httpx.URL,
-        params: Mapping[str, str] | None,
-        content: bytes | None,
-        headers: Mapping[str, str],
+        self, method: str, url: httpx.URL, content: bytes | None, headers: Mapping[str, str]
     ) -> httpx.Response:
-        """One HTTP exchange, this client's headers (and key) added to ``headers``."""
-        http: httpx.AsyncClient | Pool | None = self._own or self._leased
-        if http is None:
-            http = self._leased = lease(self.origin, timeout=self._timeout)
-        return await http.request(
-            method,
-            url,
-            params=params,
-            content=content,
-            headers={**self._headers, **headers},
-            timeout=self._timeout,
-        )
+        """One HTTP exchange, this client's headers (and key) added to ``headers``.
+
+        The request is built here and handed to ``AsyncClient.send``: the shared
+        client has no defaults to merge in (no cookies, no headers but these), and
+        ``build_request``'s merging was about a tenth of a plan's CPU.
+        """
+        request = httpx.Request(
+            method, url, content=content, headers={**self._headers, **headers},
+            extensions=self._extensions,
+        )  # fmt: skip
+        return await self._http.send(request)
 
     def _url(self, path: str, params: Mapping[str, str] | None = None) -> httpx.URL:
         return _endpoint(self._base_url, path, tuple(params.items()) if params else ())
@@ -265,12 +240,20 @@ class SettingsClient:
         items: list[dict[str, Any]] = []
         while url is not None:
             if str(url) in seen or len(seen) >= MAX_PAGES:
-                raise ApiError(f"GET {path}: the API's pages lead in a circle", code="bad_links")
+                raise ApiError(
+                    f"GET {path}: the API's pages lead in a circle",
+                    code="bad_links",
+                    account=self.label,
+                )
             seen.add(str(url))
             _, doc = await self._send("GET", url)  # links.next carries every parameter
             data = doc.get("data") if isinstance(doc, dict) else None
             if not isinstance(data, list):
-                raise ApiError(f"GET {path}: unexpected answer from the API: 'data' is not a list")
+                raise ApiError(
+                    f"GET {path}: unexpected answer from the API: 'data' is not a list",
+                    code="bad_document",
+                    account=self.label,
+                )
             items.extend(data)
             url = self._next_url(path, doc)
         return items
@@ -281,7 +264,9 @@ class SettingsClient:
         if not nxt:
             return None
         if not isinstance(nxt, str):
-            raise ApiError(f"GET {path}: unexpected answer from the API: bad links.next")
+            raise ApiError(
+                f"GET {path}: unexpected answer from the API: bad links.next", account=self.label
+            )
         url = self._root.join(nxt)
         if (url.scheme, url.host, url.port) != (
             self._root.scheme,
@@ -289,7 +274,10 @@ class SettingsClient:
             self._root.port,
         ):
             # Following it would send the key to another server.
-            raise ApiError(f"GET {path}: links.next points to another server; not followed")
+            raise ApiError(
+                f"GET {path}: links.next points to another server; not followed",
+                account=self.label,
+            )
         return url
 
     def _pacer_for(self, method: str, path: str) -> Pacer:
@@ -302,19 +290,17 @@ class SettingsClient:
         method: str,
         url: httpx.URL,
         *,
-        params: Mapping[str, str] | None = None,
         body: object = None,
         headers: Mapping[str, str] | None = None,
         ok: frozenset[int] = frozenset(),
     ) -> tuple[httpx.Response, Any]:
-        """One logical request: paced, retried, its answer parsed or its error raised.
+        """One logical request: paced, retried, its answer decoded or its error raised.
 
         Each retry is one notice line (WARNING); the error given up on names the
         account, the URL, the cause and the attempts made. ``ok``: error statuses
         returned to the caller instead of raised.
         """
         where = f"{method} {url.path}"
-        said = f"{self.label}: {where}" if self.label else where
         content = None if body is None else json.dumps(body).encode()
         req_headers = dict(headers or {})
         if content is not None:
@@ -324,41 +310,29 @@ class SettingsClient:
         maybe_applied = False
         while True:
             attempts += 1
-            resp: httpx.Response | None = None
-            failure: httpx.HTTPError | None = None
-            retry_after: float | None = None
-            pacer = self._pacer_for(method, url.path)
-            ticket = await pacer.acquire()
-            self.calls += 1
-            try:
-                resp = await self._request(method, url, params, content, req_headers)
-            except httpx.TransportError as exc:
-                failure = exc
-            finally:
-                if resp is not None:
-                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                pacer.release(
-                    ticket,
-                    status=None if resp is None else resp.status_code,
-                    headers=None if resp is None else resp.headers,
-                    retry_after=retry_after,
-                )
+            resp, failure, retry_after = await self._exchange(method, url, content, req_headers)
             error: CallfwdError
             if resp is None:
                 assert failure is not None
-                error = transport_error(said, self.origin, failure)
+                error = transport_error(where, self.origin, failure, account=self.label)
                 reason = failure_cause(failure) or type(failure).__name__
+                if tls_failure(failure) is not None:
+                    raise error from failure  # a certificate or protocol: no retry fixes it
             elif resp.status_code in ok:
                 return resp, None
             elif resp.is_success:
+                if resp.content and declared_foreign(resp) is not None:
+                    raise foreign_answer(where, self.origin, resp, account=self.label)
                 try:
-                    return resp, (json.loads(resp.content) if resp.content else None)
-                except (ValueError, UnicodeDecodeError):
-                    error = TransportError(f"{said}: the answer from {self.origin} is not JSON")
+                    return resp, decode(resp.content)
+                except Undecodable:
+                    error = TransportError(
+                        f"{where}: the answer from {self.origin} is not JSON", account=self.label
+                    )
                     reason = "an unreadable answer"
                     maybe_applied = True
             else:
-                error, reason = self._api_error(said, resp), f"HTTP {resp.status_code}"
+                error, reason = self._api_error(where, resp), f"HTTP {resp.status_code}"
                 if resp.status_code == 429:
                     self.throttled += 1
                 if resp.status_code not in RETRY_STATUSES:
@@ -377,21 +351,47 @@ class SettingsClient:
             if delay is None:
                 log.debug("giving up on %s %s after %d attempts", method, url.path, attempts)
                 if attempts > 1:
-                    error = self._gave_up(said, resp, failure, error, attempts, elapsed)
+                    error = self._gave_up(where, resp, failure, error, attempts, elapsed)
                 raise error from failure
             self.retries += 1
             notice.warning(
                 "%s: %s; retrying in %.1f s (attempt %d of %d)",
-                said, reason, delay, attempts + 1, self.retry.max_attempts,
+                f"{self.label}: {where}" if self.label else where,
+                reason, delay, attempts + 1, self.retry.max_attempts,
             )  # fmt: skip
             await self.retry.sleep(delay)
 
-    def _api_error(self, said: str, resp: httpx.Response, tail: str = "") -> ApiError:
-        return api_error(said, resp, account=self.label, key_env=self.key_env, tail=tail)
+    async def _exchange(
+        self, method: str, url: httpx.URL, content: bytes | None, headers: Mapping[str, str]
+    ) -> tuple[httpx.Response | None, httpx.TransportError | None, float | None]:
+        """One paced attempt: the answer or the failure, and the answer's ``Retry-After``."""
+        pacer = self._pacer_for(method, url.path)
+        ticket = await pacer.acquire()
+        self.calls += 1
+        resp: httpx.Response | None = None
+        failure: httpx.TransportError | None = None
+        retry_after: float | None = None
+        try:
+            resp = await self._request(method, url, content, headers)
+        except httpx.TransportError as exc:
+            failure = exc
+        finally:
+            if resp is not None:
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+            pacer.release(
+                ticket,
+                status=None if resp is None else resp.status_code,
+                headers=None if resp is None else resp.headers,
+                retry_after=retry_after,
+            )
+        return resp, failure, retry_after
+
+    def _api_error(self, where: str, resp: httpx.Response, tail: str = "") -> ApiError:
+        return api_error(where, resp, account=self.label, key_env=self.key_env, tail=tail)
 
     def _gave_up(
         self,
-        said: str,
+        where: str,
         resp: httpx.Response | None,
         failure: httpx.HTTPError | None,
         error: CallfwdError,
@@ -401,7 +401,7 @@ class SettingsClient:
         """``error`` again, saying how long it was retried."""
         tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
         if failure is not None:
-            return transport_error(said, self.origin, failure, tail=tail)
+            return transport_error(where, self.origin, failure, tail=tail, account=self.label)
         if resp is not None and not resp.is_success:
-            return self._api_error(said, resp, tail)
-        return TransportError(f"{error}{tail}")
+            return self._api_error(where, resp, tail)
+        return TransportError(f"{error.message}{tail}", account=self.label)

@@ -7,13 +7,14 @@ headers, and everything passes through ``secrets.scrub`` on the way out.
 from __future__ import annotations
 
 import errno
-import json
 import socket
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from reconciler.api.answers import Undecodable, declared_foreign, decode
 from reconciler.errors import (
     ApiError,
     AuthError,
@@ -43,8 +44,8 @@ def error_class(status: int) -> type[ApiError]:
 
 def _first_error(response: httpx.Response) -> tuple[Mapping[str, Any] | None, int]:
     try:
-        doc = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        doc = decode(response.content)
+    except Undecodable:
         return None, 0
     errors = doc.get("errors") if isinstance(doc, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
@@ -67,7 +68,8 @@ def api_error(
     """The exception for an error answer: status, JSON:API ``code`` and ``detail``.
 
     A 401 or 403 names ``key_env``, the variable the key came from (never the key);
-    ``tail`` ends the message (how many attempts were made, say).
+    ``tail`` ends the message (how many attempts were made, say). An answer that
+    is not JSON is marked ``foreign``: some other web server gave it.
     """
     status = response.status_code
     first, count = _first_error(response)
@@ -92,6 +94,9 @@ def api_error(
     message = "".join(parts)
     if key_env and status in (401, 403):
         message = message.rstrip(".") + auth_hint(status, key_env)
+    foreign = first is None and declared_foreign(response) is not None
+    if foreign:
+        message += f" (an answer in {declared_foreign(response)}, not from a settings API)"
     cls = error_class(status)
     return cls(
         message + tail,
@@ -100,6 +105,22 @@ def api_error(
         detail=scrub_echo(detail) if detail else None,
         account=account,
         key_env=key_env,
+        foreign=foreign,
+    )
+
+
+def foreign_answer(
+    where: str, origin: str, response: httpx.Response, *, account: str | None
+) -> ApiError:
+    """A success whose body says it is not JSON: the server is not a settings API."""
+    media = declared_foreign(response) or "an unknown type"
+    return ApiError(
+        f"{where}: {origin} answered HTTP {response.status_code} in {media}, "
+        "not a settings API's JSON",
+        status=response.status_code,
+        code="not_json",
+        account=account,
+        foreign=True,
     )
 
 
@@ -124,7 +145,7 @@ _WHAT: tuple[tuple[type[httpx.HTTPError], str], ...] = (
 
 
 def transport_error(
-    where: str, origin: str, exc: httpx.HTTPError, *, tail: str = ""
+    where: str, origin: str, exc: httpx.HTTPError, *, tail: str = "", account: str | None = None
 ) -> TransportError:
     for cls, text in _WHAT:
         if isinstance(exc, cls):
@@ -134,20 +155,46 @@ def transport_error(
         what = f"{type(exc).__name__} talking to {origin}"
     if (cause := failure_cause(exc)) is not None:
         what = f"{what}: {cause}"
-    return TransportError(scrub(f"{where}: {what}{tail}"))
+    tls = tls_failure(exc)
+    plain = tls is not None and tls.reason == "WRONG_VERSION_NUMBER"
+    return TransportError(scrub(f"{where}: {what}{tail}"), account=account, plain_http=plain)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it (httpx -> httpcore -> OSError), at most ten deep."""
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(out) < 10:
+        out.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return out
+
+
+def tls_failure(exc: BaseException | None) -> ssl.SSLError | None:
+    """The TLS error under a failed connect, if TLS refused: a certificate or protocol
+    problem, which no retry fixes (a handshake that timed out is not one)."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    return next((e for e in _chain(exc) if isinstance(e, ssl.SSLError) and e.reason), None)
+
+
+_TLS = {
+    "WRONG_VERSION_NUMBER": "TLS failed: the server does not speak TLS (https) there",
+    "CERTIFICATE_VERIFY_FAILED": "TLS failed: the server's certificate is not trusted",
+}
 
 
 def failure_cause(exc: BaseException) -> str | None:
     """The operating system's reason under an httpx failure, in words, if it gave one."""
-    seen: BaseException | None = exc
-    for _ in range(10):  # the chain is httpx -> httpcore -> OSError; never loop forever
-        if seen is None:
-            return None
+    if (tls := tls_failure(exc)) is not None:
+        said = _TLS.get(tls.reason or "", "TLS failed")
+        detail = getattr(tls, "verify_message", None) or (tls.reason or "").lower()
+        return f"{said} ({detail.replace('_', ' ')})" if detail else said
+    for seen in _chain(exc):
         if isinstance(seen, socket.gaierror):
             return "the host name does not resolve"
         if isinstance(seen, OSError) and seen.errno is not None:
             return _ERRNO.get(seen.errno) or (seen.strerror or "").lower() or None
-        seen = seen.__cause__ or seen.__context__
     return None
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.api import protocol
-from reconciler.domain.roles import WRITE_SCOPE, may_configure
 from reconciler.domain.state import LiveSender
 from reconciler.errors import ApiError
 
@@ -36,10 +35,6 @@ class Me:
     scopes: tuple[str, ...]
     account: str | None = None
     id: str | None = None
-
-    @property
-    def may_write(self) -> bool:
-        return may_configure(self.role) and WRITE_SCOPE in self.scopes
 
 
 def _bad(where: str, what: str) -> ApiError:

@@ -49,7 +49,6 @@ import asyncio
 import contextlib
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -78,6 +77,33 @@ class PacerStats:
 
 
 class Pacer:
+    """One account's (or endpoint's) pace. Its asyncio primitives belong to the event
+    loop it is first used in: a run creates its pacers inside its one loop.
+
+    A run keeps one per endpoint of every account (15,000 for a plan of 5,000
+    accounts), so it is kept small: slots, lists, an event only while someone waits.
+    """
+
+    __slots__ = (
+        "_adjusted_at",
+        "_answered",
+        "_changed",
+        "_clock",
+        "_expired_reset_at",
+        "_inflight",
+        "_info_seq",
+        "_pause_until",
+        "_remaining",
+        "_reset_at",
+        "_sem",
+        "_sent",
+        "_seq",
+        "burst",
+        "concurrency",
+        "margin",
+        "stats",
+    )
+
     def __init__(
         self,
         *,
@@ -93,12 +119,11 @@ class Pacer:
         self.stats = PacerStats()
         self._clock = clock
         self._sem = asyncio.Semaphore(concurrency)
-        self._changed = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed: asyncio.Event | None = None  # set when the rules' inputs change
         self._seq = 0
         self._inflight: set[int] = set()
-        self._sent: deque[float] = deque()  # send times, for the burst window
-        self._answered: deque[float] = deque()  # send times of requests answered (not 429)
+        self._sent: list[float] = []  # send times, for the burst window
+        self._answered: list[float] = []  # send times of requests answered (not 429)
         self._pause_until = 0.0
         self._adjusted_at = float("-inf")  # when the burst estimate or margin last changed
         # Steady window: what the latest answer said, and which request it answered.
@@ -111,11 +136,12 @@ class Pacer:
 
     async def acquire(self) -> Ticket:
         """Wait until a request may go; the caller must ``release`` the ticket."""
-        self._bind_loop()
         await self._sem.acquire()
         try:
             start = self._clock()
             while (wait := self.delay(self._clock())) > 0:
+                if self._changed is None:
+                    self._changed = asyncio.Event()
                 changed = self._changed
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), timeout=wait)
@@ -139,21 +165,10 @@ class Pacer:
             self.observe(ticket, status=status, headers=headers, retry_after=retry_after)
         finally:
             # Wake every waiter: the budget, pause or burst estimate may have changed.
-            changed, self._changed = self._changed, asyncio.Event()
-            changed.set()
+            changed, self._changed = self._changed, None
+            if changed is not None:
+                changed.set()
             self._sem.release()
-
-    def _bind_loop(self) -> None:
-        # One Pacer may serve an account in several event loops in turn (``apply``
-        # plans in one asyncio.run and writes in the next, and what the reads taught
-        # must hold for the writes). asyncio primitives belong to one loop: a new loop
-        # gets fresh ones. Nothing is in flight across loops: each release() runs in
-        # its request's finally, before its loop closes.
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._loop = loop
-            self._sem = asyncio.Semaphore(self.concurrency)
-            self._changed = asyncio.Event()
 
     # -- the rules, synchronous and clock-driven so they can be tested directly -------
 
@@ -169,8 +184,7 @@ class Pacer:
                 return self._reset_at - now
         if self.burst is not None:
             horizon = BURST_WINDOW + self.margin
-            while self._sent and self._sent[0] <= now - horizon:
-                self._sent.popleft()
+            _drop_until(self._sent, now - horizon)
             if len(self._sent) >= self.burst:
                 return self._sent[-self.burst] + horizon - now
         return 0.0
@@ -201,8 +215,7 @@ class Pacer:
         if status is None:
             return
         self._answered.append(ticket.sent_at)
-        while self._answered and self._answered[0] < now - 2 * BURST_WINDOW - _MARGIN_MAX:
-            self._answered.popleft()
+        _drop_until(self._answered, now - 2 * BURST_WINDOW - _MARGIN_MAX, inclusive=False)
         if headers is not None:
             self._read_headers(ticket, now, headers)
 
@@ -258,6 +271,17 @@ class Pacer:
         ):
             self._remaining, self._info_seq = remaining, ticket.seq
             self._reset_at = min(self._reset_at, reset_at)
+
+
+def _drop_until(times: list[float], cutoff: float, *, inclusive: bool = True) -> None:
+    """Drop the leading times at or before ``cutoff`` (before it, when not ``inclusive``)."""
+    n = 0
+    for t in times:
+        if t > cutoff or (t == cutoff and not inclusive):
+            break
+        n += 1
+    if n:
+        del times[:n]
 
 
 def _int(value: str | None) -> int | None:

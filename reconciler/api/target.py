@@ -1,8 +1,7 @@
 """A ``SettingsClient`` for one configured account: the one place that maps the two.
 
-``reconciler.engine.planner.open_client`` should delegate here, so every command's
-client carries the account's label and key variable (for its messages) and
-the whole ``retry:`` section of callfwd.yaml.
+Every command's client carries the account's label and key variable (for its
+messages) and the whole ``retry:`` section of callfwd.yaml.
 """
 
 from __future__ import annotations
@@ -32,19 +31,19 @@ def retry_policy(config: RetryConfig, **seams: object) -> RetryPolicy:
 def client_for(
     target: AccountTarget,
     *,
+    http: httpx.AsyncClient | None = None,
     pacer: Pacer | EndpointPacers | None = None,
-    checked: bool = False,
     retry: RetryPolicy | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> SettingsClient:
-    """A client for ``target``; ``checked`` once a preflight proved the key's account."""
+    """A client for ``target``, sending through ``http`` (the origin's shared AsyncClient)."""
     return SettingsClient(
         base_url=target.api_url,
         api_key=target.api_key,
+        http=http,
         pacer=pacer,
         retry=retry or retry_policy(target.retry),
         transport=transport,
-        account=target.name if checked else None,
         label=target.name,
         key_env=target.api_key_env,
     )

@@ -25,6 +25,7 @@ from typing import Any
 
 import click
 
+from reconciler import output
 from reconciler.cli.version import version_option
 
 EXIT_OK = 0
@@ -54,15 +55,7 @@ class _LazyGroup(click.Group):
     """A group that imports a subcommand's module only when it is needed."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(n for n in COMMANDS if self._module(n) is not None)
-
-    def _module(self, name: str) -> Any:
-        try:
-            return importlib.import_module(f"reconciler.cli.{COMMANDS[name]}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"reconciler.cli.{COMMANDS[name]}":
-                return None  # not built yet
-            raise
+        return sorted(COMMANDS)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list, each with its whole first sentence (click cuts at ~45 columns)."""
@@ -78,8 +71,10 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        module = self._module(cmd_name)
-        return None if module is None else module.command
+        command: click.Command = importlib.import_module(
+            f"reconciler.cli.{COMMANDS[cmd_name]}"
+        ).command
+        return command
 
     def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
@@ -116,47 +111,52 @@ def run(group: click.Group, args: Sequence[str] | None, prog_name: str, **extra:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except (click.Abort, KeyboardInterrupt):
-        click.echo("Interrupted.", err=True)
+        output.note("Interrupted.")
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return EXIT_FAILURE
     except Exception as exc:
-        from reconciler.config import ConfigFileError, ConfigNotFoundError
-        from reconciler.errors import CallfwdError
-        from reconciler.secrets import scrub
-
-        if isinstance(exc, ConfigNotFoundError):
-            click.echo(f"error: {scrub(str(exc))}", err=True)
-            return EXIT_USAGE
-        if isinstance(exc, ConfigFileError):
-            # one line per problem, as validate prints them, then what it adds up to
-            n = len(exc.diagnostics)
-            click.echo(scrub(str(exc)), err=True)
-            click.echo(f"error: {n} problem{'s' if n != 1 else ''} in the configuration", err=True)
-            return EXIT_FAILURE
-        if isinstance(exc, CallfwdError):
-            click.echo(f"error: {scrub(str(exc))}", err=True)
-            if debug:
-                _print_traceback()
-            return EXIT_FAILURE
-        click.echo(
-            f"internal error: {type(exc).__name__}: {scrub(str(exc))}\n"
-            "This is a bug in callfwd. Rerun with --debug for the traceback and report it.",
-            err=True,
-        )
-        if debug:
-            _print_traceback()
-        return EXIT_INTERNAL
+        return _report(exc, debug=debug)
     return rv if isinstance(rv, int) else EXIT_OK
 
 
-def _print_traceback() -> None:
-    import traceback
-
+def _report(exc: Exception, *, debug: bool) -> int:
+    """The one handler: a known error in clear lines (exit 1), else a bug (exit 70)."""
+    from reconciler.config import ConfigFileError, ConfigNotFoundError
+    from reconciler.errors import AccountsFailed, CallfwdError
     from reconciler.secrets import scrub
 
-    click.echo(scrub(traceback.format_exc()), err=True)
+    if isinstance(exc, ConfigNotFoundError):
+        output.error(scrub(str(exc)))
+        return EXIT_USAGE
+    if isinstance(exc, ConfigFileError):
+        # one line per problem, as validate prints them, then what it adds up to
+        n = len(exc.diagnostics)
+        output.note(scrub(str(exc)))
+        output.error(f"{n} problem{'s' if n != 1 else ''} in the configuration")
+        return EXIT_FAILURE
+    if isinstance(exc, AccountsFailed):
+        from reconciler.render.apply import render_failures
+
+        lines = [scrub(line) for line in render_failures(exc.failures)]
+        if exc.heading:
+            output.error(f"{exc.heading}:" + "".join(f"\n  {line}" for line in lines))
+        else:
+            for line in lines:
+                output.error(line)
+    elif isinstance(exc, CallfwdError):
+        output.error(scrub(str(exc)))
+    else:
+        output.note(
+            f"internal error: {type(exc).__name__}: {scrub(str(exc))}\n"
+            "This is a bug in callfwd. Rerun with --debug for the traceback and report it."
+        )
+    if debug:
+        import traceback
+
+        output.note(scrub(traceback.format_exc()).rstrip("\n"))
+    return EXIT_FAILURE if isinstance(exc, CallfwdError) else EXIT_INTERNAL
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

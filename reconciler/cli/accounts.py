@@ -44,9 +44,9 @@ def command(
     manifests and, with --changed-since, whether any of them changed. No
     manifest found is an error (exit 1), as in `validate`.
     """
+    from reconciler import output
     from reconciler.config import load_config
     from reconciler.engine.inventory import NothingToList, group_rows, list_accounts
-    from reconciler.output import write
     from reconciler.render.accounts import FORMATS, GROUP_FORMATS
     from reconciler.render.diagnostics import render_text
 
@@ -54,13 +54,11 @@ def command(
     try:
         rows = list_accounts(list(paths), config=config, changed_since=changed_since)
     except NothingToList as exc:
-        click.echo(
-            render_text(exc.result, colour=common.colour_for(stdout=False)), err=True, nl=False
-        )
-        common.note("error: no account to list: no manifest names one (see above)")
+        output.write(render_text(exc.result, colour=output.use_colour(stdout=False)), stdout=False)
+        output.error("no account to list: no manifest names one (see above)")
         return 1
     if groups is None:
-        write(FORMATS[fmt](rows))
+        output.write(FORMATS[fmt](rows))
     else:
-        write(GROUP_FORMATS[fmt](group_rows(rows, groups)))
+        output.write(GROUP_FORMATS[fmt](group_rows(rows, groups)))
     return 0

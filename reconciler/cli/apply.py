@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import click
 
+from reconciler import output
 from reconciler.cli import common
 
 if TYPE_CHECKING:
+    from reconciler.config import AccountTarget, Config
+    from reconciler.engine.apply import ApplyOptions
+    from reconciler.engine.planner import Desired
+    from reconciler.engine.session import Session
     from reconciler.plan.model import Plan
     from reconciler.plan.results import ChangeResult
 
@@ -50,7 +56,6 @@ def command(
     no_verify: bool,
     allow_mass_changes: bool,
     audit_log: str | None,
-    jobs: int | None,
     config_path: str | None,
 ) -> int:
     """Apply the manifests (or a saved plan) to the live settings API.
@@ -58,122 +63,114 @@ def command(
     Each create, update and delete is one PATCH; unchanged senders get no call.
     Without --plan it plans first and asks before changing anything.
     """
-    from reconciler.cli import EXIT_FAILURE, EXIT_OK
-    from reconciler.engine.apply import ApplyOptions, apply_plan
-    from reconciler.render import apply as render_apply
-    from reconciler.render import plan as render
-
-    sessions = None
-    if plan_file:
-        plan = _load_saved_plan(plan_file, paths, accounts, config_path)
-    else:
-        result = common.plan_result_or_report(paths, accounts, config_path, jobs=jobs)
-        plan, sessions = (None, None) if result is None else (result.plan, result.sessions)
-    if plan is None:
-        return EXIT_FAILURE
-    text = fmt == "text"
-    if text:
-        click.echo(render.render_text(plan, colour=common.colour_for(stdout=True)), nl=False)
-    if not plan.has_changes:
-        if not text:
-            click.echo(render_apply.render_json(plan, None), nl=False)
-        return EXIT_OK
-    if not auto_approve and not _confirmed(plan):
-        return EXIT_FAILURE
-
+    from reconciler.cli import EXIT_FAILURE
     from reconciler.config import load_config
+    from reconciler.engine.apply import ApplyOptions
+    from reconciler.engine.session import run
+    from reconciler.plan.saved import read_saved_plan
 
-    targets = common.resolve_targets(
-        load_config(config_path), [a.account for a in plan.accounts if a.changes]
-    )
+    config = load_config(config_path)  # once, for the manifests and the accounts
+    saved = read_saved_plan(plan_file) if plan_file else None
+    desired = common.load_desired(paths, config)
+    if desired is None:
+        return EXIT_FAILURE
     options = ApplyOptions(
         fail_fast=fail_fast,
         verify=not no_verify,
         allow_mass_changes=allow_mass_changes,
-        reread=plan_file is not None,
+        reread=saved is not None,
     )
-    with _Progress(len(plan.changes), lines=text) as progress, _audit(audit_log) as audit:
-
-        def on_result(result: ChangeResult) -> None:
-            audit(result)
-            progress(result)
-
-        report = apply_plan(plan, targets, options, on_result, sessions)
-    if text:
-        for m in report.mismatches:
-            click.echo(render_apply.render_mismatch(m), err=True)
-        click.echo(render_apply.render_summary(replace(report, mismatches=[])), nl=False)
-        if not report.ok:
-            common.note("Not everything applied. Fix what is reported above and run apply again.")
-    else:
-        click.echo(render_apply.render_json(plan, report), nl=False)
-    return EXIT_OK if report.ok else EXIT_FAILURE
+    steps = _Steps(fmt, auto_approve, options, audit_log)
+    if plan_file and saved is not None:
+        targets = common.resolve_targets(config, sorted({a.account for a in saved.accounts}))
+        plan = _narrowed(_checked(saved, plan_file, desired, targets, config), accounts, plan_file)
+        return run(targets, lambda session: steps.apply(session, plan), config=config)
+    targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
+    return run(targets, lambda session: steps.plan_and_apply(session, desired), config=config)
 
 
-def _load_saved_plan(
-    plan_file: str, paths: tuple[str, ...], accounts: tuple[str, ...], config_path: str | None
-) -> Plan | None:
-    """The saved plan, once re-derived from the manifests as they are now; else an error.
-
-    Nothing in the file is taken on trust: its digest must match its content,
-    the manifests must ask for what they asked for at plan time, and its changes
-    must be exactly those that the manifests and the live values it recorded give.
-    """
-    from reconciler.errors import PlanFileError
-    from reconciler.plan import planfile
-    from reconciler.plan.diff import changed_sources, manifest_digest, source_digests
-    from reconciler.plan.rederive import rederive
+def _checked(
+    plan: Plan,
+    plan_file: str,
+    desired: Desired,
+    targets: Mapping[str, AccountTarget],
+    config: Config,
+) -> Plan:
+    """The saved plan, once re-derived from the manifests as they are now; else an error."""
+    from reconciler.plan.saved import check_saved_plan
     from reconciler.rules.check import us_territories
 
-    try:
-        with open(plan_file, encoding="utf-8") as fh:
-            plan = planfile.loads(fh.read(), name=plan_file)
-    except OSError as exc:
-        raise PlanFileError(f"{plan_file}: cannot read the plan ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise PlanFileError(f"{plan_file}: not a callfwd plan (not UTF-8 text)") from exc
-    loaded = common.load_desired(paths, config_path)
-    if loaded is None:
-        return None
-    config, desired = loaded
-    names = {a.account for a in plan.accounts}
-    # prune as callfwd.yaml says now, not as the plan file says: the digest covers it.
-    targets = common.resolve_targets(config, sorted(names))
-    prune = {n: t.prune and desired.prune for n, t in targets.items()}
-    planned = [f for f in desired.forwardings if f.account in names]
-    if manifest_digest(planned, prune) != plan.manifest_digest:
-        changed = changed_sources(plan.sources, source_digests(planned))
-        recorded = dict(plan.sources)
-        if changed and not any(p in recorded for p in changed):
-            raise PlanFileError(
-                f"{plan_file}: the plan does not cover {', '.join(changed)}; if it was made "
-                "for some manifests only (`callfwd plan PATH... --out`), give apply the same "
-                "PATHs; else plan again and review the new plan"
-            )
-        what = f" ({', '.join(changed)})" if changed else " (the prune setting in callfwd.yaml)"
-        raise PlanFileError(
-            f"{plan_file}: the manifests changed since this plan was made{what}; "
-            "plan again and review the new plan"
-        )
-    problems = rederive(
+    check_saved_plan(
         plan,
-        planned,
-        prune=prune,
+        name=plan_file,
+        forwardings=desired.forwardings,
         declared=desired.declared,
+        # prune as callfwd.yaml says now, not as the plan file says: the digest covers it.
+        prune={n: t.prune and desired.prune for n, t in targets.items()},
         us_territories=us_territories(config),
     )
-    if problems:
-        listed = "\n  ".join(problems)
-        raise PlanFileError(
-            f"{plan_file}: refusing the whole plan, nothing was changed: its changes are not "
-            f"what the manifests ask for:\n  {listed}\nplan again and review the new plan"
-        )
-    if accounts:
-        unknown = sorted(set(accounts) - names)
-        if unknown:
-            raise click.UsageError(f"--account {', '.join(unknown)}: not in {plan_file}")
-        plan = replace(plan, accounts=tuple(a for a in plan.accounts if a.account in accounts))
     return plan
+
+
+def _narrowed(plan: Plan, accounts: tuple[str, ...], plan_file: str) -> Plan:
+    """``--account``: only these accounts of the saved plan."""
+    if not accounts:
+        return plan
+    unknown = sorted(set(accounts) - {a.account for a in plan.accounts})
+    if unknown:
+        raise click.UsageError(f"--account {', '.join(unknown)}: not in {plan_file}")
+    return replace(plan, accounts=tuple(a for a in plan.accounts if a.account in accounts))
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """What apply does in its session: show the plan, confirm, write, report."""
+
+    fmt: str
+    auto_approve: bool
+    options: ApplyOptions
+    audit_log: str | None
+
+    async def plan_and_apply(self, session: Session, desired: Desired) -> int:
+        from reconciler.cli import EXIT_FAILURE
+        from reconciler.engine.planner import plan as make_plan
+
+        plan = common.plan_or_report(await make_plan(session, desired))
+        return EXIT_FAILURE if plan is None else await self.apply(session, plan)
+
+    async def apply(self, session: Session, plan: Plan) -> int:
+        from reconciler.cli import EXIT_FAILURE, EXIT_OK
+        from reconciler.engine.apply import apply
+        from reconciler.render import apply as render_apply
+        from reconciler.render import plan as render
+
+        text = self.fmt == "text"
+        if text:
+            output.write(render.render_text(plan, colour=output.use_colour()))
+        if not plan.has_changes:
+            if not text:
+                output.write(render_apply.render_json(plan, None))
+            return EXIT_OK
+        if not self.auto_approve and not _confirmed(plan):
+            return EXIT_FAILURE
+        with _Progress(len(plan.changes), lines=text) as progress, _audit(self.audit_log) as audit:
+
+            def on_result(result: ChangeResult) -> None:
+                audit(result)
+                progress(result)
+
+            report = await apply(session, plan, self.options, on_result)
+        if text:
+            for m in report.mismatches:
+                output.note(render_apply.render_mismatch(m))
+            output.write(render_apply.render_summary(replace(report, mismatches=[])))
+            if not report.ok:
+                output.note(
+                    "Not everything applied. Fix what is reported above and run apply again."
+                )
+        else:
+            output.write(render_apply.render_json(plan, report))
+        return EXIT_OK if report.ok else EXIT_FAILURE
 
 
 def _changes(n: int) -> str:
@@ -183,7 +180,7 @@ def _changes(n: int) -> str:
 def _confirmed(plan: Plan) -> bool:
     n = len(plan.changes)
     if not sys.stdin.isatty():
-        common.note(
+        output.note(
             f"Refusing to apply {_changes(n)} without confirmation: no terminal to ask on. "
             "Review the plan, then rerun with --auto-approve."
         )
@@ -191,7 +188,7 @@ def _confirmed(plan: Plan) -> bool:
     these = "this change" if n == 1 else f"these {n} changes"
     if click.confirm(f"Apply {these}?", default=False, err=True):
         return True
-    common.note("Nothing was changed.")
+    output.note("Nothing was changed.")
     return False
 
 
@@ -219,11 +216,11 @@ class _Progress:
         elif self._lines:
             from reconciler.render.apply import render_result_line
 
-            click.echo(render_result_line(result))
+            output.line(render_result_line(result))
         else:
             from reconciler.render.apply import render_progress_line
 
-            click.echo(render_progress_line(result), err=True)
+            output.note(render_progress_line(result))
 
 
 class _audit:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler import output
 from reconciler.cli import common
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ def command(
     manifest is validated with the rest before it is written; a plan right
     after the import shows no changes.
     """
-    import asyncio
-
     from reconciler.config import load_config
     from reconciler.engine.importer import (
         Owner,
@@ -75,6 +74,7 @@ def command(
         schema_ref_from,
         unique_senders,
     )
+    from reconciler.engine.session import run
     from reconciler.errors import CallfwdError
 
     parsed = [Owner(*parse_owner(o)) for o in owners]
@@ -83,10 +83,10 @@ def command(
         raise CallfwdError(f"{target_path} exists; pass --force to overwrite it")
 
     config = load_config(config_path)
-    target = common.resolve_targets(config, [account])[account]
+    targets = common.resolve_targets(config, [account])
     declared = _declared_elsewhere(config, account, target_path)
 
-    live = asyncio.run(read_live(target, parsed))
+    live = run(targets, lambda session: read_live(session, account, parsed), config=config)
     # A US sender and its Canadian sibling are one sender: count numbers, not rows.
     skipped = [n for n in unique_senders(live.senders) if n in declared]
     text = render_manifest(
@@ -101,19 +101,19 @@ def command(
     if errors:
         from reconciler.render.diagnostics import render_diagnostics_text
 
-        click.echo(render_diagnostics_text(errors, colour=common.colour_for(stdout=False)),
-                   err=True, nl=False)  # fmt: skip
-        common.note(f"Nothing was written: {target_path} would not validate (see above).")
+        colour = output.use_colour(stdout=False)
+        output.write(render_diagnostics_text(errors, colour=colour), stdout=False)
+        output.note(f"Nothing was written: {target_path} would not validate (see above).")
         return 1
     common.write_atomic(target_path, text)
     listed = text.count("  - sender:")
-    common.note(f"Wrote {target_path} ({listed} sender{'' if listed == 1 else 's'}).")
+    output.note(f"Wrote {target_path} ({listed} sender{'' if listed == 1 else 's'}).")
     if skipped:
-        common.note(
+        output.note(
             f"Left out {len(skipped)} sender{'' if len(skipped) == 1 else 's'} that another "
             f"manifest already declares: {', '.join(skipped)}."
         )
-    common.note("It validates with the other manifests; run `callfwd plan` to check it live.")
+    output.note("It validates with the other manifests; run `callfwd plan` to check it live.")
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler import output
 from reconciler.cli import common
 
 if TYPE_CHECKING:
@@ -172,14 +173,13 @@ def _write(answers: Answers, importing: dict[str, bool]) -> int:
 
 def _manifest_text(account: str, answers: Answers, config: Config, live: bool) -> str | None:
     """The account's first manifest, checked as validate would; None (and why) if it fails."""
-    import asyncio
-
     from reconciler.engine.importer import check_new_manifest, read_live, render_manifest
     from reconciler.engine.scaffold import first_manifest, manifest_path, schema_ref
+    from reconciler.engine.session import run
 
     if live:
-        target = common.resolve_targets(config, [account])[account]
-        found = asyncio.run(read_live(target, answers.owners))
+        targets = common.resolve_targets(config, [account])
+        found = run(targets, lambda s: read_live(s, account, answers.owners), config=config)
         text = render_manifest(
             account=account,
             team=answers.team,
@@ -195,9 +195,9 @@ def _manifest_text(account: str, answers: Answers, config: Config, live: bool) -
     if errors:
         from reconciler.render.diagnostics import render_diagnostics_text
 
-        click.echo(render_diagnostics_text(errors, colour=common.colour_for(stdout=False)),
-                   err=True, nl=False)  # fmt: skip
-        common.note(f"Not written: {path} would not validate (see above).")
+        colour = output.use_colour(stdout=False)
+        output.write(render_diagnostics_text(errors, colour=colour), stdout=False)
+        output.note(f"Not written: {path} would not validate (see above).")
         return None
     return text
 
@@ -205,17 +205,17 @@ def _manifest_text(account: str, answers: Answers, config: Config, live: bool) -
 def _report(outcomes: list[Outcome]) -> None:
     changed = [o for o in outcomes if o.action not in ("kept", "up to date")]
     for o in outcomes:
-        click.echo(
+        output.line(
             f"{o.action:>8}  {o.path}"
             if o.action in ("created", "kept")
             else f"{o.path}: {o.action}"
         )
     if not changed:
-        click.echo(
+        output.line(
             "Nothing to do: every file callfwd init writes is here already (none was changed)."
         )
         return
-    click.echo(
+    output.line(
         "Next: `callfwd validate`; commit; then in GitHub create the environments callfwd "
         "and callfwd-read, each with the secret CALLFWD_API_KEYS (docs/ci.md, Setup)."
     )

@@ -33,7 +33,6 @@ def command(
     out: str | None,
     detailed_exitcode: bool,
     accounts: tuple[str, ...],
-    jobs: int | None,
     config_path: str | None,
 ) -> int:
     """Diff the manifests against the live settings API.
@@ -41,26 +40,36 @@ def command(
     PATHS are manifest files or directories (default: `manifests` from
     callfwd.yaml, else manifests/). Planning only reads.
     """
+    from reconciler import output
     from reconciler.cli import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK
+    from reconciler.config import load_config
+    from reconciler.engine.planner import plan as make_plan
+    from reconciler.engine.session import run
     from reconciler.render import plan as render
 
-    plan = common.make_plan_or_report(paths, accounts, config_path, jobs=jobs)
+    config = load_config(config_path)
+    desired = common.load_desired(paths, config)
+    if desired is None:
+        return EXIT_FAILURE
+    targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
+    result = run(targets, lambda session: make_plan(session, desired), config=config)
+    plan = common.plan_or_report(result)
     if plan is None:
         return EXIT_FAILURE
     if fmt == "json":
-        click.echo(render.render_json(plan), nl=False)
+        output.write(render.render_json(plan))
     elif fmt == "markdown":
-        click.echo(render.render_markdown(plan), nl=False)
+        output.write(render.render_markdown(plan))
     elif fmt == "checklist":
-        click.echo(render.render_checklist(plan), nl=False)
+        output.write(render.render_checklist(plan))
     else:
-        click.echo(render.render_text(plan, colour=common.colour_for(stdout=True)), nl=False)
+        output.write(render.render_text(plan, colour=output.use_colour()))
     if out:
         from reconciler.plan import planfile
 
         common.write_atomic(out, planfile.dumps(plan))
-        common.note(f"Saved the plan to {out}; apply it with `callfwd apply --plan {out}`.")
-    common.github_output("changes", "true" if plan.has_changes else "false")
+        output.note(f"Saved the plan to {out}; apply it with `callfwd apply --plan {out}`.")
+    output.github_output("changes", "true" if plan.has_changes else "false")
     if detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK

@@ -55,37 +55,32 @@ def command(
     forward / active US toll-free senders. PATHS as for `callfwd plan`. Reads
     only, and costs the calls of `callfwd plan`.
     """
+    from reconciler import output
     from reconciler.cli import EXIT_FAILURE, EXIT_OK
-    from reconciler.engine.coverage import collect_report
-    from reconciler.engine.sharding import default_jobs
-    from reconciler.render.diagnostics import render_diagnostics_text
+    from reconciler.config import load_config
+    from reconciler.engine.coverage import collect_report, unpruned
+    from reconciler.engine.session import run
 
     formats = {out: _format_for(out, fmt) for out in outs}
-    loaded = common.load_desired(paths, config_path)
-    if loaded is None:
+    config = load_config(config_path)
+    desired = common.load_desired(paths, config)
+    if desired is None:
         return EXIT_FAILURE
-    config, desired = loaded
-    targets = common.resolve_targets(config, _names(config, desired, accounts))
-    report, result = collect_report(
-        desired, targets, config_path=config_path, jobs=default_jobs(len(targets))
+    targets = unpruned(desired, common.resolve_targets(config, _names(config, desired, accounts)))
+    report, result = run(
+        targets,
+        lambda session: collect_report(session, desired, config_path=config_path),
+        config=config,
     )
-    if result.diagnostics:
-        click.echo(
-            render_diagnostics_text(result.diagnostics, colour=common.colour_for(stdout=False)),
-            err=True,
-            nl=False,
-        )
-    for err in result.errors:
-        click.echo(f"error: {err}", err=True)
-    if report is None or not result.ok:
+    if common.plan_or_report(result) is None or report is None:
         return EXIT_FAILURE
     if not outs:
-        click.echo(_render(report, fmt or "text"), nl=False)
+        output.write(_render(report, fmt or "text"))
         return EXIT_OK
     texts = {out: _render(report, f) for out, f in formats.items()}
     for out, text in texts.items():
         common.write_atomic(out, text)
-        common.note(f"Wrote the {formats[out]} report to {out}.")
+        output.note(f"Wrote the {formats[out]} report to {out}.")
     return EXIT_OK
 
 

@@ -1,21 +1,23 @@
-"""``callfwd route-call``: ask the settings API where a call to a sender would go.
+"""``callfwd route-call``: where a call to a sender goes, from what the API publishes.
 
-``POST /api/call-routes`` is the local settings API's (the vendor has no such
-endpoint). The account is resolved as ``plan`` resolves it: from callfwd.yaml
-(``--account NAME`` when it lists several), else ``CALLFWD_API_URL`` and
-``CALLFWD_API_KEY``; the request goes through the one ``SettingsClient``.
+The sender is read with the published senders list and the vendor's rule is
+applied locally (``domain.routing``), so it answers against the vendor as
+against the local API. The account is resolved as ``plan`` resolves it: from
+callfwd.yaml (``--account NAME`` when it lists several), else
+``CALLFWD_API_URL`` and ``CALLFWD_API_KEY``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli import common
 
 if TYPE_CHECKING:
-    from reconciler.config import AccountTarget, Config
+    from reconciler.config import Config
+    from reconciler.domain.routing import Route
 
 ENV_ACCOUNT = "default"  # the name of the one account CALLFWD_API_URL/KEY serve
 
@@ -32,18 +34,29 @@ def pick_account(config: Config, account: str | None) -> str:
     )
 
 
-async def route_call(target: AccountTarget, caller: str, to: str) -> dict[str, Any]:
-    from reconciler.api.target import client_for
+def describe(caller: str, to: str, route: Route) -> str:
+    head = f"call from {caller} to {to}"
+    if route.forwarded_to:
+        return f"{head}: forwarded to {route.forwarded_to}"
+    return f"{head}: rings: {route.reason}"
 
-    async with client_for(target) as client:
-        return await client.route_call(caller, to)
+
+def _caller(raw: str) -> tuple[str, str | None]:
+    from reconciler.domain import numbers
+
+    found = numbers.caller_region(raw)
+    if found.e164 is None:
+        raise click.BadParameter(found.message, param_hint="--from")
+    return found.e164, found.region
 
 
-def describe(attrs: dict[str, Any]) -> str:
-    head = f"call from {attrs.get('from')} to {attrs.get('to')}"
-    if attrs.get("outcome") == "forwarded":
-        return f"{head}: forwarded to {attrs.get('forwarded_to')}"
-    return f"{head}: rings: {attrs.get('reason')}"
+def _sender(raw: str) -> str:
+    from reconciler.domain import numbers
+
+    number = raw.strip() if numbers.is_short_code(raw) else numbers.normalise(raw)
+    if number is None:
+        raise click.BadParameter(f"{raw!r} is not a phone number or short code", param_hint="--to")
+    return number
 
 
 @click.command("route-call")
@@ -56,15 +69,25 @@ def describe(attrs: dict[str, Any]) -> str:
 def command(caller: str, to: str, account: str | None, config_path: str | None) -> None:
     """Show where a call to a sender goes: forwarded (to which number) or ringing (and why).
 
-    Asks the local settings API of the account (callfwd.yaml, or CALLFWD_API_URL with
-    the key in CALLFWD_API_KEY). Calls from Canadian area codes are never forwarded; a
-    sender without forwarding rings.
+    Reads the sender from the account's settings API (callfwd.yaml, or CALLFWD_API_URL
+    with the key in CALLFWD_API_KEY) and applies the vendor's rule: calls from Canadian
+    area codes are never forwarded; a sender without forwarding rings.
     """
-    import asyncio
-
-    from reconciler.config import load_config, resolve_accounts
+    from reconciler import output
+    from reconciler.config import load_config
+    from reconciler.engine.calls import route_call
+    from reconciler.engine.session import run
 
     config = load_config(config_path)
     name = pick_account(config, account)
-    target = resolve_accounts(config, [name])[name]
-    click.echo(describe(asyncio.run(route_call(target, caller, to))))
+    (caller_e164, region), sender = _caller(caller), _sender(to)
+    targets = common.resolve_targets(config, [name])
+    listed = name in config.accounts  # else the environment's key: its own account
+    route = run(
+        targets,
+        lambda session: route_call(
+            session, name, caller_region=region, to=sender, check_key=listed
+        ),
+        config=config,
+    )
+    output.line(describe(caller_e164, sender, route))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from reconciler.cli import common, options
@@ -57,8 +55,9 @@ def command(
     from reconciler.rules.check import validate
 
     if fmt is None:
-        under_actions = os.environ.get("GITHUB_ACTIONS", "").lower() not in ("", "false", "0")
-        fmt = "github" if under_actions else "text"
+        from reconciler.output import under_github_actions
+
+        fmt = "github" if under_github_actions() else "text"
     config = load_config(config_path)
     base = None
     if base_ref is not None:

@@ -29,7 +29,9 @@ def version_text() -> str:
 def _show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    click.echo(version_text())
+    from reconciler import output
+
+    output.line(version_text())
     ctx.exit()
 
 

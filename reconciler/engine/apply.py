@@ -8,7 +8,8 @@ Order of work:
    the plan's account and its user may configure call forwarding; and the API
    offers the forwarding write at all (the vendor publishes reads only: an
    ``OPTIONS`` probe that changes nothing). Any refusal stops the run with
-   nothing written.
+   nothing written. What the session already knows (a plan made in it checked
+   the keys and asked the API) is not asked again.
 3. Writes: each change is one PATCH of ``forwarding_number``. With an ETag the
    PATCH carries ``If-Match``; a 412 means the sender changed since the plan:
    re-read, and if it already holds the desired value (a retried PATCH whose
@@ -27,22 +28,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 from reconciler.api.client import PAGE_SIZE
-from reconciler.engine.planner import (
-    NO_WRITE,
-    CapabilityCache,
-    gather_bounded,
-    open_client,
-    pacers,
-    preflight,
-    settle,
+from reconciler.engine.fanout import each_account
+from reconciler.engine.preflight import NO_WRITE
+from reconciler.errors import (
+    AccountFailure,
+    AccountsFailed,
+    ApiError,
+    CallfwdError,
+    PreconditionFailed,
+    UnsafePlanError,
 )
-from reconciler.errors import ApiError, CallfwdError, PreconditionFailed, UnsafePlanError
 from reconciler.plan.model import AccountPlan, Change, Plan
 from reconciler.plan.results import DONE as _DONE
 from reconciler.plan.results import ApplyReport, ChangeResult, Outcome
@@ -50,9 +50,8 @@ from reconciler.plan.safety import threshold_verdicts
 
 if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
-    from reconciler.api.pacing import EndpointPacers
     from reconciler.config import AccountTarget
-    from reconciler.engine.planner import AccountSession, Preflight
+    from reconciler.engine.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +76,14 @@ class NoWriteError(CallfwdError):
 # ---------------------------------------------------------------- thresholds
 
 
-def threshold_refusals(plan: Plan, targets: Mapping[str, AccountTarget]) -> list[str]:
+def threshold_refusals(plan: Plan, targets: Mapping[str, AccountTarget]) -> list[AccountFailure]:
     """Accounts whose plan changes more than the safe share of their managed forwardings."""
     out = []
     for acct in plan.accounts:
         t = targets.get(acct.account)
         if t is not None:
             out += [
-                f"account {acct.account}: {n.message}"
+                AccountFailure(acct.account, n.message)
                 for n in threshold_verdicts(acct, t.thresholds)
             ]
     return out
@@ -194,125 +193,61 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
     for c in applied:
         if now[c.sender_id] != c.after:
             report.mismatches.append(
-                f"account {c.account}: {c.sender} holds {now[c.sender_id] or 'no forwarding'} "
-                f"after apply, expected {c.after or 'no forwarding'}"
+                AccountFailure(
+                    c.account,
+                    f"{c.sender} holds {now[c.sender_id] or 'no forwarding'} after apply, "
+                    f"expected {c.after or 'no forwarding'}",
+                    sender=c.sender,
+                )
             )
 
 
 # ---------------------------------------------------------------- entry
 
 
-async def _check_account(
-    target: AccountTarget,
-    acct: AccountPlan,
-    pacer: EndpointPacers,
-    caps: CapabilityCache,
-    known: Preflight | None,
-) -> list[str]:
+async def _refusals(session: Session, acct: AccountPlan) -> list[str]:
     """Why this account could not be applied (empty when it can); writes nothing."""
-    async with open_client(target, pacer=pacer, checked=known is not None) as client:
-        pre = known or await preflight(client, target)
-        await pre.learn_me(client, caps(target))
-        problems = [f"account {target.name}: {w}" for w in pre.refusals]
-        if not await caps(target).write(client, acct.changes[0].sender_id):
-            problems.append(f"account {target.name}: {NO_WRITE.format(url=target.api_url)}")
-    return problems
+    check = await session.write_check(acct.account, acct.changes[0].sender_id)
+    url = session.targets[acct.account].api_url
+    return [*check.refusals, *([] if check.offers_write else [NO_WRITE.format(url=url)])]
 
 
-async def _run_account(
-    target: AccountTarget,
-    acct: AccountPlan,
-    options: ApplyOptions,
-    report: ApplyReport,
-    on_result: Callable[[ChangeResult], None],
-    stop: asyncio.Event,
-    pacer: EndpointPacers,
-) -> None:
-    async with open_client(target, pacer=pacer, checked=True) as client:
-        await _apply_account(client, acct, options, report, on_result, stop)
-
-
-async def apply_async(
+async def apply(
+    session: Session,
     plan: Plan,
-    targets: Mapping[str, AccountTarget],
     options: ApplyOptions = ApplyOptions(),
     on_result: Callable[[ChangeResult], None] = lambda r: None,
-    sessions: Mapping[str, AccountSession] | None = None,
 ) -> ApplyReport:
-    """Apply ``plan``. ``sessions``: from the PlanResult, when planned in this process."""
+    """Apply ``plan`` to the session's accounts.
+
+    Keys the session already checked (a plan made in it) are not checked again,
+    and what the session learned of each API (``/api/me``, the write) holds.
+    """
+    targets = session.targets
     if not options.allow_mass_changes and (refusals := threshold_refusals(plan, targets)):
-        raise UnsafePlanError("\n".join(refusals))
-    work = [a for a in plan.accounts if a.changes]
-    missing = sorted(a.account for a in work if a.account not in targets)
+        raise UnsafePlanError("refusing to apply above the safety thresholds", refusals)
+    work = {a.account: a for a in plan.accounts if a.changes}
+    missing = sorted(n for n in work if n not in targets)
     if missing:
         raise CallfwdError(f"no API settings for account(s) {', '.join(missing)} in this plan")
-    names = [a.account for a in work]
-    known = sessions or {}
-    pace = pacers(n for n in names if n not in known)
-    pace.update({n: known[n].pacer for n in names if n in known})
+    names = sorted(work)
 
-    # Preflight every account before the first write anywhere (a plan made in this
-    # process already checked the keys of the accounts it has sessions for).
-    caps = CapabilityCache()
-    checks, problems = settle(
-        names,
-        await gather_bounded(
-            [
-                partial(
-                    _check_account,
-                    targets[a.account],
-                    a,
-                    pace[a.account],
-                    caps,
-                    known[a.account].preflight if a.account in known else None,
-                )
-                for a in work
-            ]
-        ),
-    )
-    problems += [p for c in checks for p in c]
-    if problems:
-        listed = "\n  ".join(_grouped(problems))
-        raise CallfwdError(f"refusing to apply, nothing was changed:\n  {listed}")
+    # Every account's key and write are checked before the first write anywhere.
+    failures = await session.check_keys(names)
+    if not failures:
+        checks, failures = await each_account(names, lambda n: _refusals(session, work[n]))
+        failures += [AccountFailure(n, text) for n, texts in checks.items() for text in texts]
+    if failures:
+        raise AccountsFailed("refusing to apply, nothing was changed", failures)
 
     report = ApplyReport()
     stop = asyncio.Event()
-    jobs = [
-        partial(
-            _run_account, targets[a.account], a, options, report, on_result, stop, pace[a.account]
-        )
-        for a in work
+
+    async def run(name: str) -> None:
+        await _apply_account(session.client(name), work[name], options, report, on_result, stop)
+
+    _done, failures = await each_account(names, run)
+    report.mismatches += [
+        AccountFailure(f.account, f"{f.error} (verify did not finish)") for f in failures
     ]
-    _done, errors = settle(names, await gather_bounded(jobs))
-    report.mismatches += [f"{e} (verify did not finish)" for e in errors]
     return report
-
-
-def _grouped(problems: Sequence[str]) -> list[str]:
-    """One line per distinct problem, naming every account it concerns."""
-    by_text: dict[str, list[str]] = {}
-    for p in problems:
-        head, sep, text = p.partition(": ")
-        if sep and head.startswith("account "):
-            by_text.setdefault(text, []).append(head.removeprefix("account "))
-        else:
-            by_text.setdefault(p, [])
-    out = []
-    for text, names in by_text.items():
-        if not names:
-            out.append(text)
-        else:
-            out.append(f"account{'s' if len(names) > 1 else ''} {', '.join(names)}: {text}")
-    return out
-
-
-def apply_plan(
-    plan: Plan,
-    targets: Mapping[str, AccountTarget],
-    options: ApplyOptions = ApplyOptions(),
-    on_result: Callable[[ChangeResult], None] = lambda r: None,
-    sessions: Mapping[str, AccountSession] | None = None,
-) -> ApplyReport:
-    from reconciler.api.transport import pooled
-
-    return asyncio.run(pooled(apply_async(plan, targets, options, on_result, sessions)))

@@ -12,13 +12,14 @@ show a deletion there that no plan would make.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from reconciler import __version__
-from reconciler.engine.planner import Desired, PlanResult, make_plan
+from reconciler.engine.planner import Desired, PlanResult, plan
+from reconciler.engine.session import Session
 from reconciler.report import Report, Vendor, build_report
 
 if TYPE_CHECKING:
@@ -49,34 +50,40 @@ def coverage_report(
     )
 
 
-def vendors_of(result: PlanResult, targets: Mapping[str, AccountTarget]) -> dict[str, Vendor]:
-    """Per account, the vendor's account: its id, and its name where the plan kept it.
+def vendors_of(session: Session, names: Iterable[str]) -> dict[str, Vendor]:
+    """Per account, the vendor's account: its id and name, as the key check read them.
 
-    The id is the configured one, which the plan's key check proved is the key's
-    account. The name is in the same ``GET /api/accounts`` answer, but today's
-    planner keeps only the id: this is the one place to take it from the plan's
-    session once it does (``Vendor(id, name)``); asking here would cost a call.
+    The id is the configured one, which the key check proved is the key's account;
+    the name comes from the same ``GET /api/accounts`` answer (no extra call).
     """
-    # The one place to change when the plan keeps the account's name: Vendor(id, name).
-    return {name: Vendor(id=t.account_id, name=None) for name, t in targets.items()}
+    out = {}
+    for name in names:
+        pre = session.preflight(name)
+        out[name] = Vendor(id=session.targets[name].account_id, name=pre.vendor_name)
+    return out
 
 
-def collect_report(
-    desired: Desired,
-    targets: Mapping[str, AccountTarget],
-    *,
-    config_path: str | None = None,
-    jobs: int = 1,
-) -> tuple[Report | None, PlanResult]:
-    """Plan every account of ``targets`` (reads only) and build the report from it."""
+def unpruned(desired: Desired, targets: Mapping[str, AccountTarget]) -> dict[str, AccountTarget]:
+    """``targets``, with prune off for the accounts no manifest names (plan never plans them)."""
     named = set(desired.declared) | {f.account for f in desired.forwardings}
-    planned = {n: t if n in named else replace(t, prune=False) for n, t in targets.items()}
-    result = make_plan(desired, planned, jobs=jobs)
+    return {n: t if n in named else replace(t, prune=False) for n, t in targets.items()}
+
+
+async def collect_report(
+    session: Session, desired: Desired, *, config_path: str | None = None
+) -> tuple[Report | None, PlanResult]:
+    """Plan every account of the session (reads only) and build the report from it.
+
+    Give the session ``unpruned(desired, targets)``: an account no manifest names
+    must not show a deletion that ``callfwd plan`` would never make.
+    """
+    result = await plan(session, desired)
+    vendors = vendors_of(session, session.targets) if result.plan is not None else {}
     report = coverage_report(
         result,
         desired,
-        vendors_of(result, planned),
-        api_urls={n: t.api_url for n, t in planned.items()},
+        vendors,
+        api_urls={n: t.api_url for n, t in session.targets.items()},
         generated_at=datetime.now(UTC),
         config_path=config_path,
     )

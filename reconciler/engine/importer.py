@@ -23,7 +23,9 @@ from reconciler.domain.state import LiveSender
 from reconciler.errors import CallfwdError
 
 if TYPE_CHECKING:
-    from reconciler.config import AccountTarget, Config
+    from reconciler.api.models import Me
+    from reconciler.config import Config
+    from reconciler.engine.session import Session
 
 SCHEMA = "schemas/manifest.v1.schema.json"
 
@@ -44,14 +46,19 @@ class Live:
     senders: tuple[LiveSender, ...]
 
 
-async def read_live(target: AccountTarget, owners: Sequence[Owner]) -> Live:
-    """Check the key's account, then read its senders; the owner is the key's user by default."""
-    from reconciler.engine.planner import open_client, preflight
+async def read_live(session: Session, account: str, owners: Sequence[Owner]) -> Live:
+    """Check the key's account, then read its senders; the owner is the key's user by default.
 
-    async with open_client(target) as client:
-        await preflight(client, target)
+    A failure is raised as the account's ``AccountsFailed``.
+    """
+    from reconciler.engine.fanout import one_account
+
+    async def read(name: str) -> tuple[Me | None, list[LiveSender]]:
+        client = await session.checked_client(name)
         me = None if owners else await client.get_me()  # None: the API does not say
-        senders = await client.list_senders()
+        return me, await client.list_senders()
+
+    me, senders = await one_account(account, read)
     if not owners:
         if me is None:
             raise NoOwner(

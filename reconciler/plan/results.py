@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from reconciler.errors import AccountFailure
 from reconciler.plan.model import Change, Plan
 
 
@@ -27,7 +28,7 @@ class ChangeResult:
 @dataclass
 class ApplyReport:
     results: list[ChangeResult] = field(default_factory=list)
-    mismatches: list[str] = field(default_factory=list)  # from verify
+    mismatches: list[AccountFailure] = field(default_factory=list)  # from verify
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)

@@ -1,9 +1,14 @@
-"""What apply did, for people (one summary line) and machines (json). Pure functions."""
+"""What apply did, for people (one summary line) and machines (json). Pure functions.
+
+Also how accounts' failures read (``render_failures``), for plan and apply alike.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+from reconciler.errors import AccountFailure
 from reconciler.plan.model import Plan
 from reconciler.plan.results import ApplyReport, ChangeResult, Outcome, results_in_plan_order
 from reconciler.render import escape
@@ -25,9 +30,31 @@ def render_progress_line(result: ChangeResult) -> str:
     return f"{result.outcome.value} {escape.terminal(c.account)} {escape.terminal(c.sender)}"
 
 
-def render_mismatch(mismatch: str) -> str:
-    """``verify: ...``: what the re-read after apply found different (escaped)."""
-    return f"verify: {escape.terminal(mismatch)}"
+def failure_line(failure: AccountFailure) -> str:
+    """``account NAME: what went wrong``, as data (json); ``render_mismatch`` for people."""
+    return f"account {failure.account}: {failure.error}"
+
+
+def render_mismatch(mismatch: AccountFailure) -> str:
+    """``verify: account NAME: ...``: what the re-read after apply found different (escaped)."""
+    return f"verify: {escape.terminal(failure_line(mismatch))}"
+
+
+def render_failures(failures: Sequence[AccountFailure]) -> list[str]:
+    """One line per distinct problem, naming every account it concerns, in order (escaped).
+
+    An error may hold several lines (a saved plan's reasons): each stays a line, its
+    characters escaped for the terminal.
+    """
+    by_error: dict[str, list[str]] = {}
+    for f in failures:
+        by_error.setdefault(f.error, []).append(f.account)
+    t = escape.terminal
+    return [
+        f"account{'s' if len(names) > 1 else ''} {', '.join(t(n) for n in names)}: "
+        + "\n".join(t(part) for part in error.split("\n"))
+        for error, names in by_error.items()
+    ]
 
 
 def render_summary(report: ApplyReport) -> str:
@@ -55,7 +82,7 @@ def render_json(plan: Plan, report: ApplyReport | None) -> str:
             }
             for r in results
         ],
-        "verify_mismatches": [] if report is None else report.mismatches,
+        "verify_mismatches": [] if report is None else [failure_line(m) for m in report.mismatches],
         "summary": {o.value: (0 if report is None else report.count(o)) for o in Outcome},
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -14,8 +14,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
 from reconciler.api import protocol
-from reconciler.domain import numbers
-from reconciler.domain.senders import may_forward
+from reconciler.domain import numbers, routing
 from reconciler.sandbox import documents as dm
 from reconciler.sandbox.api import ERRORS, PageCursor, SenderId, is_id, sender_404
 from reconciler.sandbox.auth import Caller, Reader, require_write, sandbox_of
@@ -30,13 +29,10 @@ from reconciler.sandbox.forwarding import checked_forwarding
 from reconciler.sandbox.jsonapi import ApiProblem, JsonApiResponse, document
 from reconciler.sandbox.pagination import decode_cursor, page
 from reconciler.sandbox.resources import SENDERS, sender_resource
-from reconciler.sandbox.store import AuditEvent, Sender
+from reconciler.sandbox.store import AuditEvent
 from reconciler.sandbox.urls import base_url
 
 READ_ONLY = {"sender_identifier", "sender_type", "sender_details", "status", "created_at"}
-CANADA_REASON = (
-    "calls from Canadian area codes are not forwarded; the line rings until the caller hangs up"
-)
 OUTCOMES = {
     400: "invalid",
     403: "forbidden",
@@ -242,7 +238,13 @@ async def route_call(request: Request, user: Reader) -> Response:
             pointer="/data/attributes/to",
         )
     sender = next((s for s in senders if s.country == "US"), senders[0])
-    forwarded_to, reason = _route(sender, origin.region)
+    route = routing.route_call(
+        caller_region=origin.region,
+        sender=sender.identifier,
+        sender_type=sender.type,
+        country=sender.country,
+        forwarding_number=sender.forwarding_number,
+    )
     return document(
         {
             "data": {
@@ -252,32 +254,10 @@ async def route_call(request: Request, user: Reader) -> Response:
                     "from": origin.e164,
                     "to": to,
                     "sender_id": sender.id,
-                    "outcome": "forwarded" if forwarded_to else "ringing",
-                    "forwarded_to": forwarded_to,
-                    "reason": reason,
+                    "outcome": route.outcome,
+                    "forwarded_to": route.forwarded_to,
+                    "reason": route.reason,
                 },
             }
         }
     )
-
-
-def _route(sender: Sender, region: str | None) -> tuple[str | None, str | None]:
-    if not may_forward(sender.type, sender.country):
-        why = numbers.check_sender(sender.identifier or "").message or (
-            f"{sender.identifier} is a {sender.country} sender; call forwarding is only "
-            "available for US toll-free senders"
-        )
-        return None, f"{why}; the line rings until the caller hangs up"
-    if sender.forwarding_number is None:
-        return None, (
-            f"no forwarding number is set for {sender.identifier}; "
-            "the line rings until the caller hangs up"
-        )
-    if region == "CA":
-        return None, CANADA_REASON
-    if region != "US":
-        return None, (
-            f"calls from outside the US ({region or 'unknown region'}) are not forwarded; "
-            "the line rings until the caller hangs up"
-        )
-    return sender.forwarding_number, None

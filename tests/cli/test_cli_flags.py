@@ -108,12 +108,13 @@ def test_an_unreachable_api_is_retried_briefly_with_a_line_each_time(tmp_path: P
     assert run.returncode == 1 and retries, run.stderr
     for n, line in enumerate(retries, start=2):
         assert re.fullmatch(
-            rf"acme-us: POST /api/call-routes: connection refused; "
+            rf"acme-us: GET /api/accounts: connection refused; "
             rf"retrying in \d+\.\d s \(attempt {n} of 8\)",
             line,
         ), line
     assert re.fullmatch(
-        rf"error: acme-us: POST /api/call-routes: could not connect to http://127\.0\.0\.1:{port}: "
+        rf"error: account acme-us: GET /api/accounts: could not connect to "
+        rf"http://127\.0\.0\.1:{port}: "
         rf"connection refused \(gave up after {len(retries) + 1} attempts in [01]\.\d s\)",
         last,
     ), last

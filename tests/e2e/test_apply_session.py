@@ -1,4 +1,4 @@
-"""apply without a saved plan reuses what its own plan learned: no second key check."""
+"""apply without a saved plan runs in its plan's session: no second key check, one probe."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ def test_apply_checks_each_key_once_when_it_plans_itself(workspace: Workspace) -
     # GET /api/me), from the plan; apply does not ask again.
     assert workspace.sandbox.count(route="/api/accounts") == 2
     assert workspace.sandbox.count(route="/api/me") == 2
+    assert workspace.sandbox.count(method="OPTIONS") == 1  # the write probe: once a run
     assert workspace.sandbox.count(method="PATCH") == 4
 
 
@@ -22,3 +23,4 @@ def test_apply_of_a_saved_plan_checks_the_keys_itself(workspace: Workspace) -> N
     assert run.code == 0, run.stderr
     assert workspace.sandbox.count(route="/api/accounts") == 2
     assert workspace.sandbox.count(route="/api/me") == 2
+    assert workspace.sandbox.count(method="OPTIONS") == 1

@@ -227,29 +227,21 @@ def test_an_account_without_changes_costs_exactly_two_calls(workspace: Workspace
     assert workspace.sandbox.metrics()["total"] == 6
 
 
-def test_a_plan_sharded_over_processes_is_the_same_plan(workspace: Workspace) -> None:
-    workspace.use_generated("shd", 5, 25)
-    for account in workspace.accounts:
-        rows = {
-            s["number"]: "+1 212 555 0100"
-            for s in workspace.sandbox.senders(account)[::3]
-            if s["country"] == "US"
-        }
-        workspace.write(f"manifests/{account}.yaml", manifest(account, rows))
-    one = workspace.run("plan", "--jobs", "1", "--out", "one.json", "--format", "json")
-    three = workspace.run("plan", "--jobs", "3", "--out", "three.json", "--format", "json")
-    assert one.code == 0 and three.code == 0, one.stderr + three.stderr
-    assert three.stdout == one.stdout
-    assert Path("three.json").read_bytes() == Path("one.json").read_bytes()
-    assert json.loads(one.stdout)["summary"]["create"] > 0
-    workspace.sandbox.reset_metrics()
-    applied = workspace.run("apply", "--jobs", "3", "--auto-approve")
-    assert applied.code == 0, applied.stdout + applied.stderr
-    # the workers checked every key while planning: apply does not ask again
-    assert workspace.sandbox.count(route="/api/accounts") == 5
+def test_jobs_is_accepted_for_old_workflows_and_says_it_does_nothing(
+    workspace: Workspace,
+) -> None:
+    plain = workspace.run("plan", "--format", "json")
+    jobs = workspace.run("plan", "--jobs", "3", "--format", "json")
+    assert plain.code == jobs.code == 0, plain.stderr + jobs.stderr
+    assert jobs.stdout == plain.stdout
+    assert jobs.stderr == (
+        "note: --jobs no longer does anything: one process plans every account at once "
+        "(the option is accepted so existing workflows keep working)\n"
+    )
+    assert "--jobs" not in workspace.run("plan", "--help").stdout
 
 
-def test_a_sharded_plan_reports_a_wrong_key_like_one_process(workspace: Workspace) -> None:
+def test_a_wrong_key_is_reported_for_its_account_only(workspace: Workspace) -> None:
     workspace.use_generated("shk", 4, 3)
     for account in workspace.accounts:
         first = workspace.sandbox.senders(account)[0]
@@ -257,12 +249,19 @@ def test_a_sharded_plan_reports_a_wrong_key_like_one_process(workspace: Workspac
             f"manifests/{account}.yaml", manifest(account, {first["number"]: first["forward_to"]})
         )
     workspace.env[workspace.accounts["shk-0002"]] = workspace.env[workspace.accounts["shk-0001"]]
-    runs = [workspace.run("plan", "--jobs", j) for j in ("1", "2")]
-    assert [r.code for r in runs] == [1, 1]
-    assert runs[0].stderr == runs[1].stderr
-    assert (
-        "account shk-0002: the API key in KEY_SHK_2 belongs to account shk-0001" in runs[1].stderr
+    run = workspace.run("plan")
+    assert run.code == 1
+    (line,) = [x for x in run.stderr.splitlines() if x.startswith("error: ")]
+    assert line.startswith(
+        "error: account shk-0002: the API key in KEY_SHK_2 belongs to account shk-0001, "
+        "not shk-0002; refusing to plan or apply shk-0002 with another account's key."
     )
+    # the fix, with the lines to write and where
+    assert (
+        "If it is shk-0002's key and shk-0001 is that account's id at the vendor, write the id "
+        "in its entry at callfwd.yaml:"
+    ) in run.stderr
+    assert "    accounts:\n      shk-0002:\n        account_id: shk-0001\n" in run.stderr
 
 
 def test_a_key_without_accounts_read_gets_an_error_naming_the_scope(workspace: Workspace) -> None:

@@ -148,3 +148,32 @@ def test_apply_against_the_published_api_refuses_with_nothing_written(vendor: Ve
     again = vendor.run("apply", "--plan", "plan.json", "--auto-approve")
     assert again.code == 1 and "offers no way to change forwarding numbers" in again.stderr
     assert vendor.state() == before
+
+
+def test_route_call_answers_from_the_published_reads(vendor: Vendorish) -> None:
+    """The published API has no call routes: callfwd reads the sender and applies the rule."""
+    ask = ["route-call", "--to", "+1 833 555 0170"]
+    us = vendor.run(*ask, "--from", "+1 312 555 0100")
+    assert (us.code, us.stdout) == (
+        0,
+        "call from +13125550100 to +18335550170: forwarded to +12125550100\n",
+    )
+    ca = vendor.run(*ask, "--from", "+1 416 555 0100")
+    assert (ca.code, ca.stdout) == (
+        0,
+        "call from +14165550100 to +18335550170: rings: calls from Canadian area codes are "
+        "not forwarded; the line rings until the caller hangs up\n",
+    )
+    unset = vendor.run("route-call", "--to", "+18445550171", "--from", "+13125550100")
+    assert unset.stdout == (
+        "call from +13125550100 to +18445550171: rings: no forwarding number is set for "
+        "+18445550171; the line rings until the caller hangs up\n"
+    )
+    short = vendor.run("route-call", "--to", "24680", "--from", "+13125550100")
+    assert short.code == 0 and "rings: 24680 is a short code" in short.stdout
+    unknown = vendor.run("route-call", "--to", "+18005550000", "--from", "+13125550100")
+    assert unknown.code == 1
+    # (the vendor allows one key check a second: a retry line may come first)
+    assert unknown.stderr.splitlines()[-1] == (
+        "error: account initech: no sender of this account has the number +18005550000"
+    )

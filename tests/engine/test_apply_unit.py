@@ -17,6 +17,7 @@ import pytest
 
 from reconciler.api import Pacer, RetryPolicy, SettingsClient
 from reconciler.engine.apply import ApplyOptions, _apply_account
+from reconciler.errors import AccountFailure
 from reconciler.plan.model import AccountPlan, Action, Change, SenderSnapshot, Summary
 from reconciler.plan.results import ApplyReport, Outcome
 
@@ -167,7 +168,11 @@ def test_verify_reports_a_sender_that_does_not_hold_the_value_afterwards() -> No
     report = run(api, [change("s1", "+18335550100", None, "+12125550199")])
     assert [r.outcome for r in report.results] == [Outcome.APPLIED]
     assert report.mismatches == [
-        "account acct: +18335550100 holds no forwarding after apply, expected +12125550199"
+        AccountFailure(
+            "acct",
+            "+18335550100 holds no forwarding after apply, expected +12125550199",
+            sender="+18335550100",
+        )
     ]
     assert not report.ok
 

@@ -2,8 +2,10 @@
 
 ``callfwd apply`` runs as a real process (``python -m reconciler``) against the
 sandbox with added latency on every PATCH, and is killed with SIGKILL at
-seeded points: before its first write, and after a random number of changes
-were logged. After each kill:
+points chosen from what the server and the audit log say, never by sleeping:
+while its first writes are on the server and none is answered yet (the
+server's in-flight count), and after a seeded number of changes were logged.
+After each kill:
 
 - every sender holds its old value or the new one, nothing else;
 - the next apply converges (exit 0, the plan is empty afterwards), and across
@@ -12,8 +14,8 @@ were logged. After each kill:
 - the audit log (``--audit-log``, appended to by every run) holds only whole
   JSON lines.
 
-``callfwd plan --out`` killed while it writes leaves the previous plan file or a
-whole new one, never a cut one.
+``callfwd plan --out`` killed while it reads (pages in flight on the server) or
+while it writes leaves the previous plan file or a whole new one, never a cut one.
 """
 
 from __future__ import annotations
@@ -66,24 +68,45 @@ def wait_for_lines(log: Path, start: int, n: int, proc: object, timeout: float =
         time.sleep(0.005)
 
 
+def wait_until(cond: object, proc: object, what: str, timeout: float = 20.0) -> None:
+    """Until ``cond()`` holds while ``proc`` still runs; fails if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:  # type: ignore[attr-defined]
+        if cond():  # type: ignore[operator]
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"never reached the kill point: {what}")
+
+
+def first_writes_in_flight(sandbox: Sandbox) -> bool:
+    """apply's checks are answered (the write probe is its last read before writing) and
+    requests are on the server, none of its PATCHes answered yet: its first writes."""
+    metrics = sandbox.metrics()
+    answered = {(r["method"], r["route"]) for r in metrics["requests"]}
+    probed = any(method == "OPTIONS" for method, _ in answered)
+    wrote = any(method == "PATCH" for method, _ in answered)
+    return probed and not wrote and metrics["in_flight"] > 0
+
+
 def live(sandbox: Sandbox) -> dict[str, str | None]:
     return {s["number"]: s["forward_to"] for s in sandbox.senders(ACCOUNT) if s["country"] == "US"}
 
 
-def test_apply_killed_at_random_points_converges_on_the_next_run(
+def test_apply_killed_at_chosen_points_converges_on_the_next_run(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     rng = random.Random(KILL_SEED)
     log = tmp_path / "audit.jsonl"
     cfg = tmp_path / "callfwd.yaml"
-    # Before the first write, then after a random number of changes, up to half of them
-    # (the rest take 150 ms a wave, so the run is still going when the kill comes).
+    # With the first writes on the server, then after a seeded number of changes, up to
+    # half of them (the rest take 150 ms a wave, so the run is still going at the kill).
     kill_after = [0, *sorted(rng.sample(range(1, SENDERS // 2), 3))]
     for round_, lines in enumerate(kill_after):
         old = live(sandbox)
         want = desired(sandbox, round_ + 1)
         env = write_workspace(tmp_path, sandbox.url, [SPEC], {ACCOUNT: want})
         sandbox.set_faults({"kind": "latency", "latency_ms": 150, "method": "PATCH"})
+        sandbox.reset_metrics()
         start = log.stat().st_size if log.exists() else 0
         events_before = len(sandbox.audit_events(ACCOUNT))
         args = ["apply", "--config", str(cfg), "--auto-approve", "--allow-mass-changes"]
@@ -93,7 +116,7 @@ def test_apply_killed_at_random_points_converges_on_the_next_run(
             if lines:
                 wait_for_lines(log, start, lines, proc)
             else:
-                time.sleep(rng.uniform(0.2, 0.8))
+                wait_until(lambda: first_writes_in_flight(sandbox), proc, "first writes")
             assert proc.poll() is None, f"apply ended before the kill point {lines}"
             proc.send_signal(signal.SIGKILL)
         finally:
@@ -133,16 +156,24 @@ def test_plan_killed_leaves_the_old_plan_file_or_a_whole_new_one(
 ) -> None:
     sandbox.reset(make_seed(1, 600, forwarding=0, prefix="crash"))  # a plan of ~130 KB
     cfg, out = tmp_path / "callfwd.yaml", tmp_path / "plan.json"
-    rng = random.Random(KILL_SEED)
     env = write_workspace(tmp_path, sandbox.url, [SPEC], {ACCOUNT: desired(sandbox, 0)})
     assert run_cli(["plan", "--config", str(cfg), "--out", str(out)], env).code == 0
-    for round_, when in enumerate(["while-writing", "random", "while-writing"], start=1):
+    for round_, when in enumerate(["while-writing", "while-reading", "while-writing"], start=1):
         old_text, old_stat = out.read_text(), out.stat()
         env = write_workspace(tmp_path, sandbox.url, [SPEC], {ACCOUNT: desired(sandbox, round_)})
+        reading = when == "while-reading"
+        if reading:  # slow pages, so that the kill comes with reads on the server
+            sandbox.set_faults({"kind": "latency", "latency_ms": 100, "method": "GET"})
+        sandbox.reset_metrics()
         proc = cli_subprocess(["plan", "--config", str(cfg), "--out", str(out)], env, tmp_path)
         try:
-            if when == "random":
-                time.sleep(rng.uniform(0.3, 1.5))
+            if reading:  # three pages read, the next one on the server
+
+                def mid_read() -> bool:
+                    pages = sandbox.count(method="GET", route="/api/text-messaging-senders")
+                    return pages >= 3 and sandbox.metrics()["in_flight"] > 0
+
+                wait_until(mid_read, proc, "mid-read")
             else:  # as soon as the new plan starts to reach the disk
                 deadline = time.monotonic() + 30
                 while proc.poll() is None and time.monotonic() < deadline:
@@ -156,7 +187,11 @@ def test_plan_killed_leaves_the_old_plan_file_or_a_whole_new_one(
         finally:
             proc.kill()
             proc.wait(timeout=30)
+        sandbox.clear_faults()
+        sandbox.wait_idle()
         text = out.read_text()
+        if reading:
+            assert text == old_text, "a plan killed while reading changed the plan file"
         try:
             plan = planfile.loads(text)
         except PlanFileError as exc:

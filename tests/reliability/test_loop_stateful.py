@@ -66,8 +66,9 @@ from sandbox_fixtures import Sandbox, ServerProcess, patch_body
 
 from reconciler.diagnostics import Position
 from reconciler.domain.state import Forwarding
-from reconciler.engine.apply import ApplyOptions, apply_plan
-from reconciler.engine.planner import make_plan
+from reconciler.engine.apply import ApplyOptions, apply
+from reconciler.engine.planner import plan as make_plan
+from reconciler.engine.session import run
 from reconciler.errors import CallfwdError
 from reconciler.plan import planfile
 from reconciler.plan.model import Change, Plan
@@ -468,9 +469,10 @@ class LoopMachine(RuleBasedStateMachine):
         if not targets:
             return None
         before = self.live()
-        result = make_plan(self.forwardings(), targets)
+        forwardings = self.forwardings()
+        result = run(targets, lambda session: make_plan(session, forwardings))
         if result.plan is None or not result.ok:
-            assert result.errors and not result.diagnostics, (result.errors, result.diagnostics)
+            assert result.failures and not result.diagnostics, (result.failures, result.diagnostics)
             return None
         self._check_plan(result.plan, before)
         return result.plan
@@ -495,7 +497,7 @@ class LoopMachine(RuleBasedStateMachine):
         try:
             # Thresholds are tested in tests/e2e; here every plan may be applied.
             options = ApplyOptions(allow_mass_changes=True, fail_fast=self.fail_fast)
-            report: ApplyReport | None = apply_plan(plan, targets, options)
+            report: ApplyReport | None = run(targets, lambda session: apply(session, plan, options))
         except CallfwdError as exc:  # preflight failed (faults): nothing may have changed
             assert "nothing was changed" in str(exc), exc
             assert self.live() == before, "apply refused at preflight but changed something"

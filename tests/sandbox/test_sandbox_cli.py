@@ -81,7 +81,7 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
     )
     assert wrong.returncode == 1
     assert wrong.stderr == (
-        "error: default: POST /api/call-routes: HTTP 401 authentication_failed: Incorrect "
+        "error: account default: GET /api/accounts: HTTP 401 authentication_failed: Incorrect "
         "authentication credentials; the API refused the key in CALLFWD_API_KEY: check that "
         "it is current and complete\n"
     )
@@ -90,8 +90,7 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
     unknown = route_call(sandbox, "+13125550100", "+18005550000")
     assert (unknown.exit_code, unknown.stderr) == (
         1,
-        "error: default: POST /api/call-routes: HTTP 422 unknown_sender: No sender of this "
-        "account has the number +18005550000. (at /data/attributes/to)\n",
+        "error: account default: no sender of this account has the number +18005550000\n",
     )
     runner = CliRunner()
     args = [*ROUTE, "--from", "+13125550100", "--to", "+18335550100"]
@@ -112,7 +111,7 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
     down = runner.invoke(cli, args, env=env)
     assert (down.exit_code, down.stderr) == (
         1,
-        f"error: default: POST /api/call-routes: could not connect to "
+        f"error: account default: GET /api/accounts: could not connect to "
         f"http://127.0.0.1:{closed_port}: connection refused\n",
     )
     assert "Traceback" not in unknown.stderr + down.stderr

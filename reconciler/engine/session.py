@@ -1,0 +1,170 @@
+"""One command's run against the settings APIs: one event loop, and one of each shared thing.
+
+Each command calls ``run`` once (one ``asyncio.run``); everything that talks
+to an API happens inside it, against one ``Session``:
+
+    report = run(targets, lambda session: apply(session, plan, options), config=config)
+
+    async with Session(targets, config=config) as session:   # inside a coroutine
+        result = await plan(session, desired)
+        report = await apply(session, result.plan, options)
+
+For the whole run a session holds:
+
+- one ``httpx.AsyncClient`` per API origin (``reconciler.api.http``), closed
+  when the session ends; an injected ``transport`` goes into each of them;
+- one ``SettingsClient`` per account, over its origin's AsyncClient, with the
+  account's pacers (one per endpoint), so what the plan's reads taught of the
+  account's rate limits holds for apply's writes;
+- one ``Capabilities`` per API, so the write probe is sent once per run;
+- each account's key check (``check_keys``), made at most once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from reconciler.api.http import CONNECTIONS, open_http, origin_of
+from reconciler.api.pacing import EndpointPacers
+from reconciler.api.target import client_for, retry_policy
+from reconciler.engine.capabilities import Capabilities
+from reconciler.engine.fanout import each_account
+from reconciler.engine.preflight import Origins, Preflight, check_key, origins_in
+
+if TYPE_CHECKING:
+    import httpx
+
+    from reconciler.api.client import SettingsClient
+    from reconciler.api.retry import RetryPolicy
+    from reconciler.config import AccountTarget, Config, RetryConfig
+    from reconciler.errors import AccountFailure
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCheck:
+    """What apply would meet on one account: the key's refusals, and whether the API writes."""
+
+    refusals: list[str]
+    offers_write: bool
+
+
+class Session:
+    def __init__(
+        self,
+        targets: Mapping[str, AccountTarget],
+        *,
+        config: Config | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        connections: int = CONNECTIONS,
+    ) -> None:
+        self.targets = dict(targets)
+        self._config = config
+        self._transport = transport
+        self._connections = connections
+        self._http: dict[str, httpx.AsyncClient] = {}
+        self._clients: dict[str, SettingsClient] = {}
+        self._pacers: dict[str, EndpointPacers] = {}
+        self._caps: dict[str, Capabilities] = {}
+        self._checked: dict[str, Preflight] = {}
+        self._retry: dict[RetryConfig, RetryPolicy] = {}  # one policy (one RNG) per setting
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        http, self._http, self._clients = self._http, {}, {}
+        for client in http.values():
+            await client.aclose()
+
+    # -- what the session shares -------------------------------------------------------
+
+    def client(self, name: str) -> SettingsClient:
+        """The account's one client: its key, its pacers, its origin's connections."""
+        client = self._clients.get(name)
+        if client is None:
+            target = self.targets[name]
+            origin = origin_of(target.api_url)
+            http = self._http.get(origin)
+            if http is None:
+                http = self._http[origin] = open_http(
+                    connections=self._connections, transport=self._transport
+                )
+            retry = self._retry.get(target.retry)
+            if retry is None:
+                retry = self._retry[target.retry] = retry_policy(target.retry)
+            client = self._clients[name] = client_for(
+                target, http=http, pacer=self.pacers(name), retry=retry
+            )
+        return client
+
+    def pacers(self, name: str) -> EndpointPacers:
+        """The account's pacers, one per endpoint (the vendor limits each on its own)."""
+        pacers = self._pacers.get(name)
+        if pacers is None:
+            pacers = self._pacers[name] = EndpointPacers()
+        return pacers
+
+    def capabilities(self, name: str) -> Capabilities:
+        """What the account's API offers, learned once per API and run."""
+        api = self.targets[name].api_url.rstrip("/")
+        caps = self._caps.get(api)
+        if caps is None:
+            caps = self._caps[api] = Capabilities()
+        return caps
+
+    def origins(self, name: str) -> Origins:
+        return Origins() if self._config is None else origins_in(self._config, name)
+
+    # -- the key check -----------------------------------------------------------------
+
+    async def check_keys(self, names: Iterable[str]) -> list[AccountFailure]:
+        """Check every named account's key (those not checked yet in this run), all at once.
+
+        Returns one failure per key that does not belong to its account (or could not
+        be checked); the others are remembered (``preflight``).
+        """
+
+        todo = [n for n in sorted(set(names)) if n not in self._checked]
+        _done, failures = await each_account(todo, self.checked_client)
+        return failures
+
+    async def checked_client(self, name: str) -> SettingsClient:
+        """The account's client, its key checked first (once a run); raises if it fails."""
+        if name not in self._checked:
+            target = self.targets[name]
+            self._checked[name] = await check_key(self.client(name), target, self.origins(name))
+        return self.client(name)
+
+    def preflight(self, name: str) -> Preflight:
+        """The account's key check; ``check_keys`` must have passed it."""
+        return self._checked[name]
+
+    async def write_check(self, name: str, sender_id: str) -> WriteCheck:
+        """Whether apply could write to the account: asks the API at most once each."""
+        client, pre, caps = self.client(name), self.preflight(name), self.capabilities(name)
+        await pre.learn_me(client, caps)
+        return WriteCheck(pre.refusals, await caps.write(client, sender_id))
+
+
+def run(
+    targets: Mapping[str, AccountTarget],
+    work: Callable[[Session], Awaitable[T]],
+    *,
+    config: Config | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> T:
+    """``work`` in a session of ``targets``, in one event loop of its own."""
+
+    async def main() -> T:
+        async with Session(targets, config=config, transport=transport) as session:
+            return await work(session)
+
+    return asyncio.run(main())
