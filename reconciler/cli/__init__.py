@@ -125,7 +125,11 @@ def _report(exc: Exception, *, debug: bool) -> int:
     """The one handler: a known error in clear lines (exit 1), else a bug (exit 70)."""
     from reconciler.config import ConfigFileError, ConfigNotFoundError
     from reconciler.errors import AccountsFailed, CallfwdError
-    from reconciler.secrets import scrub
+    from reconciler.render.escape import terminal_lines
+    from reconciler.secrets import scrub as hide
+
+    def scrub(text: str) -> str:  # keys hidden, and nothing in the text obeyed by a terminal
+        return terminal_lines(hide(text))
 
     if isinstance(exc, ConfigNotFoundError):
         output.error(scrub(str(exc)))
@@ -139,7 +143,7 @@ def _report(exc: Exception, *, debug: bool) -> int:
     if isinstance(exc, AccountsFailed):
         from reconciler.render.apply import render_failures
 
-        lines = [scrub(line) for line in render_failures(exc.failures)]
+        lines = [hide(line) for line in render_failures(exc.failures)]  # escaped already
         if exc.heading:
             output.error(f"{exc.heading}:" + "".join(f"\n  {line}" for line in lines))
         else:
@@ -177,6 +181,8 @@ def cli(debug: bool, verbose: int) -> None:
     from reconciler.secrets import install_log_scrubber
 
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_ShownFormatter("%(levelname)s %(name)s: %(message)s"))
     _notices_as_plain_lines()
     install_log_scrubber()
 
@@ -187,9 +193,18 @@ def _notices_as_plain_lines() -> None:
 
     logger = notice_logger()
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_ShownFormatter("%(message)s"))
     logger.handlers[:] = [handler]
     logger.propagate = False
+
+
+class _ShownFormatter(logging.Formatter):
+    """Log lines whose characters a terminal shows, never obeys (a server's text may be in them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from reconciler.render.escape import terminal_lines
+
+        return terminal_lines(super().format(record))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

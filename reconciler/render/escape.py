@@ -60,6 +60,15 @@ def terminal(text: str) -> str:
     return visible(text)
 
 
+def terminal_lines(text: str) -> str:
+    """A message of several lines for a terminal: each line's characters as ``terminal``.
+
+    For what callfwd writes whole without a renderer of its own (errors, notices),
+    where a line break is the message's own and everything else is shown, not obeyed.
+    """
+    return "\n".join(visible(line, keep="\t") for line in text.split("\n"))
+
+
 _BACKTICKS = re.compile(r"`+")
 # Digits, + ( ) - and single inner spaces: "(833) 555-0100", "+18335550100". Nothing in
 # such text is special to markdown away from the start of a line (where values never

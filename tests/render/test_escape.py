@@ -141,3 +141,19 @@ def test_json_needs_no_function() -> None:
     raw = "\x1b[2K<img src=x>`|\u202e"
     assert json.loads(json.dumps(raw)) == raw
     assert json.dumps(raw).isprintable()
+
+
+def test_terminal_lines_keeps_line_breaks_and_tabs_and_shows_the_rest() -> None:
+    assert escape.terminal_lines("a\tb\nc\x1b[2Kd\r") == "a\tb\nc\\x1b[2Kd\\r"
+
+
+def test_the_error_handler_shows_an_errors_control_characters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from reconciler.cli import EXIT_FAILURE, _report
+    from reconciler.errors import CallfwdError
+
+    assert _report(CallfwdError("bad\x1b[1A\x1b[2K\nsecond \u202eline"), debug=False) == 1
+    err = capsys.readouterr().err
+    assert err == "error: bad\\x1b[1A\\x1b[2K\nsecond \\u202eline\n"
+    assert EXIT_FAILURE == 1

@@ -25,6 +25,7 @@ from sandbox_fixtures import GLOBEX_OWNER, Sandbox
 
 from reconciler.cli import cli
 from reconciler.diagnostics import Diagnostic, Position, Severity, Summary
+from reconciler.errors import AccountFailure
 from reconciler.plan import planfile
 from reconciler.plan.model import AccountPlan, Action, Change, Level, Notice, Plan, SenderSnapshot
 from reconciler.plan.model import Summary as PlanSummary
@@ -271,7 +272,7 @@ def test_apply_lines_and_summary() -> None:
     plan = hostile_plan()
     report = ApplyReport(
         [ChangeResult(c, Outcome.FAILED, _v(i)) for i, c in enumerate(plan.changes)],
-        mismatches=VALUES,
+        mismatches=[AccountFailure(v, v, sender=v) for v in VALUES],
     )
     lines = "\n".join(render_apply.render_result_line(r) for r in report.results) + "\n"
     lines += "\n".join(render_apply.render_progress_line(r) for r in report.results) + "\n"
@@ -279,7 +280,8 @@ def test_apply_lines_and_summary() -> None:
     assert_terminal_inert(lines + render_apply.render_summary(report))
     doc = json.loads(render_apply.render_json(plan, report))
     assert sorted(r["detail"] for r in doc["results"]) == sorted(r.detail for r in report.results)
-    assert doc["verify_mismatches"] == VALUES
+    assert doc["verify_mismatches"] == [f"account {v}: {v}" for v in VALUES]
+    assert_terminal_inert("\n".join(render_apply.render_failures(report.mismatches)) + "\n")
 
 
 class _Row:
@@ -404,3 +406,31 @@ def test_hostile_values_in_a_manifest_through_validate(repo: Path) -> None:
     for r in results:
         assert not re.search(r"(?<!\\)\[", r["message"]["text"])
         assert r["message"]["text"].isprintable()
+
+
+def test_a_servers_hostile_error_detail_reaches_the_terminal_inert(
+    repo: Path, sandbox: Sandbox
+) -> None:
+    (repo / "manifests" / "globex.yaml").write_text(MANIFEST)
+    detail = "\x1b[1A\x1b[2Kall good \u202e ![](https://evil.example)\x07"
+    sandbox.set_faults(
+        {
+            "kind": "error",
+            "status": 400,
+            "code": "bad\x1b[31m",
+            "detail": detail,
+            "path": "/api/accounts",
+        }
+    )
+    code, out, err = _run("plan")
+    assert code == 1 and out == ""
+    assert "all good" in err  # the server's words are shown...
+    assert_terminal_inert(err)  # ...and none of them is obeyed
+
+
+def test_an_error_naming_a_hostile_file_reaches_the_terminal_inert(repo: Path) -> None:
+    name = "plan\x1b[2K\x1b]0;pwned\x07.json"
+    (repo / name).write_text("{}")
+    code, out, err = _run("show", name)
+    assert code == 1 and out == "" and "not a callfwd plan" in err
+    assert_terminal_inert(err)
