@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from reconciler import output
+
 DEFAULT_DB = Path(".callfwd") / "sandbox.db"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 NEEDS_EXTRA = "callfwd serve needs the local server's dependencies: pip install 'callfwd[serve]'"
@@ -38,7 +40,7 @@ def _server_dependencies() -> Iterator[None]:
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] not in SERVER_PACKAGES:
             raise
-        click.echo(NEEDS_EXTRA, err=True)
+        output.note(NEEDS_EXTRA)
         raise click.exceptions.Exit(1) from None
 
 
@@ -155,20 +157,18 @@ def command(
     loaded = load_seed(seed) if seed is not None else None  # a bad seed fails before binding
     sock = bind(host, port)
     if not _is_loopback(sock.getsockname()[0]):
-        click.echo(
+        output.note(
             f"callfwd serve: warning: listening on {host}, reachable from other machines; "
-            "this is a sandbox with sandbox-only keys, not a service to expose",
-            err=True,
+            "this is a sandbox with sandbox-only keys, not a service to expose"
         )
     _keep_out_of_git(db)
     store = Store(db)
     try:
         if loaded is not None:
             counts = store.replace_all(loaded)
-            click.echo(
+            output.note(
                 f"callfwd serve: loaded {seed}: {counts['accounts']} account(s), "
-                f"{counts['users']} user(s), {counts['senders']} sender(s)",
-                err=True,
+                f"{counts['users']} user(s), {counts['senders']} sender(s)"
             )
         assert isinstance(rate_limit, RatePolicy)
         app = create_app(
@@ -182,20 +182,18 @@ def command(
         url = url_of(sock)
 
         def ready() -> None:
-            click.echo(
+            output.note(
                 f"callfwd serve: database {db}; rate limit {rate_limit}; "
                 f"{'published endpoints only' if published_only else 'with extensions'}; "
                 f"latency {latency * 1000:g} ms; admin endpoints {'on' if admin else 'off'}; "
-                f"ready in {(time.perf_counter() - started) * 1000:.0f} ms",
-                err=True,
+                f"ready in {(time.perf_counter() - started) * 1000:.0f} ms"
             )
-            click.echo(f"callfwd serve: listening on {url}")
-            sys.stdout.flush()
+            output.line(f"callfwd serve: listening on {url}")  # write() flushes
 
         serve(app, sock, on_ready=ready, stop_with_parent=stop_with_parent)
     finally:
         store.close()
-    click.echo("callfwd serve: stopped", err=True)
+    output.note("callfwd serve: stopped")
 
 
 def _is_loopback(address: str) -> bool:

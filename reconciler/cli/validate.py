@@ -25,7 +25,7 @@ def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) 
     type=click.Choice(["text", "json", "github", "sarif"]),
     default=None,
     help="Output format (sarif: SARIF 2.1.0 for code scanning). "
-    "Default: github when GITHUB_ACTIONS is set, else text.",
+    "Default: github when GITHUB_ACTIONS is true (GitHub Actions), else text.",
 )
 @click.option(
     "--actor",

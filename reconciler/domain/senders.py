@@ -19,6 +19,8 @@ Country = Literal["US", "CA"]
 SENDER_TYPES: tuple[str, ...] = get_args(SenderType)
 SENDER_STATUSES: tuple[str, ...] = get_args(SenderStatus)
 
+# Sending messages: the senders coverage counts (a forwarding there is a callback that works).
+ACTIVE = "active"
 # Being verified: the help article recommends forwarding calls already.
 BEING_VERIFIED = frozenset({"registering"})
 # Statuses in which the sender sends nothing: forwarding declared there is likely stale.

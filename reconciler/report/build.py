@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from reconciler.diagnostics import Position
 from reconciler.domain.numbers import display
-from reconciler.domain.senders import BEING_VERIFIED, SENDER_STATUSES, may_forward
+from reconciler.domain.senders import ACTIVE, BEING_VERIFIED, SENDER_STATUSES, may_forward
 from reconciler.domain.state import Forwarding
 from reconciler.plan.model import AccountPlan, Action, Change, Plan, SenderSnapshot
 from reconciler.report.model import (
@@ -32,7 +32,6 @@ from reconciler.report.model import (
 )
 
 # The vendor's status of a sender that sends messages: coverage counts these.
-ACTIVE = "active"
 _STATUS_WORDS = {
     "pending_registration": "pending registration",
     "registering": "being verified",
