@@ -279,7 +279,9 @@ class Pacer:
     def _read_headers(self, ticket: Ticket, now: float, headers: Mapping[str, str]) -> None:
         for name in ("RateLimit-Policy", "RateLimit-Limit"):
             for count, window in _POLICY.findall(headers.get(name, "")):
-                if float(window) == BURST_WINDOW and (self.burst is None or int(count) < self.burst):
+                if float(window) == BURST_WINDOW and (
+                    self.burst is None or int(count) < self.burst
+                ):
                     self.burst = max(1, int(count))
         if self.steady is not None:
             # A given steady limit comes down to what the server says its window allows.

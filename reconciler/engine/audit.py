@@ -22,9 +22,7 @@ class AuditLog:
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
 
-    def record(
-        self, result: ChangeResult, *, by: str = "api", at: datetime | None = None
-    ) -> None:
+    def record(self, result: ChangeResult, *, by: str = "api", at: datetime | None = None) -> None:
         """``by``: ``api`` (apply wrote it) or ``hand`` (a person, guided; ``at``: when seen)."""
         c = result.change
         line = json.dumps(

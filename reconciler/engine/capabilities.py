@@ -56,7 +56,7 @@ class Capabilities:
         return await self._ask_me(client)
 
     async def write(self, client: SettingsClient, sender_id: str) -> bool:
-        """Whether the API offers the forwarding write (for ``auto``: an ``OPTIONS`` probe, once)."""
+        """Whether the API offers the forwarding write (``auto``: an ``OPTIONS`` probe, once)."""
         if self._write is None:
             async with self._lock:
                 if self._write is None:

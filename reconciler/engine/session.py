@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     import httpx
 
     from reconciler.api.client import SettingsClient
-    from reconciler.api.retry import RetryPolicy
     from reconciler.api.models import Me
+    from reconciler.api.retry import RetryPolicy
     from reconciler.config import AccountTarget, ApiMode, Config, RetryConfig
     from reconciler.errors import AccountFailure
 

@@ -41,6 +41,7 @@ def render_step(step: Step, poll: float) -> str:
     c = step.change
     where = step.vendor_name or step.vendor_id
     lines = [
+        "",
         f"Step {step.index} of {step.total}: {_account(step)}",
         f"  In the vendor's UI: open {_t(where)}, go to {CHECKLIST_PATH}",
         f"  Sender {_t(display(c.sender))} ({_t(c.sender)})",
@@ -89,7 +90,7 @@ def render_finished(event: Finished) -> str:
 def render_summary(report: GuidedReport) -> str:
     """``Guided apply: 3 done by hand, 1 skipped, 1 still pending.`` and what to do next."""
     counts = ", ".join(f"{report.count(o)} {o.value}" for o in HandOutcome if report.count(o))
-    lines = [f"Guided apply: {counts or 'nothing to do'}."]
+    lines = ["", f"Guided apply: {counts or 'nothing to do'}."]
     if report.failed:
         lines.append("Some changes could not be guided as planned: plan again, then apply.")
     elif not report.all_done:
