@@ -189,17 +189,19 @@ def _checklist_notices(notices: Sequence[Notice]) -> list[str]:
 
 def _ticks(acct: AccountPlan, saved: AccountPlan | None) -> list[str]:
     """The account's tasks: the saved plan's first, ticked when done, then what is new."""
-    now = {c.key: c for c in acct.changes}
+    now: dict[tuple[str, str], list[Change]] = {}
+    for c in acct.changes:
+        now.setdefault((c.sender_id, c.sender), []).append(c)
     live = {s.id: s.forwarding_number for s in acct.senders}
     lines = []
     for c in saved.changes if saved is not None else ():
-        current = now.pop(c.key, None)
-        if current is not None:
-            lines.append(_task(current))  # still to do, as it stands now
+        current = now.get((c.sender_id, c.sender))
+        if current:
+            lines.append(_task(current.pop(0)))  # still to do, as it stands now
         else:
             gone = c.sender_id in live and live[c.sender_id] != c.after
             lines.append(_task(c, done=True, note=" (no longer planned)" if gone else ""))
-    return lines + [_task(c) for c in now.values()]
+    return lines + [_task(c) for left in now.values() for c in left]
 
 
 def render_checklist(
@@ -221,8 +223,8 @@ def render_checklist(
     lines = ["# callfwd checklist", ""]
     done = total = 0
     if since is not None:
-        now_keys = {c.key for c in plan.changes}
-        then_keys = {c.key for a in saved.values() for c in a.changes}
+        now_keys = {(c.account, c.sender_id, c.sender) for c in plan.changes}
+        then_keys = {(c.account, c.sender_id, c.sender) for a in saved.values() for c in a.changes}
         total = len(then_keys | now_keys)
         done = len(then_keys - now_keys)
     if not plan.has_changes and since is None:

@@ -15,6 +15,7 @@ import re
 import select
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,7 @@ class Terminal:
         )
         os.close(slave)
         self.text = ""  # everything shown so far (\r\n as \n, escapes removed)
+        self.lflag_at_exit = 0  # the terminal's local modes once the process ended
         self._pos = 0  # where the next expect starts looking
 
     def _read(self, timeout: float) -> bool:
@@ -84,7 +86,13 @@ class Terminal:
         try:
             return self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         finally:
+            self.lflag_at_exit = termios.tcgetattr(self._master)[3]
             os.close(self._master)
+
+    @property
+    def cooked(self) -> bool:
+        """Whether the process left the terminal as it found it: line mode, echo on."""
+        return bool(self.lflag_at_exit & termios.ICANON and self.lflag_at_exit & termios.ECHO)
 
     def close(self) -> None:
         if self.proc.poll() is None:

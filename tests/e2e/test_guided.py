@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,6 +107,7 @@ def test_a_person_makes_every_change_in_the_ui_and_callfwd_ticks_each(
     t.expect(r"\[x\] done by hand: \(888\) 555-0160")
     t.expect(r"Guided apply: 4 done by hand\.")
     assert t.wait() == 0, t.text
+    assert t.cooked  # the terminal as it was: line mode and echo back on
 
     for account, sender, after in STEPS:
         assert live(vendor, account, sender) == after
@@ -135,6 +137,7 @@ def test_s_skips_a_step_and_q_leaves_the_rest_pending_exit_3(
     t.expect(r"Guided apply: 1 skipped, 3 still pending\.")
     t.expect(r"Changes still wait for a person in the vendor's UI")
     assert t.wait() == 3, t.text
+    assert t.cooked
     assert "Step 3" not in t.text
     lines = [json.loads(x) for x in (vendor.root / "audit.jsonl").read_text().splitlines()]
     assert [(x["by"], x["result"]) for x in lines] == [("hand", "skipped")] * 4
@@ -171,3 +174,23 @@ def test_apply_above_the_thresholds_asks_no_person_to_do_anything(
     t.expect(r"refusing to apply above the safety thresholds")
     assert t.wait() == 1, t.text
     assert "Step 1" not in t.text
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "shown"),
+    [
+        (signal.SIGINT, 130, r"Interrupted\."),  # Ctrl-C
+        (signal.SIGTERM, 3, r"Guided apply: 4 still pending\."),  # stopped: says what is left
+        (signal.SIGHUP, 3, r"Guided apply: 4 still pending\."),  # the terminal closed
+    ],
+)
+def test_the_terminal_is_restored_however_the_guide_ends(
+    vendor: Workspace, terminals: list[Terminal], sig: signal.Signals, code: int, shown: str
+) -> None:
+    t = guided(vendor, terminals, "--auto-approve")
+    t.expect(r"Enter: check now, s: skip, q: quit")
+    t.proc.send_signal(sig)
+    t.expect(shown)
+    assert t.wait() == code, t.text
+    assert t.cooked
+    assert "Traceback" not in t.text
