@@ -11,6 +11,7 @@ import click
 
 from reconciler import output
 from reconciler.cli import common
+from reconciler.plan.guided import POLL_SECONDS
 
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget, Config
@@ -48,7 +49,7 @@ _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
 @click.option(
     "--poll-interval",
     type=click.FloatRange(0.1, 60),
-    default=2.0,
+    default=POLL_SECONDS,
     show_default=True,
     metavar="SECONDS",
     help="Where the API offers no write: how often the guided apply reads a sender while "
@@ -144,7 +145,7 @@ class _Steps:
     auto_approve: bool
     options: ApplyOptions
     audit_log: str | None
-    poll: float = 2.0  # seconds between a guided step's reads
+    poll: float = POLL_SECONDS  # seconds between a guided step's reads
 
     async def plan_and_apply(self, session: Session, desired: Desired) -> int:
         from reconciler.cli import EXIT_FAILURE

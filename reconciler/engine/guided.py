@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from reconciler.engine.fanout import each_account
 from reconciler.errors import AccountsFailed, CallfwdError, NotFoundError
 from reconciler.plan.guided import (
+    POLL_SECONDS,
     Differs,
     Event,
     Finished,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from reconciler.domain.state import LiveSender
     from reconciler.engine.session import Session
 
-POLL_SECONDS = 2.0  # 30 reads a minute while a person works: half the published 60/min
 ENTER = frozenset({"\n", "\r"})
 SKIP = frozenset({"s", "S"})
 QUIT = frozenset({"q", "Q"})
@@ -71,7 +71,7 @@ async def by_hand(session: Session, plan: Plan) -> frozenset[str]:
     Checks the keys first (once a run): a key of another account stops the run
     here, before anyone is asked to change anything.
     """
-    names = sorted({a.account for a in plan.accounts if a.changes})
+    names = sorted({a.account for a in plan.accounts if a.changes and a.account in session.targets})
     failures = await session.check_keys(names)
     if failures:
         raise AccountsFailed("refusing to apply, nothing was changed", failures)

@@ -16,6 +16,10 @@ from enum import StrEnum
 from reconciler.plan.model import Change
 from reconciler.plan.results import ChangeResult, Outcome
 
+# Seconds between two reads of a sender while a person changes it: 30 reads a minute,
+# half the published 60/min of that endpoint (``callfwd apply --poll-interval``).
+POLL_SECONDS = 2.0
+
 
 class HandOutcome(StrEnum):
     DONE = "done by hand"

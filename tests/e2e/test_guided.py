@@ -15,13 +15,10 @@ The demo seed's plan, in the order the guide takes it:
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sandbox_fixtures import ROOT, Sandbox
 from terminal import Terminal
 from workspace import Workspace
 
@@ -35,16 +32,8 @@ STEPS = [
 
 
 @pytest.fixture
-def vendor(
-    published_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Workspace:
-    """The demo manifests against the published-only server, known to be the published API."""
-    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
-    (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
-    ws = Workspace(tmp_path, published_sandbox, monkeypatch)
-    ws.extra_config = ["defaults: {api: published}"]
-    ws.write_config()
-    return ws
+def vendor(published_workspace: Workspace) -> Workspace:
+    return published_workspace
 
 
 @pytest.fixture

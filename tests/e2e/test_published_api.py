@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -21,14 +22,8 @@ from workspace import Workspace, manifest
 
 
 @pytest.fixture
-def vendor(
-    published_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Workspace:
-    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
-    (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
-    ws = Workspace(tmp_path, published_sandbox, monkeypatch)
-    ws.extra_config = ["defaults: {api: published}"]
-    return ws
+def vendor(published_workspace: Workspace) -> Workspace:
+    return published_workspace
 
 
 def test_a_published_api_is_called_only_at_its_published_endpoints(vendor: Workspace) -> None:
@@ -207,3 +202,12 @@ def test_a_mixed_plan_applies_what_the_api_can_and_lists_the_rest_for_a_person(
     assert "## Account `Acme US` (id `acme-us`)" in checklist
     assert checklist.count("- [ ]") == 3 and "globex" not in checklist
     assert published_sandbox.writes() == [] and published_sandbox.unpublished_requests() == []
+
+
+def test_apply_json_reports_what_was_written_through_an_api_and_exits_3(vendor: Workspace) -> None:
+    run = vendor.run("apply", "--auto-approve", "--format", "json")
+    assert run.code == 3, run.stderr
+    doc = json.loads(run.stdout)  # one document: nothing was written through an API
+    assert doc["results"] == [] and set(doc["summary"].values()) == {0}
+    assert "4 changes wait for a person in the vendor's UI" in run.stderr
+    assert vendor.sandbox.writes() == []
