@@ -21,13 +21,13 @@ five rules before letting a request go:
 4. Burst window: the burst limit is not in the headers the vendor sends. For a
    known API (``published`` or ``extended`` in callfwd.yaml) it is the
    published figure of the endpoint (``reconciler.api.limits``), given from the
-   first request, and so is the steady limit (rule 5). For an unknown server
-   it is learned. It is taken from a ``w=1`` policy in ``RateLimit-Limit`` or
-   ``RateLimit-Policy`` when a server gives one (IETF draft syntax,
-   ``10;w=1, 150;w=60``), else after the first 429 that looks like a
-   burst-window refusal (``0 < Retry-After ≤ 1.5`` s, the steady window not
-   known to be spent): the burst limit is then at most the
-   number of requests sent in the second before the refused one that were
+   first request, and so is the steady limit, and both are kept by rule 5.
+   For an unknown server the burst limit is learned. It is taken from a
+   ``w=1`` policy in ``RateLimit-Limit`` or ``RateLimit-Policy`` when a
+   server gives one (IETF draft syntax, ``10;w=1, 150;w=60``), else after the
+   first 429 that looks like a burst-window refusal (``0 < Retry-After ≤
+   1.5`` s, the steady window not known to be spent): the burst limit is then
+   at most the number of requests sent in the second before the refused one that were
    answered — every request the server accepted in the refused request's
    fixed window lies in that second. From then on, at most that many requests
    go out in any ``1 s + margin`` sliding window, which never puts more in any
@@ -41,9 +41,14 @@ five rules before letting a request go:
    limits only go down during a Pacer's life (one run); a given limit is lowered
    the same way when a server refuses below it, or when its headers say less
    (a ``w=1`` policy, a lower ``RateLimit-Limit``).
-5. Steady window, given: with a known steady limit, at most that many requests
-   go out in any ``1 min + margin`` sliding window, before any answer has said
-   what is left (a run's first requests) and after.
+5. Given limits (a known API): the server opens its windows when requests
+   arrive, which may be any time between their send and their answer. So a
+   request holds its slot of a window from its send until a window after its
+   answer: a new request goes only while fewer than ``burst`` requests are in
+   flight or were answered within the last ``1 s + margin``, and fewer than
+   ``steady`` within the last ``1 min + margin``. No fixed window of the
+   server can then hold more, however the network or the server delays
+   them; the price is one round trip per window.
 
 The cost is bounded and measurable (``PacerStats``): with the published limits
 given, a run against a server that keeps them meets no 429 of its own making;
@@ -55,6 +60,7 @@ steady window and the steady windows are used to the last request.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import re
 import time
@@ -103,6 +109,8 @@ class Pacer:
         "_changed",
         "_clock",
         "_expired_reset_at",
+        "_given",
+        "_held",
         "_inflight",
         "_info_seq",
         "_pause_until",
@@ -111,7 +119,6 @@ class Pacer:
         "_sem",
         "_sent",
         "_seq",
-        "_steady_sent",
         "burst",
         "concurrency",
         "margin",
@@ -132,6 +139,8 @@ class Pacer:
         self.concurrency = concurrency
         self.burst = burst
         self.steady = steady  # given, never learned: the published steady limit
+        # Limits given (a known API) are kept by answers, not sends (rule 5).
+        self._given = burst is not None or steady is not None
         self.margin = _MARGIN_MIN
         self.stats = PacerStats()
         self._clock = clock
@@ -140,7 +149,7 @@ class Pacer:
         self._seq = 0
         self._inflight: set[int] = set()
         self._sent: list[float] = []  # send times, for the burst window
-        self._steady_sent: list[float] = []  # send times, for a given steady limit
+        self._held: list[float] = []  # answer times, for given limits (rule 5)
         self._answered: list[float] = []  # send times of requests answered (not 429)
         self._pause_until = 0.0
         self._adjusted_at = float("-inf")  # when the burst estimate or margin last changed
@@ -200,17 +209,30 @@ class Pacer:
                 self._remaining = None
             elif self._remaining - self._ahead() <= 0:
                 return self._reset_at - now
-        wait = 0.0
-        if self.steady is not None:
-            horizon = STEADY_WINDOW + self.margin
-            _drop_until(self._steady_sent, now - horizon)
-            if len(self._steady_sent) >= self.steady:
-                wait = self._steady_sent[-self.steady] + horizon - now
+        if self._given:
+            return self._held_delay(now)
         if self.burst is not None:
             horizon = BURST_WINDOW + self.margin
             _drop_until(self._sent, now - horizon)
             if len(self._sent) >= self.burst:
-                wait = max(wait, self._sent[-self.burst] + horizon - now)
+                return self._sent[-self.burst] + horizon - now
+        return 0.0
+
+    def _held_delay(self, now: float) -> float:
+        """Rule 5: a window's slot is held from a request's send until a window after its answer."""
+        wait = 0.0
+        inflight = len(self._inflight)
+        _drop_until(self._held, now - STEADY_WINDOW - self.margin)
+        for limit, window in ((self.burst, BURST_WINDOW), (self.steady, STEADY_WINDOW)):
+            if limit is None:
+                continue
+            horizon = window + self.margin
+            recent = self._held[bisect.bisect_right(self._held, now - horizon) :]
+            over = inflight + len(recent) - limit + 1  # slots that must free up first
+            if over > len(recent):
+                wait = max(wait, horizon)  # held by requests in flight: their answers wake us
+            elif over > 0:
+                wait = max(wait, recent[over - 1] + horizon - now)
         return wait
 
     def record_send(self, now: float) -> Ticket:
@@ -218,9 +240,8 @@ class Pacer:
         self._seq += 1
         ticket = Ticket(self._seq, now)
         self._inflight.add(ticket.seq)
-        self._sent.append(now)
-        if self.steady is not None:
-            self._steady_sent.append(now)
+        if not self._given:
+            self._sent.append(now)
         self.stats.sent += 1
         return ticket
 
@@ -234,6 +255,8 @@ class Pacer:
     ) -> None:
         now = self._clock()
         self._inflight.discard(ticket.seq)
+        if self._given:
+            self._held.append(now)  # answered or not, it may have reached the server
         if status == 429:
             self.stats.throttled += 1
             self._throttled(ticket, now, retry_after)

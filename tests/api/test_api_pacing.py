@@ -321,15 +321,26 @@ def test_a_known_api_paces_each_endpoint_to_its_published_limits(
     assert (learned.burst, learned.steady) == (None, None)
 
 
-def test_a_given_steady_limit_holds_the_first_minute_before_any_answer() -> None:
+def test_a_given_limit_holds_a_slot_from_the_send_until_a_window_after_the_answer() -> None:
     clock = Clock()
-    pacer = Pacer(steady=15, clock=clock)
+    pacer = Pacer(burst=3, steady=15, clock=clock)
+    tickets = []
     for i in range(15):
         clock.now = float(i)  # one a second: the burst window never full
         assert pacer.delay(clock.now) == 0
-        pacer.record_send(clock.now)  # no answer yet: nothing said what is left
+        tickets.append(pacer.record_send(clock.now))
+        clock.now = i + 0.5  # the answer comes half a second later
+        pacer.observe(tickets[-1], status=200)  # no RateLimit headers at all
     clock.now = 15.0
-    assert pacer.delay(clock.now) == pytest.approx(60 + pacer.margin - 15)
+    # the first answer (0.5 s) holds its slot of the steady window until 60.5 s + margin
+    assert pacer.delay(clock.now) == pytest.approx(60.5 + pacer.margin - 15)
+
+    burst = Pacer(burst=1, clock=clock)
+    ticket = burst.record_send(clock.now)
+    clock.now += 5.0  # a slow answer: the server may have opened its window at any time
+    assert burst.delay(clock.now) > 0  # in flight: its answer frees the slot, not the clock
+    burst.observe(ticket, status=200)
+    assert burst.delay(clock.now) == pytest.approx(1 + burst.margin)
 
 
 def test_a_server_that_says_less_lowers_a_given_limit() -> None:
