@@ -3,10 +3,15 @@
 serve (sandbox seed) → validate → plan → apply --auto-approve → plan again
 (no changes) → the coverage report (text, and one page: .callfwd/report.html)
 → route a call from a US and a Canadian number → stop the server.
-Then the vendor's truth: a second server serving exactly what the vendor
-publishes (reads only) → plan warns that apply would refuse → the checklist
-for the vendor's UI → apply refuses with nothing written.
+Then the vendor's truth (``demo_vendor``): a second server serving exactly what
+the vendor publishes (reads only) → plan → the checklist for the vendor's UI →
+the guided apply, the person's part played by the demo → progress ticked in
+the checklist → the rest, guided → plan again (no changes).
 Every step is the real ``callfwd`` command, printed before it runs.
+
+The vendor allows one ``GET /api/accounts`` (every command's key check) a
+second per account: a command that starts within a second of the last one's
+end waits out the rest of that second first, as a person at a keyboard does.
 """
 
 from __future__ import annotations
@@ -15,14 +20,17 @@ import os
 import shlex
 import subprocess
 import sys
+import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from reconciler import demo_vendor
+from reconciler.api.limits import ACCOUNT_LIMITS, BURST_SECONDS
 from reconciler.sandbox.process import ServeError, ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "manifests/sandbox-seed.yaml"
 PORT = 8765  # callfwd.yaml points the demo accounts here
-VENDOR_PORT = 8766  # the published-only server; .callfwd/vendor.yaml points there
 # Sandbox-only keys from the seed; never real credentials.
 DEMO_ENV = {
     "ACME_US_KEY": "sandbox-acme-manager",
@@ -39,14 +47,42 @@ def _callfwd(*args: str) -> list[str]:
     return [sys.executable, "-m", "reconciler", *args]
 
 
+# The key check's limit per account: the gap a command leaves before the next one's.
+_KEY_CHECK_GAP = BURST_SECONDS / ACCOUNT_LIMITS.burst
+
+
+class _Gap(AbstractContextManager[None]):
+    """``with GAP:`` around a command: it starts no sooner than the key check allows."""
+
+    def __init__(self) -> None:
+        self._end = 0.0
+
+    def __enter__(self) -> None:
+        time.sleep(max(0.0, self._end + _KEY_CHECK_GAP - time.monotonic()))
+
+    def __exit__(self, *exc: object) -> None:
+        self._end = time.monotonic()
+
+
+GAP = _Gap()
+
+
+def _title(title: str) -> None:
+    print(f"\n{BOLD}== {title}{RESET}", flush=True)
+
+
 def _step(title: str, args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> None:
-    print(f"\n{BOLD}== {title}{RESET}\n$ callfwd {shlex.join(args)}", flush=True)
-    rc = subprocess.call(_callfwd(*args), cwd=ROOT, env=env)
+    _title(title)
+    print(f"$ callfwd {shlex.join(args)}", flush=True)
+    # No terminal for the command: a step never waits for a key (the guided apply runs
+    # on a pseudo-terminal of its own, in demo_vendor).
+    with GAP:
+        rc = subprocess.call(_callfwd(*args), cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     if rc not in ok:
         raise SystemExit(f"demo: `callfwd {shlex.join(args)}` exited {rc}")
 
 
-def _start_server(
+def start_server(
     env: dict[str, str],
     db: Path,
     *,
@@ -58,7 +94,7 @@ def _start_server(
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     args = ["--db", db.relative_to(ROOT).as_posix(), "--seed", SEED, "--quiet", *flags]
-    print(f"\n{BOLD}== {title}{RESET}")
+    _title(title)
     print(f"$ callfwd serve --port {port} {shlex.join(args)} &", flush=True)
     try:
         server = ServeProcess.start(*args, port=port, cwd=ROOT, env=env, timeout=15)
@@ -73,7 +109,7 @@ def _start_server(
 
 def main() -> int:
     env = {**os.environ, **DEMO_ENV}
-    proc = _start_server(env, ROOT / ".callfwd" / "demo.db")
+    proc = start_server(env, ROOT / ".callfwd" / "demo.db")
     try:
         _step("Validate the manifests", ["validate"], env)
         _step("Plan: what would change", ["plan"], env)
@@ -108,7 +144,14 @@ def main() -> int:
         )
     finally:
         proc.stop()
-    _vendor_truth(env)
+    demo_vendor.run(
+        ROOT,
+        env,
+        step=lambda title, args, ok=(0,): _step(title, args, env, ok),
+        title=_title,
+        gap=GAP,
+        start_server=start_server,
+    )
     print(f"\n{BOLD}Demo done.{RESET} The servers are stopped; their data is in .callfwd/.")
     return 0
 
@@ -120,42 +163,6 @@ def _coverage_page(env: dict[str, str]) -> None:
     _step("Coverage: which senders forward, which don't and why", ["report"], env)
     _step("The same as one HTML page", ["report", "--format", "html", "--out", rel], env)
     print(f"Open it in a browser: {out.as_uri()}", flush=True)
-
-
-def _vendor_truth(env: dict[str, str]) -> None:
-    """The same manifests against an API that publishes reads only, as the vendor's does."""
-    config = ROOT / ".callfwd" / "vendor.yaml"
-    url = f"http://127.0.0.1:{VENDOR_PORT}"
-    config.write_text(
-        "# Written by `make demo`: the demo accounts on a server that publishes reads only.\n"
-        "manifests: [manifests/]\nexclude: [manifests/sandbox-seed.yaml]\n"
-        f"accounts:\n  acme-us: {{api_url: {url}, api_key_env: ACME_US_KEY}}\n"
-        f"  globex: {{api_url: {url}, api_key_env: GLOBEX_KEY}}\n",
-        encoding="utf-8",
-    )
-    proc = _start_server(
-        env,
-        ROOT / ".callfwd" / "vendor.db",
-        port=VENDOR_PORT,
-        flags=("--published-only",),
-        title="The vendor's truth: a server with only what the vendor publishes (reads)",
-    )
-    conf = ["--config", ".callfwd/vendor.yaml"]
-    try:
-        _step("Plan: it warns that this API offers no write", ["plan", *conf], env)
-        _step(
-            "The changes as a checklist for the vendor's UI",
-            ["plan", "--format", "checklist", *conf],
-            env,
-        )
-        _step(
-            "Apply refuses before writing anything (exit 1 expected)",
-            ["apply", "--auto-approve", *conf],
-            env,
-            ok=(1,),
-        )
-    finally:
-        proc.stop()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ a steady window (1 min). Answers under the limit carry the steady window's
 state in ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
 (seconds until the window resets); a 429 carries ``Retry-After``. One ``Pacer``
 serves one account (share it between every client of that account) and applies
-four rules before letting a request go:
+five rules before letting a request go:
 
 1. Concurrency: at most ``concurrency`` requests in flight (a semaphore).
 2. Pause: after a 429 nothing is sent for ``Retry-After`` seconds (1 s when the
@@ -18,13 +18,16 @@ four rules before letting a request go:
    margin). An answer from an older window never overrides a newer one, and
    once the reset time passes the budget is unknown (unlimited) again until
    the next answer.
-4. Burst window: the burst limit is not in the headers the vendor sends, so it
-   is learned. It is taken from a ``w=1`` policy in ``RateLimit-Limit`` or
-   ``RateLimit-Policy`` when a server gives one (IETF draft syntax,
-   ``10;w=1, 150;w=60``), else after the first 429 that looks like a
-   burst-window refusal (``0 < Retry-After ≤ 1.5`` s, the steady window not
-   known to be spent): the burst limit is then at most the
-   number of requests sent in the second before the refused one that were
+4. Burst window: the burst limit is not in the headers the vendor sends. For a
+   known API (``published`` or ``extended`` in callfwd.yaml) it is the
+   published figure of the endpoint (``reconciler.api.limits``), given from the
+   first request, and so is the steady limit, and both are kept by rule 5.
+   For an unknown server the burst limit is learned. It is taken from a
+   ``w=1`` policy in ``RateLimit-Limit`` or ``RateLimit-Policy`` when a
+   server gives one (IETF draft syntax, ``10;w=1, 150;w=60``), else after the
+   first 429 that looks like a burst-window refusal (``0 < Retry-After ≤
+   1.5`` s, the steady window not known to be spent): the burst limit is then
+   at most the number of requests sent in the second before the refused one that were
    answered — every request the server accepted in the refused request's
    fixed window lies in that second. From then on, at most that many requests
    go out in any ``1 s + margin`` sliding window, which never puts more in any
@@ -35,24 +38,40 @@ four rules before letting a request go:
    the last adjustment count, so one overshoot is learned from once, and a
    429 with none of our requests answered in the second before it teaches
    nothing (the window was spent by other traffic on the account). Learned
-   limits only go down during a Pacer's life (one run).
+   limits only go down during a Pacer's life (one run); a given limit is lowered
+   the same way when a server refuses below it, or when its headers say less
+   (a ``w=1`` policy, a lower ``RateLimit-Limit``).
+5. Given limits (a known API): the server opens its windows when requests
+   arrive, which may be any time between their send and their answer. So a
+   request holds its slot of a window from its send until a window after its
+   answer: a new request goes only while fewer than ``burst`` requests are in
+   flight or were answered within the last ``1 s + margin``, and fewer than
+   ``steady`` within the last ``1 min + margin``. No fixed window of the
+   server can then hold more, however the network or the server delays
+   them; the price is one round trip per window.
 
-The cost is bounded and measurable (``PacerStats``): until the burst limit is
-known the first second may overshoot once (one 429, one pause of
-``Retry-After``); after that the rate is ``burst / (1 s + margin)`` within a
+The cost is bounded and measurable (``PacerStats``): with the published limits
+given, a run against a server that keeps them meets no 429 of its own making;
+when they are learned, the first second may overshoot once (one 429, one pause
+of ``Retry-After``); after that the rate is ``burst / (1 s + margin)`` within a
 steady window and the steady windows are used to the last request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-BURST_WINDOW = 1.0
+from reconciler.api import protocol
+from reconciler.api.limits import BURST_SECONDS as BURST_WINDOW
+from reconciler.api.limits import STEADY_SECONDS as STEADY_WINDOW
+from reconciler.api.limits import Limits, published_limits
+
 DEFAULT_CONCURRENCY = 8
 _MARGIN_MIN = 0.02
 _MARGIN_MAX = 0.25
@@ -90,6 +109,8 @@ class Pacer:
         "_changed",
         "_clock",
         "_expired_reset_at",
+        "_given",
+        "_held",
         "_inflight",
         "_info_seq",
         "_pause_until",
@@ -102,6 +123,7 @@ class Pacer:
         "concurrency",
         "margin",
         "stats",
+        "steady",
     )
 
     def __init__(
@@ -109,12 +131,16 @@ class Pacer:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         burst: int | None = None,
+        steady: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.concurrency = concurrency
         self.burst = burst
+        self.steady = steady  # given, never learned: the published steady limit
+        # Limits given (a known API) are kept by answers, not sends (rule 5).
+        self._given = burst is not None or steady is not None
         self.margin = _MARGIN_MIN
         self.stats = PacerStats()
         self._clock = clock
@@ -123,6 +149,7 @@ class Pacer:
         self._seq = 0
         self._inflight: set[int] = set()
         self._sent: list[float] = []  # send times, for the burst window
+        self._held: list[float] = []  # answer times, for given limits (rule 5)
         self._answered: list[float] = []  # send times of requests answered (not 429)
         self._pause_until = 0.0
         self._adjusted_at = float("-inf")  # when the burst estimate or margin last changed
@@ -182,6 +209,8 @@ class Pacer:
                 self._remaining = None
             elif self._remaining - self._ahead() <= 0:
                 return self._reset_at - now
+        if self._given:
+            return self._held_delay(now)
         if self.burst is not None:
             horizon = BURST_WINDOW + self.margin
             _drop_until(self._sent, now - horizon)
@@ -189,12 +218,30 @@ class Pacer:
                 return self._sent[-self.burst] + horizon - now
         return 0.0
 
+    def _held_delay(self, now: float) -> float:
+        """Rule 5: a window's slot is held from a request's send until a window after its answer."""
+        wait = 0.0
+        inflight = len(self._inflight)
+        _drop_until(self._held, now - STEADY_WINDOW - self.margin)
+        for limit, window in ((self.burst, BURST_WINDOW), (self.steady, STEADY_WINDOW)):
+            if limit is None:
+                continue
+            horizon = window + self.margin
+            recent = self._held[bisect.bisect_right(self._held, now - horizon) :]
+            over = inflight + len(recent) - limit + 1  # slots that must free up first
+            if over > len(recent):
+                wait = max(wait, horizon)  # held by requests in flight: their answers wake us
+            elif over > 0:
+                wait = max(wait, recent[over - 1] + horizon - now)
+        return wait
+
     def record_send(self, now: float) -> Ticket:
         """Count a request going out at ``now`` (``acquire`` calls it; simulations may too)."""
         self._seq += 1
         ticket = Ticket(self._seq, now)
         self._inflight.add(ticket.seq)
-        self._sent.append(now)
+        if not self._given:
+            self._sent.append(now)
         self.stats.sent += 1
         return ticket
 
@@ -208,6 +255,8 @@ class Pacer:
     ) -> None:
         now = self._clock()
         self._inflight.discard(ticket.seq)
+        if self._given:
+            self._held.append(now)  # answered or not, it may have reached the server
         if status == 429:
             self.stats.throttled += 1
             self._throttled(ticket, now, retry_after)
@@ -251,11 +300,17 @@ class Pacer:
             self.burst = max(1, self.burst - 1)
 
     def _read_headers(self, ticket: Ticket, now: float, headers: Mapping[str, str]) -> None:
-        if self.burst is None:
-            for name in ("RateLimit-Policy", "RateLimit-Limit"):
-                for count, window in _POLICY.findall(headers.get(name, "")):
-                    if float(window) == BURST_WINDOW:
-                        self.burst = max(1, int(count))
+        for name in ("RateLimit-Policy", "RateLimit-Limit"):
+            for count, window in _POLICY.findall(headers.get(name, "")):
+                if float(window) == BURST_WINDOW and (
+                    self.burst is None or int(count) < self.burst
+                ):
+                    self.burst = max(1, int(count))
+        if self.steady is not None:
+            # A given steady limit comes down to what the server says its window allows.
+            limit = _int(headers.get("RateLimit-Limit"))
+            if limit is not None and 0 < limit < self.steady:
+                self.steady = limit
         remaining = _int(headers.get("RateLimit-Remaining"))
         reset = _float(headers.get("RateLimit-Reset"))
         if remaining is None or reset is None:
@@ -307,16 +362,26 @@ class EndpointPacers:
     ``GET /api/accounts`` (1/s, 15/min) and the senders list (3/s, 60/min) fill
     different windows, and a 429 on one says nothing about the other; each
     endpoint's ``RateLimit-*`` headers describe that endpoint's window only.
+
+    With ``known`` (an API whose limits are published: ``published`` or
+    ``extended`` in callfwd.yaml), each endpoint's pacer starts at its published
+    burst and steady limits (``known_limits``); else they are learned.
     """
 
-    def __init__(self, *, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+    def __init__(self, *, concurrency: int = DEFAULT_CONCURRENCY, known: bool = False) -> None:
         self.concurrency = concurrency
+        self.known = known
         self._pacers: dict[str, Pacer] = {}
 
     def for_endpoint(self, key: str) -> Pacer:
         pacer = self._pacers.get(key)
         if pacer is None:
-            pacer = self._pacers[key] = Pacer(concurrency=self.concurrency)
+            limits = known_limits(key) if self.known else None
+            pacer = self._pacers[key] = Pacer(
+                concurrency=self.concurrency,
+                burst=None if limits is None else limits.burst,
+                steady=None if limits is None else limits.steady,
+            )
         return pacer
 
     @property
@@ -342,3 +407,19 @@ def endpoint_key(method: str, path: str, senders: str) -> str:
             return f"sender/{sub}"  # a sender's registration or its relationship
         return {"GET": "sender", "OPTIONS": "probe"}.get(method, "write")
     return f"{method} {path}" if method != "GET" else path
+
+
+def known_limits(key: str) -> Limits | None:
+    """The published limits of an endpoint, by its ``endpoint_key``; None for the probe.
+
+    The ``OPTIONS`` probe is no published endpoint and the local API does not
+    limit it: nothing is given for it.
+    """
+    if key == "probe":
+        return None
+    if key == "write":
+        return published_limits("PATCH", protocol.SENDERS + "/{id}")
+    if key in ("senders", "sender") or key.startswith("sender/"):
+        return published_limits("GET", protocol.SENDERS)
+    method, _, path = key.rpartition(" ")
+    return published_limits(method or "GET", path)

@@ -8,6 +8,7 @@ Exit codes (documented in README):
     0   success (validate: valid; plan --detailed-exitcode: no changes)
     1   invalid manifests, a failed change, or any error the user can fix
     2   plan --detailed-exitcode: changes present
+    3   apply: changes wait for a person in the vendor's UI (the API offers no write)
     64  usage error (bad flag or argument, a --config file that does not exist)
     70  internal error: a bug in callfwd (rerun with --debug for the traceback)
     130 interrupted
@@ -31,6 +32,7 @@ from reconciler.cli.version import version_option
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_CHANGES = 2
+EXIT_BY_HAND = 3
 EXIT_USAGE = 64
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130

@@ -11,12 +11,14 @@ import click
 
 from reconciler import output
 from reconciler.cli import common
+from reconciler.plan.guided import POLL_SECONDS
 
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget, Config
     from reconciler.engine.apply import ApplyOptions
     from reconciler.engine.planner import Desired
     from reconciler.engine.session import Session
+    from reconciler.plan.guided import GuidedReport, StepResult
     from reconciler.plan.model import Plan
     from reconciler.plan.results import ChangeResult
 
@@ -44,6 +46,15 @@ _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
     type=click.Path(dir_okay=False),
     help="Append one JSON line per change to this file.",
 )
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(0.1, 60),
+    default=POLL_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="Where the API offers no write: how often the guided apply reads a sender while "
+    "a person changes it in the vendor's UI.",
+)
 @common.jobs_option
 @common.config_option
 def command(
@@ -56,12 +67,16 @@ def command(
     no_verify: bool,
     allow_mass_changes: bool,
     audit_log: str | None,
+    poll_interval: float,
     config_path: str | None,
 ) -> int:
     """Apply the manifests (or a saved plan) to the live settings API.
 
     Each create, update and delete is one PATCH; unchanged senders get no call.
-    Without --plan it plans first and asks before changing anything.
+    Without --plan it plans first and asks before changing anything. Where the
+    API offers no write (the vendor's published API), it guides you through each
+    change in the vendor's UI and checks it; without a terminal it prints the
+    checklist and exits 3.
     """
     from reconciler.cli import EXIT_FAILURE
     from reconciler.config import load_config
@@ -80,7 +95,7 @@ def command(
         allow_mass_changes=allow_mass_changes,
         reread=saved is not None,
     )
-    steps = _Steps(fmt, auto_approve, options, audit_log)
+    steps = _Steps(fmt, auto_approve, options, audit_log, poll_interval)
     if plan_file and saved is not None:
         targets = common.resolve_targets(config, sorted({a.account for a in saved.accounts}))
         plan = _narrowed(_checked(saved, plan_file, desired, targets, config), accounts, plan_file)
@@ -130,6 +145,7 @@ class _Steps:
     auto_approve: bool
     options: ApplyOptions
     audit_log: str | None
+    poll: float = POLL_SECONDS  # seconds between a guided step's reads
 
     async def plan_and_apply(self, session: Session, desired: Desired) -> int:
         from reconciler.cli import EXIT_FAILURE
@@ -140,7 +156,6 @@ class _Steps:
 
     async def apply(self, session: Session, plan: Plan) -> int:
         from reconciler.cli import EXIT_FAILURE, EXIT_OK
-        from reconciler.engine.apply import apply
         from reconciler.render import apply as render_apply
         from reconciler.render import plan as render
 
@@ -151,8 +166,21 @@ class _Steps:
             if not text:
                 output.write(render_apply.render_json(plan, None))
             return EXIT_OK
+        from reconciler.engine.guided import by_hand
+
+        if hand := await by_hand(session, plan):  # no write in their API: a person, guided
+            return await _with_hand(self, session, plan, hand)
         if not self.auto_approve and not _confirmed(plan):
             return EXIT_FAILURE
+        return await self.write(session, plan)
+
+    async def write(self, session: Session, plan: Plan) -> int:
+        """Write ``plan`` (confirmed) through the API and report each change."""
+        from reconciler.cli import EXIT_FAILURE, EXIT_OK
+        from reconciler.engine.apply import apply
+        from reconciler.render import apply as render_apply
+
+        text = self.fmt == "text"
         with _Progress(len(plan.changes), lines=text) as progress, _audit(self.audit_log) as audit:
 
             def on_result(result: ChangeResult) -> None:
@@ -241,3 +269,111 @@ class _audit:
     def __call__(self, result: ChangeResult) -> None:
         if self._log is not None:
             self._log.record(result)
+
+    def by_hand(self, result: StepResult) -> None:
+        if self._log is not None:
+            self._log.record(result.as_change_result(), by="hand", at=result.seen_at)
+
+
+# ---------------------------------------------------------------- APIs without a write
+
+
+async def _with_hand(steps: _Steps, session: Session, plan: Plan, hand: frozenset[str]) -> int:
+    """Accounts whose API offers no write: a person makes their changes in the vendor's UI.
+
+    On a terminal (text output) the guided apply walks them through each change and
+    checks it in the API; else the changes are printed as a checklist (exit 3). The
+    other accounts of the plan are applied through their API first, as usual.
+    """
+    from reconciler.cli import EXIT_BY_HAND, EXIT_FAILURE, EXIT_OK, keys
+    from reconciler.engine.apply import threshold_refusals
+    from reconciler.engine.guided import only
+    from reconciler.errors import UnsafePlanError
+
+    options = steps.options
+    if not options.allow_mass_changes and (refusals := threshold_refusals(plan, session.targets)):
+        raise UnsafePlanError("refusing to apply above the safety thresholds", refusals)
+    by_api, by_hand = only(plan, hand, keep=False), only(plan, hand)
+    output.note(_split_note(by_api, by_hand))
+    if steps.fmt == "text" and keys.available():
+        if not steps.auto_approve and not _confirmed_split(by_api, by_hand):
+            return EXIT_FAILURE
+        code = await steps.write(session, by_api) if by_api.has_changes else EXIT_OK
+        return _worst(code, await _guide(steps, session, by_hand))
+    code = EXIT_OK
+    if by_api.has_changes:
+        confirmed = steps.auto_approve or _confirmed(by_api)
+        code = await steps.write(session, by_api) if confirmed else EXIT_FAILURE
+    elif steps.fmt != "text":
+        from reconciler.render.apply import render_json
+
+        output.write(render_json(by_api, None))
+    if steps.fmt == "text":
+        from reconciler.engine.coverage import vendors_of
+        from reconciler.render.plan import render_checklist
+
+        output.write(render_checklist(by_hand, vendors=vendors_of(session, sorted(hand))))
+    n = len(by_hand.changes)
+    output.note(
+        f"No terminal to guide you: {_changes(n)} {'waits' if n == 1 else 'wait'} for a person "
+        "in the vendor's UI. Make them (`callfwd plan --format checklist` lists them), or run "
+        "`callfwd apply` on a terminal to be guided; `callfwd plan` shows what is left."
+    )
+    return code if code != EXIT_OK else EXIT_BY_HAND
+
+
+def _split_note(by_api: Plan, by_hand: Plan) -> str:
+    from reconciler.render.escape import terminal
+
+    def names(plan: Plan) -> str:
+        return ", ".join(terminal(a.account) for a in plan.accounts if a.changes)
+
+    hand = (
+        f"{_changes(len(by_hand.changes))} ({names(by_hand)}) by a person in the vendor's UI: "
+        "this API offers no forwarding write"
+    )
+    if not by_api.has_changes:
+        return f"Apply: {hand}."
+    return f"Apply: {_changes(len(by_api.changes))} ({names(by_api)}) through the API; {hand}."
+
+
+def _confirmed_split(by_api: Plan, by_hand: Plan) -> bool:
+    n = len(by_hand.changes)
+    these = "this change" if n == 1 else f"these {n} changes"
+    api = (
+        f"Apply {_changes(len(by_api.changes))} through the API, then make"
+        if (by_api.has_changes)
+        else "Make"
+    )
+    if click.confirm(f"{api} {these} in the vendor's UI, guided?", default=False, err=True):
+        return True
+    output.note("Nothing was changed.")
+    return False
+
+
+async def _guide(steps: _Steps, session: Session, plan: Plan) -> GuidedReport:
+    """The guided apply on this terminal: each step shown, each key read as it comes."""
+    from reconciler.cli.keys import TerminalKeys
+    from reconciler.engine.guided import guide
+    from reconciler.render import guided as render
+
+    with _audit(steps.audit_log) as audit, TerminalKeys() as keys:
+        report = await guide(
+            session,
+            plan,
+            keys=keys,
+            show=lambda event: output.write(render.render_event(event)),
+            record=audit.by_hand,
+            poll=steps.poll,
+        )
+    output.write(render.render_summary(report))
+    return report
+
+
+def _worst(code: int, report: GuidedReport) -> int:
+    """Failed anywhere: 1; else changes left for a person: 3; else 0."""
+    from reconciler.cli import EXIT_BY_HAND, EXIT_FAILURE, EXIT_OK
+
+    if code != EXIT_OK or report.failed:
+        return EXIT_FAILURE
+    return EXIT_OK if report.all_done else EXIT_BY_HAND

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from reconciler.cli import common
+
+if TYPE_CHECKING:
+    from reconciler.engine.planner import Desired, PlanResult
+    from reconciler.engine.session import Session
+    from reconciler.plan.model import Plan
+    from reconciler.report.model import Vendor
 
 
 @click.command("plan")
@@ -25,6 +33,13 @@ from reconciler.cli import common
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--account", "accounts", multiple=True, help="Plan only this account (repeatable).")
+@click.option(
+    "--since",
+    "since_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --format checklist: list this saved plan's changes first (from `plan --out`), "
+    "ticked where they are now live, then what is new.",
+)
 @common.jobs_option
 @common.config_option
 def command(
@@ -33,6 +48,7 @@ def command(
     out: str | None,
     detailed_exitcode: bool,
     accounts: tuple[str, ...],
+    since_file: str | None,
     config_path: str | None,
 ) -> int:
     """Diff the manifests against the live settings API.
@@ -43,16 +59,18 @@ def command(
     from reconciler import output
     from reconciler.cli import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK
     from reconciler.config import load_config
-    from reconciler.engine.planner import plan as make_plan
     from reconciler.engine.session import run
     from reconciler.render import plan as render
 
+    if since_file and fmt != "checklist":
+        raise click.UsageError("--since works with --format checklist")
     config = load_config(config_path)
+    since = _saved(since_file)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE
     targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
-    result = run(targets, lambda session: make_plan(session, desired), config=config)
+    result, vendors = run(targets, lambda session: _plan(session, desired), config=config)
     plan = common.plan_or_report(result)
     if plan is None:
         return EXIT_FAILURE
@@ -61,15 +79,46 @@ def command(
     elif fmt == "markdown":
         output.write(render.render_markdown(plan))
     elif fmt == "checklist":
-        output.write(render.render_checklist(plan))
+        output.write(render.render_checklist(plan, vendors=vendors, since=since))
     else:
         output.write(render.render_text(plan, colour=output.use_colour()))
     if out:
         from reconciler.plan import planfile
 
         common.write_atomic(out, planfile.dumps(plan))
-        output.note(f"Saved the plan to {out}; apply it with `callfwd apply --plan {out}`.")
+        output.note(_saved_note(plan, out))
     output.github_output("changes", "true" if plan.has_changes else "false")
     if detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+async def _plan(session: Session, desired: Desired) -> tuple[PlanResult, dict[str, Vendor]]:
+    """The plan, and each account's name and id at the vendor (for the checklist's headings)."""
+    from reconciler.engine.coverage import vendors_of
+    from reconciler.engine.planner import plan as make_plan
+
+    result = await make_plan(session, desired)
+    vendors = vendors_of(session, session.targets) if result.plan is not None else {}
+    return result, vendors
+
+
+def _saved(path: str | None) -> Plan | None:
+    from reconciler.plan.saved import read_saved_plan
+
+    return read_saved_plan(path) if path else None
+
+
+def _saved_note(plan: Plan, out: str) -> str:
+    """How to go on with a saved plan: apply it, or (no write in the API) by hand."""
+    from reconciler.diagnostics.codes import NO_WRITE_API
+
+    by_hand = [a.account for a in plan.accounts if any(n.code == NO_WRITE_API for n in a.notices)]
+    if not by_hand:
+        return f"Saved the plan to {out}; apply it with `callfwd apply --plan {out}`."
+    return (
+        f"Saved the plan to {out}. Its API offers no forwarding write ({', '.join(by_hand)}): "
+        "make the changes in the vendor's UI, guided and checked one by one with `callfwd "
+        f"apply` on a terminal, or from `callfwd plan --format checklist --since {out}`, "
+        "which ticks what is done."
+    )

@@ -2,7 +2,9 @@
 
 Each line is written with a single ``write`` on a file opened with O_APPEND,
 so a process killed mid-run leaves whole lines only. Lines hold the time,
-account, sender, action, before, after, result and detail; never a key.
+who made the change (``by``: ``api``, or ``hand`` in the vendor's UI, guided by
+apply: then the time is when the API showed it), account, sender, action,
+before, after, result and detail; never a key.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ class AuditLog:
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
 
-    def record(self, result: ChangeResult) -> None:
+    def record(self, result: ChangeResult, *, by: str = "api", at: datetime | None = None) -> None:
+        """``by``: ``api`` (apply wrote it) or ``hand`` (a person, guided; ``at``: when seen)."""
         c = result.change
         line = json.dumps(
             {
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "time": (at or datetime.now(UTC)).isoformat(timespec="milliseconds"),
+                "by": by,
                 "account": c.account,
                 "sender": c.sender,
                 "sender_id": c.sender_id,

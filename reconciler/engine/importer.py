@@ -55,7 +55,7 @@ async def read_live(session: Session, account: str, owners: Sequence[Owner]) -> 
 
     async def read(name: str) -> tuple[Me | None, list[LiveSender]]:
         client = await session.checked_client(name)
-        me = None if owners else await client.get_me()  # None: the API does not say
+        me = None if owners else await session.me(name)  # None: the API does not say
         return me, await client.list_senders()
 
     me, senders = await one_account(account, read)

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 ACCOUNTS_SCOPE = "accounts:read"
 NO_WRITE = (
     "the settings API at {url} offers no way to change forwarding numbers (the vendor "
-    "publishes reads only); make the changes in the vendor's UI with the list from "
-    "`callfwd plan --format checklist`, then plan again"
+    "publishes reads only): the changes are made by a person in the vendor's UI. "
+    "`callfwd apply` on a terminal guides you through each one and checks it in the API; "
+    "`callfwd plan --format checklist` lists them"
 )
 
 

@@ -14,9 +14,11 @@ For the whole run a session holds:
 - one ``httpx.AsyncClient`` per API origin (``reconciler.api.http``), closed
   when the session ends; an injected ``transport`` goes into each of them;
 - one ``SettingsClient`` per account, over its origin's AsyncClient, with the
-  account's pacers (one per endpoint), so what the plan's reads taught of the
-  account's rate limits holds for apply's writes;
-- one ``Capabilities`` per API, so the write probe is sent once per run;
+  account's pacers (one per endpoint): for a known API (``published`` or
+  ``extended``) they start at the published limits (``reconciler.api.limits``),
+  for an unknown one what the plan's reads taught holds for apply's writes;
+- one ``Capabilities`` per API and face (``api:``): nothing asked of a known
+  API, the write probe sent at most once per run to an unknown one;
 - each account's key check (``check_keys``), made at most once.
 """
 
@@ -38,8 +40,9 @@ if TYPE_CHECKING:
     import httpx
 
     from reconciler.api.client import SettingsClient
+    from reconciler.api.models import Me
     from reconciler.api.retry import RetryPolicy
-    from reconciler.config import AccountTarget, Config, RetryConfig
+    from reconciler.config import AccountTarget, ApiMode, Config, RetryConfig
     from reconciler.errors import AccountFailure
 
 T = TypeVar("T")
@@ -69,7 +72,7 @@ class Session:
         self._http: dict[str, httpx.AsyncClient] = {}
         self._clients: dict[str, SettingsClient] = {}
         self._pacers: dict[str, EndpointPacers] = {}
-        self._caps: dict[str, Capabilities] = {}
+        self._caps: dict[tuple[str, str], Capabilities] = {}
         self._checked: dict[str, Preflight] = {}
         self._retry: dict[RetryConfig, RetryPolicy] = {}  # one policy (one RNG) per setting
 
@@ -106,18 +109,26 @@ class Session:
         return client
 
     def pacers(self, name: str) -> EndpointPacers:
-        """The account's pacers, one per endpoint (the vendor limits each on its own)."""
+        """The account's pacers, one per endpoint (the vendor limits each on its own).
+
+        A known API's pacers start at the published limits; an unknown one's learn them.
+        """
         pacers = self._pacers.get(name)
         if pacers is None:
-            pacers = self._pacers[name] = EndpointPacers()
+            known = self.mode(name) != "auto"
+            pacers = self._pacers[name] = EndpointPacers(known=known)
         return pacers
 
+    def mode(self, name: str) -> ApiMode:
+        """The face of the account's API: ``published``, ``extended`` or ``auto``."""
+        return self.targets[name].api or "auto"
+
     def capabilities(self, name: str) -> Capabilities:
-        """What the account's API offers, learned once per API and run."""
-        api = self.targets[name].api_url.rstrip("/")
-        caps = self._caps.get(api)
+        """What the account's API offers: known from its face, or learned once per API and run."""
+        key = (self.targets[name].api_url.rstrip("/"), self.mode(name))
+        caps = self._caps.get(key)
         if caps is None:
-            caps = self._caps[api] = Capabilities()
+            caps = self._caps[key] = Capabilities(self.mode(name))
         return caps
 
     def origins(self, name: str) -> Origins:
@@ -146,6 +157,12 @@ class Session:
     def preflight(self, name: str) -> Preflight:
         """The account's key check; ``check_keys`` must have passed it."""
         return self._checked[name]
+
+    async def me(self, name: str) -> Me | None:
+        """The key's user where the account's API says who it is (asked at most once)."""
+        pre = self.preflight(name)
+        await pre.learn_me(self.client(name), self.capabilities(name))
+        return pre.me
 
     async def write_check(self, name: str, sender_id: str) -> WriteCheck:
         """Whether apply could write to the account: asks the API at most once each."""

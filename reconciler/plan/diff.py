@@ -119,8 +119,11 @@ def diff_account(
             unmanaged += 1
 
     for s in live:
+        # Only where no manifest decides: a declared ``forward_to: null`` is a choice,
+        # not something to recommend against on every plan.
+        decided = s.number in declared or s.number in declared_elsewhere
         after = final.get(s.id, s.forwarding_number)
-        if s.can_forward and s.status in BEING_VERIFIED and after is None:
+        if s.can_forward and s.status in BEING_VERIFIED and after is None and not decided:
             advice.append(_unverified_without_forwarding(s))
     if pending:
         advice.append(_pending(live))

@@ -9,10 +9,12 @@ through its medium's function in ``reconciler.render.escape``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from reconciler.diagnostics.codes import NO_WRITE_API
 from reconciler.output import style
-from reconciler.plan.model import Action, Change, Notice, Plan
+from reconciler.plan.model import AccountPlan, Action, Change, Notice, Plan
 from reconciler.render import escape
 from reconciler.render.comment import (
     MARKDOWN_BUDGET,
@@ -21,10 +23,12 @@ from reconciler.render.comment import (
     render_markdown,
 )
 from reconciler.render.common import counts
+from reconciler.report.model import Vendor
 
 __all__ = [
     "MARKDOWN_BUDGET",
     "MARKDOWN_MARKER",
+    "account_heading",
     "plan_document",
     "render_checklist",
     "render_json",
@@ -139,6 +143,13 @@ def render_json(plan: Plan) -> str:
 # ---------------------------------------------------------------- checklist
 
 CHECKLIST_PATH = "Settings → SMS → Sender preferences → Call forwarding"
+# CF522 says where to turn when the API offers no write; in the checklist it says what
+# the checklist is for (its own message would send the reader to the checklist).
+_BY_HAND = (
+    "this settings API offers no way to change forwarding numbers: each change here is made "
+    "by hand in the vendor's UI. `callfwd apply` on a terminal guides you through them and "
+    "ticks each one as soon as the API shows it"
+)
 
 
 def _ui(number: str | None) -> str:
@@ -149,7 +160,7 @@ def _ui(number: str | None) -> str:
     return f"{escape.markdown(display(number))} ({escape.markdown(number)})"
 
 
-def _task(c: Change) -> str:
+def _task(c: Change, *, done: bool = False, note: str = "") -> str:
     from reconciler.domain.numbers import display
 
     sender = f"**{escape.markdown(display(c.sender))}** ({escape.markdown(c.sender)})"
@@ -159,34 +170,84 @@ def _task(c: Change) -> str:
         what = f"edit: change the forwarding number from {_ui(c.before)} to **{_ui(c.after)}**"
     else:
         what = f"delete the forwarding number (now {_ui(c.before)})"
-    return f"- [ ] {sender}: {what}"
+    return f"- [{'x' if done else ' '}] {sender}: {what}{note}"
 
 
-def render_checklist(plan: Plan) -> str:
+def account_heading(account: str, vendor: Vendor | None) -> str:
+    """Which account to open in the vendor's UI: its name and id there, and callfwd's name."""
+    md = escape.markdown
+    if vendor is None:
+        return f"Account {md(account)}"
+    named = f"Account {md(vendor.name)} (id {md(vendor.id)})" if vendor.name else ""
+    return f"{named or f'Account id {md(vendor.id)}'}, {md(account)} in callfwd.yaml"
+
+
+def _checklist_notices(notices: Sequence[Notice]) -> list[str]:
+    shown = [replace(n, message=_BY_HAND) if n.code == NO_WRITE_API else n for n in notices]
+    return notice_lines(shown)
+
+
+def _ticks(acct: AccountPlan, saved: AccountPlan | None) -> list[str]:
+    """The account's tasks: the saved plan's first, ticked when done, then what is new."""
+    now: dict[tuple[str, str], list[Change]] = {}
+    for c in acct.changes:
+        now.setdefault((c.sender_id, c.sender), []).append(c)
+    live = {s.id: s.forwarding_number for s in acct.senders}
+    lines = []
+    for c in saved.changes if saved is not None else ():
+        current = now.get((c.sender_id, c.sender))
+        if current:
+            lines.append(_task(current.pop(0)))  # still to do, as it stands now
+        else:
+            gone = c.sender_id in live and live[c.sender_id] != c.after
+            lines.append(_task(c, done=True, note=" (no longer planned)" if gone else ""))
+    return lines + [_task(c) for left in now.values() for c in left]
+
+
+def render_checklist(
+    plan: Plan, *, vendors: Mapping[str, Vendor] | None = None, since: Plan | None = None
+) -> str:
     """The changes as a Markdown task list to follow by hand in the vendor's UI.
 
     For an API without the forwarding write (the vendor's published API): plan,
-    follow the list, plan again, and the plan shows nothing to do.
+    follow the list, plan again, and the plan shows nothing to do. ``vendors``:
+    each account's name and id at the vendor, for the headings (the account to
+    open). ``since``: a saved plan (``plan --out``) whose changes are listed
+    first, ``[x]`` where ``plan`` no longer has them (done), then ``plan``'s new
+    ones; accounts ``plan`` did not read are left out.
     """
+    vendors = vendors or {}
+    accounts = {a.account: a for a in plan.accounts}
+    # Only the accounts planned now can say what is done.
+    saved = {a.account: a for a in since.accounts if a.account in accounts} if since else {}
     lines = ["# callfwd checklist", ""]
-    if not plan.has_changes:
+    done = total = 0
+    if since is not None:
+        now_keys = {(c.account, c.sender_id, c.sender) for c in plan.changes}
+        then_keys = {(c.account, c.sender_id, c.sender) for a in saved.values() for c in a.changes}
+        total = len(then_keys | now_keys)
+        done = len(then_keys - now_keys)
+    if not plan.has_changes and since is None:
         lines += ["Nothing to do: live settings match the manifests.", ""]
+    elif not plan.has_changes:
+        lines += [f"All {total} done: live settings match the manifests.", ""]
     else:
         n = len(plan.changes)
+        progress = f" ({done} of {total} done since the saved plan)" if since is not None else ""
         lines += [
-            f"{n} change{'s' if n != 1 else ''} to make by hand. For each sender: open the "
-            f"account, go to {CHECKLIST_PATH}, and do what the line says (Set up, Edit or "
-            "Delete, then Save). Then run `callfwd plan` again: it shows no changes when every "
-            "box is done.",
+            f"{n} change{'s' if n != 1 else ''} to make by hand{progress}. For each sender: "
+            f"open the account, go to {CHECKLIST_PATH}, and do what the line says (Set up, "
+            "Edit or Delete, then Save). Then run `callfwd plan` again: it shows no changes "
+            "when every box is done.",
             "",
         ]
     for acct in plan.accounts:
-        if not acct.changes and not acct.notices:
+        tasks = _ticks(acct, saved.get(acct.account))
+        if not tasks and not acct.notices:
             continue
-        lines += [f"## Account {escape.markdown(acct.account)}", ""]
-        lines += [_task(c) for c in acct.changes]
-        if acct.changes:
-            lines.append("")
+        lines += [f"## {account_heading(acct.account, vendors.get(acct.account))}", ""]
+        if tasks:
+            lines += [*tasks, ""]
         if acct.notices:
-            lines += [*notice_lines(acct.notices), ""]
+            lines += [*_checklist_notices(acct.notices), ""]
     return "\n".join(lines).rstrip("\n") + "\n"

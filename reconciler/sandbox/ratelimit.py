@@ -1,7 +1,8 @@
 """Per-account, per-endpoint rate limiting with two fixed windows, as the vendor does it.
 
 Every (account, endpoint) pair has its own bucket. By default each bucket has
-the vendor's published limits for its endpoint (``vendor_limits``): 3/s and
+the vendor's published limits for its endpoint (``vendor_limits``, from the one
+table in ``reconciler.api.limits`` that callfwd's client paces to): 3/s and
 60/min for the text-messaging reads, 1/s and 15/min for ``GET /api/accounts``
 and for writes. ``--rate-limit BURST/STEADY`` gives every bucket that one limit
 instead; ``off`` turns limiting off.
@@ -25,41 +26,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.api import protocol
+from reconciler.api.limits import (
+    ACCOUNT_LIMITS,
+    BURST_SECONDS,
+    READ_LIMITS,
+    STEADY_SECONDS,
+    WRITE_LIMITS,
+    Limits,
+)
+from reconciler.api.limits import published_limits as vendor_limits
 
-BURST_SECONDS = 1.0
-STEADY_SECONDS = 60.0
+__all__ = [
+    "ACCOUNT_LIMITS",
+    "DEFAULT_POLICY",
+    "OFF",
+    "READ_LIMITS",
+    "VENDOR",
+    "WRITE_LIMITS",
+    "Limits",
+    "RateLimiter",
+    "RatePolicy",
+    "parse_rate_limit",
+    "vendor_limits",
+]
+
 _SPEC = re.compile(r"\s*(\d{1,7})\s*/\s*(\d{1,9})\s*")
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    burst: int
-    steady: int
-
-    def __str__(self) -> str:
-        return f"{self.burst}/{self.steady}"
-
-
-# -- The vendor's published limits: the one table ------------------------------------
-# Source: klaviyo-api 25.0.0 docstrings, revision 2026-10-15. These facts are to move
-# beside the protocol (reconciler/api/limits.py) so that the client's pacer and this
-# server read one table; until then this block is their only home in the local API,
-# and the rest of this module reads them only through ``vendor_limits``.
-READ_LIMITS = Limits(3, 60)  # every GET of the text-messaging API, per account and endpoint
-ACCOUNT_LIMITS = Limits(1, 15)  # GET /api/accounts[/{id}]; the local API's writes too
-_ACCOUNT_PATHS = frozenset({protocol.ACCOUNTS, protocol.ACCOUNTS + "/{account_id}"})
-_WRITES = frozenset({"PATCH", "PUT", "DELETE"})  # POST /api/call-routes only reads
-
-
-def vendor_limits(method: str, route: str) -> Limits:
-    """The vendor's limits for an endpoint (route template, e.g. /api/accounts)."""
-    if route in _ACCOUNT_PATHS or method in _WRITES:
-        return ACCOUNT_LIMITS
-    return READ_LIMITS
-
-
-# -- end of the vendor's published limits --------------------------------------------
 
 VENDOR = "vendor"  # the --rate-limit default: each endpoint its vendor limits
 

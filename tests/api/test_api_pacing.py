@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key
+from reconciler.api.limits import ACCOUNT_LIMITS, READ_LIMITS, WRITE_LIMITS, Limits
+from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key, known_limits
 
 HEADERS = {"RateLimit-Limit": "150", "RateLimit-Remaining": "100", "RateLimit-Reset": "40"}
 
@@ -202,10 +203,12 @@ def floor_seconds(n: int, burst: int, steady: int) -> float:
 
 
 def simulate(
-    n: int, *, burst: int, steady: int, concurrency: int, latency: float
+    n: int, *, burst: int, steady: int, concurrency: int, latency: float, given: bool = False
 ) -> tuple[float, int]:
+    """``n`` requests against ``FixedWindows``; ``given``: the pacer is told the limits."""
     clock = Clock()
-    pacer = Pacer(concurrency=concurrency, clock=clock)
+    limits = {"burst": burst, "steady": steady} if given else {}
+    pacer = Pacer(concurrency=concurrency, clock=clock, **limits)
     server = FixedWindows(burst, steady)
     ready = [0.0] * n  # when each unfinished request may (re)try; a heap
     inflight: list[tuple[float, int, object, int, dict[str, str], float | None]] = []
@@ -288,3 +291,81 @@ def test_a_429_on_one_endpoint_does_not_pause_another() -> None:
     assert senders.delay(time.monotonic()) == 0
     assert pacers.stats.throttled == 1
     assert pacers.for_endpoint("senders") is senders
+
+
+# -- known APIs: the published limits from the first request -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "limits"),
+    [
+        ("senders", READ_LIMITS),
+        ("sender", READ_LIMITS),
+        ("sender/text-messaging-sender-registration", READ_LIMITS),
+        ("/api/accounts", ACCOUNT_LIMITS),
+        ("write", WRITE_LIMITS),
+        ("/api/me", READ_LIMITS),
+        ("POST /api/call-routes", READ_LIMITS),
+        ("probe", None),
+    ],
+)
+def test_a_known_api_paces_each_endpoint_to_its_published_limits(
+    key: str, limits: Limits | None
+) -> None:
+    assert known_limits(key) == limits
+    pacer = EndpointPacers(known=True).for_endpoint(key)
+    assert (pacer.burst, pacer.steady) == (
+        (limits.burst, limits.steady) if limits else (None, None)
+    )
+    learned = EndpointPacers().for_endpoint(key)  # an unknown server: learned, not given
+    assert (learned.burst, learned.steady) == (None, None)
+
+
+def test_a_given_limit_holds_a_slot_from_the_send_until_a_window_after_the_answer() -> None:
+    clock = Clock()
+    pacer = Pacer(burst=3, steady=15, clock=clock)
+    tickets = []
+    for i in range(15):
+        clock.now = float(i)  # one a second: the burst window never full
+        assert pacer.delay(clock.now) == 0
+        tickets.append(pacer.record_send(clock.now))
+        clock.now = i + 0.5  # the answer comes half a second later
+        pacer.observe(tickets[-1], status=200)  # no RateLimit headers at all
+    clock.now = 15.0
+    # the first answer (0.5 s) holds its slot of the steady window until 60.5 s + margin
+    assert pacer.delay(clock.now) == pytest.approx(60.5 + pacer.margin - 15)
+
+    burst = Pacer(burst=1, clock=clock)
+    ticket = burst.record_send(clock.now)
+    clock.now += 5.0  # a slow answer: the server may have opened its window at any time
+    assert burst.delay(clock.now) > 0  # in flight: its answer frees the slot, not the clock
+    burst.observe(ticket, status=200)
+    assert burst.delay(clock.now) == pytest.approx(1 + burst.margin)
+
+
+def test_a_server_that_says_less_lowers_a_given_limit() -> None:
+    clock = Clock()
+    pacer = Pacer(burst=3, steady=60, clock=clock)
+    answer(pacer, clock, **{"RateLimit-Limit": "10, 2;w=1, 10;w=60", "RateLimit-Remaining": "9"})
+    assert (pacer.burst, pacer.steady) == (2, 10)
+    answer(pacer, clock, **{"RateLimit-Limit": "50", "RateLimit-Remaining": "8"})
+    assert (pacer.burst, pacer.steady) == (2, 10)  # never raised
+
+
+@pytest.mark.parametrize(
+    ("n", "burst", "steady", "concurrency"),
+    [
+        (20, 1, 15, 8),  # apply: 20 writes of one account at 1/s, 15/min
+        (102, 3, 60, 1),  # plan: 2,000 senders, 102 list pages, one at a time
+        (60, 3, 60, 8),
+    ],
+)
+def test_with_the_limits_given_a_simulated_run_meets_no_refusal(
+    n: int, burst: int, steady: int, concurrency: int
+) -> None:
+    elapsed, refused = simulate(
+        n, burst=burst, steady=steady, concurrency=concurrency, latency=0.004, given=True
+    )
+    assert refused == 0
+    floor = floor_seconds(n, burst, steady)
+    assert elapsed <= floor * 1.10 + 0.1, (elapsed, floor)

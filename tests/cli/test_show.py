@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,7 +127,16 @@ def test_per_account_plans_shown_together_read_as_one_plan(demo: dict[str, str])
         assert code == 0
         code, shown, err = _run("show", "globex.json", "acme-us.json", "--format", fmt)
         assert code == 0, err
+        if fmt == "checklist":
+            # The vendor's name and id for each heading come from the key check: a saved
+            # plan does not record them, so show heads each account with callfwd's name.
+            whole = VENDOR_HEADING.sub(r"## Account `\1`", whole)
         assert shown == whole, fmt
+
+
+VENDOR_HEADING = re.compile(
+    r"^## Account `[^`]+` \(id `[^`]+`\), `([^`]+)` in callfwd\.yaml$", re.M
+)
 
 
 def test_show_needs_no_key_and_no_api(three: list[Path], tmp_path: Path) -> None:

@@ -17,3 +17,17 @@ def workspace(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
     (tmp_path / "schemas").mkdir()
     return Workspace(tmp_path, sandbox, monkeypatch)
+
+
+@pytest.fixture
+def published_workspace(
+    published_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Workspace:
+    """The demo manifests against the published-only server, known to be the published API
+    (``api: published``): only the vendor's published reads; a person makes every change."""
+    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
+    (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
+    ws = Workspace(tmp_path, published_sandbox, monkeypatch)
+    ws.extra_config = ["defaults: {api: published}"]
+    ws.write_config()
+    return ws

@@ -11,6 +11,7 @@ TASK = re.compile(
     r"^- \[ \] \*\*(?P<ui>[^*]+)\*\* \((?P<sender>\+1\d{10})\): (?P<what>.*)$", re.MULTILINE
 )
 E164 = re.compile(r"\((\+1\d{10})\)")
+HEADING = re.compile(r"^## Account .*, `(?P<account>[^`]+)` in callfwd\.yaml$")
 
 
 def follow(workspace: Workspace, checklist: str) -> int:
@@ -19,8 +20,8 @@ def follow(workspace: Workspace, checklist: str) -> int:
     account = None
     keys = {"acme-us": ACME_MANAGER, "globex": GLOBEX_OWNER}
     for line in checklist.splitlines():
-        if line.startswith("## Account `"):
-            account = line.split("`")[1]
+        if heading := HEADING.match(line):
+            account = heading["account"]
         m = TASK.match(line)
         if not m:
             continue
@@ -54,7 +55,10 @@ def test_following_the_checklist_leaves_nothing_to_do(workspace: Workspace) -> N
         "- [ ] **(866) 555-0133** (+18665550133): delete the forwarding number "
         "(now (617) 555-0100 (+16175550100))"
     ) in text
-    assert text.index("## Account `acme-us`") < text.index("## Account `globex`")
+    # headed by the account as the vendor's UI names it, and its id there
+    acme = "## Account `Acme US` (id `acme-us`), `acme-us` in callfwd.yaml"
+    globex = "## Account `Globex Corp` (id `globex`), `globex` in callfwd.yaml"
+    assert text.index(acme) < text.index(globex)
     assert follow(workspace, text) == 4
     again = workspace.run("plan", "--detailed-exitcode")
     assert again.code == 0, again.stdout

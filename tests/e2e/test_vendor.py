@@ -134,19 +134,28 @@ def test_the_checklist_is_the_way_to_apply_against_the_vendor(vendor: Vendorish)
     ) in run.stdout
 
 
-def test_apply_against_the_published_api_refuses_with_nothing_written(vendor: Vendorish) -> None:
+def test_apply_without_a_terminal_prints_the_checklist_writes_nothing_and_exits_3(
+    vendor: Vendorish,
+) -> None:
     before = vendor.state()
     run = vendor.run("apply", "--auto-approve")
-    assert run.code == 1
-    assert "refusing to apply, nothing was changed" in run.stderr
-    assert "offers no way to change forwarding numbers" in run.stderr
-    assert "callfwd plan --format checklist" in run.stderr
+    assert run.code == 3, run.stderr
+    assert "1 change (initech) by a person in the vendor's UI" in run.stderr
+    assert "No terminal to guide you: 1 change waits for a person" in run.stderr
+    assert "# callfwd checklist" in run.stdout
+    assert (
+        "- [ ] **(833) 555-0170** (+18335550170): edit: change the forwarding number from "
+        "(212) 555-0100 (+12125550100) to **(312) 555-0199 (+13125550199)**"
+    ) in run.stdout
+    assert "## Account `Initech` (id `Qz4nW8`), `initech` in callfwd.yaml" in run.stdout
     assert "Traceback" not in run.stderr
     assert vendor.state() == before
     saved = vendor.run("plan", "--out", "plan.json")
     assert saved.code == 0
+    assert "apply it with `callfwd apply --plan" not in saved.stderr
+    assert "`callfwd plan --format checklist --since plan.json`" in saved.stderr
     again = vendor.run("apply", "--plan", "plan.json", "--auto-approve")
-    assert again.code == 1 and "offers no way to change forwarding numbers" in again.stderr
+    assert again.code == 3 and "# callfwd checklist" in again.stdout
     assert vendor.state() == before
 
 

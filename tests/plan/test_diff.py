@@ -142,10 +142,10 @@ def test_a_pending_sender_without_a_number_is_listed_never_an_error() -> None:
     [
         (None, False, ["CF511"]),  # undeclared, no forwarding
         ("+12125550199", False, []),  # the plan creates its forwarding
-        (False, False, ["CF511"]),  # declared with forward_to: null
+        (False, False, []),  # declared with forward_to: null: the manifest decided
     ],
 )
-def test_a_sender_being_verified_without_forwarding_gets_a_note(
+def test_a_sender_being_verified_without_forwarding_gets_a_note_unless_a_manifest_decides(
     declared: str | bool | None, prune: bool, expected: list[str]
 ) -> None:
     desired = [] if declared is None else [want("+18445550111", declared or None)]
@@ -154,6 +154,16 @@ def test_a_sender_being_verified_without_forwarding_gets_a_note(
     )
     assert problems == []
     assert codes_of(plan) == expected
+
+
+def test_a_sender_being_verified_declared_by_another_manifest_gets_no_note() -> None:
+    plan, _ = diff_account(
+        ACCT,
+        [],
+        [live("+18445550111", None, status="registering")],
+        declared_elsewhere={"+18445550111"},
+    )
+    assert codes_of(plan) == []
 
 
 def test_a_sender_being_verified_that_prune_would_empty_gets_a_note() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import escape
 from reconciler.render import plan as render_plan
 from reconciler.render.sarif import render_sarif
+from reconciler.report.model import Vendor
 
 HERE = Path(__file__).parent
 FILE_NAME = "x<img src=x onerror=alert(1)>.yaml"
@@ -216,6 +218,34 @@ def test_checklist_keeps_its_structure() -> None:
     assert len(tasks) == len(plan.changes)
 
 
+def test_checklist_with_vendor_names_and_progress_keeps_its_structure() -> None:
+    plan = hostile_plan()
+    vendors = {a.account: Vendor(id=_v(9), name=_v(10)) for a in plan.accounts}
+    since = replace(plan, accounts=plan.accounts[:2])  # a saved plan: two accounts' changes
+    md = render_plan.render_checklist(plan, vendors=vendors, since=since)
+    headings = {("h1", "callfwd checklist")} | {
+        ("h2", render_plan.account_heading(a.account, vendors[a.account])) for a in plan.accounts
+    }
+    assert_markdown_inert(md, headings=headings)
+    assert md.count("- [ ] ") == len(plan.changes)  # nothing done: every change still planned
+
+
+def test_guided_steps_are_inert_on_a_terminal() -> None:
+    from reconciler.plan.guided import Differs, Finished, HandOutcome, ReadFailed, Step, StepResult
+    from reconciler.render import guided as render_guided
+
+    out = []
+    for i, c in enumerate(hostile_plan().changes):
+        step = Step(c, i + 1, 45, vendor_id=_v(i), vendor_name=_v(i + 1))
+        out += [
+            render_guided.render_step(step, 2.0),
+            render_guided.render_event(Differs(step, _v(i + 2))),
+            render_guided.render_event(ReadFailed(step, _v(i + 3))),
+            render_guided.render_event(Finished(StepResult(step, HandOutcome.STALE, _v(i + 4)))),
+        ]
+    assert_terminal_inert("".join(out))
+
+
 def test_plan_json_round_trips_every_value() -> None:
     plan = hostile_plan()
     out = render_plan.render_json(plan)
@@ -383,7 +413,10 @@ def test_a_hostile_manifest_file_name_through_plan_against_the_server(repo: Path
     assert code == 0
     assert_markdown_inert(
         checklist,
-        headings={("h1", "callfwd checklist"), ("h2", f"Account {escape.markdown('globex')}")},
+        headings={
+            ("h1", "callfwd checklist"),
+            ("h2", "Account `Globex Corp` (id `globex`), `globex` in callfwd.yaml"),
+        },
     )
     code, out, _ = _run("plan", "--format", "json", "--out", "plan.json")
     assert json.loads(out)["changes"][0]["source"]["path"] == f"manifests/{HOSTILE_FILE}"
