@@ -63,8 +63,10 @@ def _bind(doc: dict[str, Any], name: str = "plan file") -> str:
     body = {k: v for k, v in doc.items() if k != "plan_digest"}
     try:
         blob = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as exc:  # nested deeper than orjson writes (254 levels)
-        raise PlanFileError(f"{name}: not a callfwd plan ({exc})") from None
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes (254 levels)
+        raise PlanFileError(
+            f"{name}: not a callfwd plan (JSON nested deeper than a plan ever is)"
+        ) from None
     return "sha256:" + hashlib.sha256(blob).hexdigest()
 
 
@@ -95,6 +97,10 @@ def loads(text: str | bytes, *, name: str = "plan file") -> Plan:
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):
+            raise PlanFileError(
+                f"{name}: not a callfwd plan (JSON nested deeper than 1,024 levels)"
+            ) from None
         raise PlanFileError(f"{name}: not a callfwd plan (invalid JSON: {exc})") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise PlanFileError(f"{name}: not a callfwd plan (write one with `callfwd plan --out`)")

@@ -414,9 +414,9 @@ class LoopMachine(RuleBasedStateMachine):
         assert sorted(last.items()) == sorted((c.sender, o.value) for c, o in outcomes)
         for c, o in outcomes:  # every write the server accepted is on record as applied
             if o in (Outcome.APPLIED, Outcome.UNVERIFIED):
-                assert any(
-                    x["sender"] == c.sender and x["result"] == "applied" for x in lines
-                ), f"{c.sender}: {o.value} but no audit line says it was applied"
+                assert any(x["sender"] == c.sender and x["result"] == "applied" for x in lines), (
+                    f"{c.sender}: {o.value} but no audit line says it was applied"
+                )
 
     @rule()
     def converge(self) -> None:
