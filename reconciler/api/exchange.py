@@ -182,6 +182,6 @@ class Attempts:
         if wait >= WAIT_NOTICE and now + wait > self._told.get(pacer, float("-inf")) + 1.0:
             self._told[pacer] = now + wait
             notice.warning(
-                "%swaiting %.0f s before %s: the server asked for it (%s)",
+                "%swaiting %.1f s before %s: the server asked for it (%s)",
                 f"{self._label}: " if self._label else "", wait, where, why,
             )  # fmt: skip
