@@ -34,10 +34,12 @@ from reconciler.api.errors import (
     may_have_reached_server,
     tls_failure,
     transport_error,
+    unbounded_answer,
     unreachable,
 )
 from reconciler.api.exchange import Attempts, Deadline
 from reconciler.api.http import open_http, origin_of, request_timeout
+from reconciler.api.listing import Listing
 from reconciler.api.models import (
     SENDER_TYPE,
     Account,
@@ -306,76 +308,14 @@ class SettingsClient:
         return sender
 
     async def _collect(self, path: str, params: Mapping[str, str] | None) -> list[dict[str, Any]]:
-        """Every item of a listing, bounded: at most ``max_pages`` pages, no cursor or id twice."""
-        url: httpx.URL | None = self._url(path, params)  # the query in the URL: parsed once
+        """Every item of a listing, bounded (``reconciler.api.listing``)."""
         where = f"GET {path}"
-        seen: set[str] = set()
-        ids: set[object] = set()
-        items: list[dict[str, Any]] = []
-        while url is not None:
-            if str(url) in seen:
-                raise self._bad_listing(where, "its links.next leads to a page already read")
-            if len(seen) >= self.max_pages:
-                raise self._bad_listing(
-                    where,
-                    f"it has more than {self.max_pages:,} pages (max_pages of this account "
-                    "in callfwd.yaml)",
-                )
-            seen.add(str(url))
-            _, doc = await self._send("GET", url, where=where)  # links.next has every parameter
-            data = doc.get("data") if isinstance(doc, dict) else None
-            if not isinstance(data, list):
-                raise ApiError(
-                    f"{where}: unexpected answer from the API: 'data' is not a list",
-                    code="bad_document",
-                    account=self.label,
-                )
-            for item in data:
-                ident = item.get("id") if isinstance(item, dict) else None
-                if isinstance(ident, str) and ident in ids:
-                    raise self._bad_listing(
-                        where, f"it lists {echo(ident)!r} twice (page {len(seen)})"
-                    )
-                ids.add(ident)
-            items.extend(data)
-            url = self._next_url(where, url, doc)
-        return items
+        listing = Listing(where, root=self._root, max_pages=self.max_pages, account=self.label)
 
-    def _bad_listing(self, where: str, what: str) -> ApiError:
-        return ApiError(
-            f"{where}: the listing was stopped: {what}", code="bad_links", account=self.label
-        )
+        async def page(url: httpx.URL) -> Any:
+            return (await self._send("GET", url, where=where))[1]
 
-    def _next_url(self, where: str, url: httpx.URL, doc: dict[str, Any]) -> httpx.URL | None:
-        links = doc.get("links")
-        nxt = links.get("next") if isinstance(links, dict) else None
-        if not nxt:
-            return None
-        if not isinstance(nxt, str):
-            raise ApiError(
-                f"{where}: unexpected answer from the API: bad links.next", account=self.label
-            )
-        try:
-            following = self._root.join(nxt)
-        except httpx.InvalidURL:
-            raise ApiError(
-                f"{where}: unexpected answer from the API: links.next is not a URL",
-                account=self.label,
-            ) from None
-        if (following.scheme, following.host, following.port) != (
-            self._root.scheme,
-            self._root.host,
-            self._root.port,
-        ):
-            # Following it would send the key to another server.
-            raise ApiError(
-                f"{where}: links.next points to another server; not followed", account=self.label
-            )
-        if following.path != url.path:
-            raise ApiError(
-                f"{where}: links.next points to another path; not followed", account=self.label
-            )
-        return following
+        return await listing.collect(page, self._url(path, params))  # the query: parsed once
 
     def _pacer_for(self, method: str, path: str) -> Pacer:
         if isinstance(self.pacer, Pacer):
@@ -420,7 +360,7 @@ class SettingsClient:
             )  # fmt: skip
             resp, failure, retry_after = step.response, step.failure, step.retry_after
             if step.unbounded is not None:
-                raise self._unbounded(where, step.unbounded)
+                raise unbounded_answer(where, self.origin, step.unbounded, account=self.label)
             error: CallfwdError
             if failure is not None or resp is None:
                 assert failure is not None
@@ -464,7 +404,8 @@ class SettingsClient:
             if delay is None:
                 log.debug("giving up on %s after %d attempts", where, attempts)
                 if attempts > 1:
-                    error = self._gave_up(where, resp, step.body, failure, error, attempts, elapsed)
+                    tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
+                    error = self._again(where, resp, step.body, failure, error, tail)
                 raise error from failure
             self.retries += 1
             notice.warning(
@@ -482,30 +423,21 @@ class SettingsClient:
         try:
             return decode(body)
         except Unbounded as exc:
-            raise self._unbounded(where, exc) from None
-
-    def _unbounded(self, where: str, exc: Unbounded) -> ApiError:
-        return ApiError(
-            f"{where}: the answer from {self.origin} {exc}; not read",
-            code="answer_too_large",
-            account=self.label,
-        )
+            raise unbounded_answer(where, self.origin, exc, account=self.label) from None
 
     def _api_error(self, where: str, resp: httpx.Response, body: bytes, tail: str = "") -> ApiError:
         return api_error(where, resp, body, account=self.label, key_env=self.key_env, tail=tail)
 
-    def _gave_up(
+    def _again(
         self,
         where: str,
         resp: httpx.Response | None,
         body: bytes,
         failure: httpx.HTTPError | None,
         error: CallfwdError,
-        attempts: int,
-        elapsed: float,
+        tail: str,
     ) -> CallfwdError:
-        """``error`` again, saying how long it was retried."""
-        tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
+        """``error`` again, ``tail`` added (how long it was retried)."""
         if failure is not None:
             return transport_error(where, self.origin, failure, tail=tail, account=self.label)
         if resp is not None and not resp.is_success:

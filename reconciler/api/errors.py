@@ -134,6 +134,15 @@ def foreign_answer(
     )
 
 
+def unbounded_answer(where: str, origin: str, exc: Unbounded, *, account: str | None) -> ApiError:
+    """An answer over a bound (``answers.Unbounded``): larger or deeper than a client reads."""
+    return ApiError(
+        f"{where}: the answer from {origin} {exc}; not read",
+        code="answer_too_large",
+        account=account,
+    )
+
+
 def auth_hint(status: int, key_env: str) -> str:
     """What a 401/403 means for the user: which variable's key to check. Never the key."""
     if status == 401:
