@@ -62,7 +62,7 @@ from reconciler.errors import (
     UnverifiedWrite,
 )
 from reconciler.notice import notice_logger
-from reconciler.secrets import UNSENDABLE, Secret, sendable
+from reconciler.secrets import UNSENDABLE, Secret, scrub_echo, sendable
 
 __all__ = ["DEFAULT_REVISION", "Account", "Me", "SettingsClient"]
 
@@ -344,7 +344,7 @@ class SettingsClient:
         ``on_accepted`` (a write), a 2xx is reported before its body is read, and an
         accepted write is never retried: any problem with its answer is raised as it is.
         """
-        where = where or f"{method} {url.path}"
+        where = where or scrub_echo(f"{method} {url.path}")  # a path may hold a server's id
         content = None if body is None else orjson.dumps(body)
         req_headers = dict(headers or {})
         if content is not None:

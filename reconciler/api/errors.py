@@ -173,7 +173,7 @@ def transport_error(
     else:
         what = f"{type(exc).__name__} talking to {origin}"
     if (cause := failure_cause(exc)) is not None:
-        what = f"{what}: {cause}"
+        what = f"{what}: {scrub_echo(cause)}"  # TLS may quote what the server presented
     tls = tls_failure(exc)
     plain = tls is not None and tls.reason == "WRONG_VERSION_NUMBER"
     return TransportError(scrub(f"{where}: {what}{tail}"), account=account, plain_http=plain)

@@ -118,9 +118,10 @@ async def _write_one(
             return ChangeResult(
                 change,
                 Outcome.FAILED,
-                f"sender id {change.sender_id} is {live.number or 'a sender without a number'} "
-                f"({live.country} {live.type}), not the US toll-free sender {change.sender}; "
-                "nothing written",
+                f"sender id {echo(change.sender_id)} is "
+                f"{echo(live.number or 'a sender without a number')} "
+                f"({echo(live.country)} {echo(live.type)}), not the US toll-free sender "
+                f"{change.sender}; nothing written",
             )
         if live.forwarding_number == change.after:
             return ChangeResult(change, Outcome.ALREADY_SET, "already held the planned value")
@@ -160,7 +161,7 @@ def _stale(change: Change, now: str | None) -> ChangeResult:
         change,
         Outcome.STALE,
         f"changed since the plan (planned from {change.before or 'no forwarding'}, "
-        f"now {now or 'no forwarding'}); left as it is, plan again",
+        f"now {echo(now or 'no forwarding')}); left as it is, plan again",
     )
 
 

@@ -326,3 +326,24 @@ async def test_a_refused_write_is_not_reported_accepted(fake_time: FakeTime) -> 
 def test_an_api_url_that_is_not_a_url_is_a_config_error(url: str) -> None:
     with pytest.raises(ConfigError, match="not a valid URL"):
         SettingsClient(base_url=url, api_key=KEY)
+
+
+async def test_ids_and_media_types_a_server_sends_lose_any_part_of_the_key(
+    fake_time: FakeTime,
+) -> None:
+    part = KEY[:14]  # the server echoes the key's first 14 characters
+    answers_ = iter(
+        [
+            doc(sender(f"x{part}y")),
+            httpx.Response(200, content=b"<p>", headers={"Content-Type": f"text/{part}"}),
+        ]
+    )
+    handler, _ = script(*answers_)
+    async with make_client(handler, fake_time) as client:
+        with pytest.raises(ApiError) as other:
+            await client.get_sender("s1")
+        with pytest.raises(ApiError) as foreign:
+            await client.get_sender(f"id{part}")
+    for error_ in (other.value, foreign.value):
+        assert part not in str(error_) and KEY[:6] not in str(error_), str(error_)
+        assert "***" in str(error_)
