@@ -152,19 +152,28 @@ def test_a_405_on_a_write_stops_every_other_write() -> None:
     assert api.patches == []
 
 
-def test_verify_reports_a_sender_that_does_not_hold_the_value_afterwards() -> None:
-    api = FakeApi({"s1": ["+18335550100", None, 1]})
+def on_the_verify_read(api: FakeApi, answer: Callable[[], httpx.Response | None]) -> None:
+    """Bend the second read of a sender (the first is the read before the write)."""
     reads = 0
 
-    def forgetful(request: httpx.Request) -> httpx.Response | None:
+    def bend(request: httpx.Request) -> httpx.Response | None:
         nonlocal reads
         if request.method == "GET":
             reads += 1
-            if reads == 2:  # the verify read: the value did not stick
-                api.senders["s1"][1] = None
+            if reads == 2:
+                return answer()
         return None
 
-    api.bend = forgetful
+    api.bend = bend
+
+
+def test_verify_reports_a_sender_that_does_not_hold_the_value_afterwards() -> None:
+    api = FakeApi({"s1": ["+18335550100", None, 1]})
+
+    def forgot() -> None:
+        api.senders["s1"][1] = None  # the value did not stick
+
+    on_the_verify_read(api, forgot)
     report = run(api, [change("s1", "+18335550100", None, "+12125550199")])
     assert [r.outcome for r in report.results] == [Outcome.APPLIED]
     assert report.mismatches == [
@@ -227,17 +236,9 @@ def test_a_write_accepted_with_an_unreadable_answer_is_unverified_and_not_ok() -
 
 def test_verify_reports_a_reread_about_another_sender_instead_of_crashing() -> None:
     api = FakeApi({"s1": ["+18335550100", None, 1]})
-    reads = 0
-
-    def other(request: httpx.Request) -> httpx.Response | None:
-        nonlocal reads
-        if request.method == "GET":
-            reads += 1
-            if reads == 2:  # the verify read answers about another sender
-                return httpx.Response(200, json={"data": {**api.resource("s1"), "id": "s9"}})
-        return None
-
-    api.bend = other
+    on_the_verify_read(
+        api, lambda: httpx.Response(200, json={"data": {**api.resource("s1"), "id": "s9"}})
+    )
     report = run(api, [change("s1", "+18335550100", None, "+12125550199")])
     assert [r.outcome for r in report.results] == [Outcome.APPLIED]
     (mismatch,) = report.mismatches
