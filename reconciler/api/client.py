@@ -359,7 +359,8 @@ class SettingsClient:
                 where=where, deadline=deadline, ok=ok, on_accepted=on_accepted,
             )  # fmt: skip
             resp, failure, retry_after = step.response, step.failure, step.retry_after
-            if step.unbounded is not None:
+            if step.unbounded is not None and resp is not None and resp.is_success:
+                # (an error answer over a bound is the error without its body's detail)
                 raise unbounded_answer(where, self.origin, step.unbounded, account=self.label)
             error: CallfwdError
             if failure is not None or resp is None:

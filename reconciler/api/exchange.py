@@ -157,10 +157,13 @@ class Attempts:
         resp = step.response
         if resp is not None:
             step.retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+            remaining = resp.headers.get("RateLimit-Remaining", "").split(",")[0].strip()
             if resp.status_code == 429:
                 self._why[pacer] = "Retry-After"
-            elif resp.headers.get("RateLimit-Remaining", "").split(",")[0].strip() == "0":
+            elif remaining == "0":
                 self._why[pacer] = "RateLimit-Reset"
+            elif remaining:
+                self._why.pop(pacer, None)  # the window has room again
         pacer.release(
             ticket,
             status=None if resp is None else resp.status_code,

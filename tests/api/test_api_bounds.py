@@ -18,7 +18,14 @@ import pytest
 from test_api_client import ACCOUNT, BASE, KEY, FakeTime, doc, error, make_client, script, sender
 
 from reconciler.api import RetryPolicy, SettingsClient, answers, exchange
-from reconciler.errors import ApiError, ConfigError, RateLimited, TransportError, UnverifiedWrite
+from reconciler.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    RateLimited,
+    TransportError,
+    UnverifiedWrite,
+)
 from reconciler.notice import NOTICE
 
 pytestmark = pytest.mark.anyio
@@ -347,3 +354,11 @@ async def test_ids_and_media_types_a_server_sends_lose_any_part_of_the_key(
     for error_ in (other.value, foreign.value):
         assert part not in str(error_) and KEY[:6] not in str(error_), str(error_)
         assert "***" in str(error_)
+
+
+async def test_an_error_answer_over_the_limit_is_still_the_error(fake_time: FakeTime) -> None:
+    huge = httpx.Response(401, content=b"x", headers={"Content-Length": "83886080"})
+    handler, _ = script(huge)
+    async with make_client(handler, fake_time) as client:
+        with pytest.raises(AuthError, match="GET /api/accounts: HTTP 401"):
+            await client.get_account()
