@@ -10,6 +10,8 @@
     │   ├── RateLimited          429 after the retry budget
     │   └── ServerError          5xx after the retry budget
     ├── TransportError           the API could not be reached or the answer was cut
+    ├── UnverifiedWrite          the server accepted a write (2xx), but its answer could
+    │                            not be read or checked: applied, not verified
     ├── PlanFileError            a saved plan that cannot be read or no longer applies
     └── AccountsFailed           some accounts failed; ``failures`` says which and why
         └── UnsafePlanError      a plan above the mass-change thresholds
@@ -102,6 +104,12 @@ class TransportError(CallfwdError):
         super().__init__(message, account=account)
         # TLS was refused because the server speaks plain http at that address.
         self.plain_http = plain_http
+
+
+class UnverifiedWrite(CallfwdError):
+    """The server accepted a write (a 2xx), but its answer could not be read or checked
+    (cut, too slow, too large, not JSON, about another sender). The write happened; it
+    is not sent again, and the next plan shows what the sender holds."""
 
 
 class PlanFileError(CallfwdError):

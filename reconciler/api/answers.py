@@ -1,28 +1,74 @@
-"""The one place the settings API's answers are decoded: bytes in, JSON values out.
+"""The one place the settings API's answers are read and decoded: bytes in, JSON values out.
 
-Every answer body the client reads (documents and error documents) goes
-through ``decode``, so a bound on size or nesting belongs here and nowhere else.
+Every answer body the client reads (documents and error documents) comes
+through here, so the bounds on it are kept here and nowhere else:
+
+- ``read`` takes the body off the connection, at most ``MAX_BYTES``: an
+  answer whose ``Content-Length`` says more is refused before a byte is read,
+  and one that streams past the limit is refused as soon as it does (a page of
+  20 senders is about 10 KB; nothing this API sends comes near 4 MiB).
+- ``decode`` makes JSON of it with orjson, which refuses nesting deeper than
+  ``MAX_DEPTH`` (1,024) levels with its own decode error; the standard json
+  module would raise ``RecursionError`` on a few thousand ``[``.
+
+A body over a bound is ``Unbounded`` (never worth a retry); one that is not
+JSON is ``Undecodable`` (it may have been cut short: a read may be retried).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
+import orjson
+
+from reconciler.api import protocol
+
+MAX_BYTES = protocol.MAX_ANSWER_BYTES
+MAX_DEPTH = protocol.MAX_ANSWER_DEPTH
+_DEPTH_ERROR = "depth limit exceeded"  # how orjson says it (its limit is MAX_DEPTH)
 
 
 class Undecodable(ValueError):
     """The body is not JSON (cut short, or not JSON at all)."""
 
 
+class Unbounded(ValueError):
+    """The body is larger, or its JSON deeper, than a client of this API reads."""
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MiB"
+
+
+async def read(response: httpx.Response, *, limit: int = MAX_BYTES) -> bytes:
+    """The body of a streamed ``response``, at most ``limit`` bytes; ``Unbounded`` past it."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Unbounded(
+            f"is {int(declared):,} bytes long (Content-Length), more than the {_mib(limit)} "
+            "a client of this API reads"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise Unbounded(f"is longer than the {_mib(limit)} a client of this API reads")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def decode(content: bytes) -> Any:
-    """The JSON value of ``content`` (None for an empty body); ``Undecodable`` if it is not."""
+    """The JSON value of ``content`` (None for an empty body); ``Undecodable`` if it is not
+    JSON, ``Unbounded`` if it nests deeper than ``MAX_DEPTH``."""
     if not content:
         return None
     try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith(_DEPTH_ERROR):
+            raise Unbounded(f"is JSON nested deeper than {MAX_DEPTH:,} levels") from None
         raise Undecodable(str(exc)) from None
 
 

@@ -15,30 +15,42 @@ through the account's ``Pacer`` (concurrency and rate limits, see
 from __future__ import annotations
 
 import functools
-import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from reconciler import __version__
 from reconciler.api import protocol
-from reconciler.api.answers import Undecodable, declared_foreign, decode
+from reconciler.api.answers import Unbounded, Undecodable, declared_foreign, decode
 from reconciler.api.errors import (
     api_error,
+    echo,
     failure_cause,
     foreign_answer,
     may_have_reached_server,
     tls_failure,
     transport_error,
+    unbounded_answer,
     unreachable,
 )
+from reconciler.api.exchange import Attempts, Deadline
 from reconciler.api.http import open_http, origin_of, request_timeout
-from reconciler.api.models import SENDER_TYPE, Account, Me, parse_account, parse_me, parse_sender
+from reconciler.api.listing import Listing
+from reconciler.api.models import (
+    SENDER_TYPE,
+    Account,
+    Me,
+    id_problem,
+    parse_account,
+    parse_me,
+    parse_sender,
+)
 from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key
-from reconciler.api.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from reconciler.api.retry import RETRY_STATUSES, RetryPolicy
 from reconciler.domain.state import LiveSender
 from reconciler.errors import (
     ApiError,
@@ -47,9 +59,10 @@ from reconciler.errors import (
     NotFoundError,
     PreconditionFailed,
     TransportError,
+    UnverifiedWrite,
 )
 from reconciler.notice import notice_logger
-from reconciler.secrets import UNSENDABLE, Secret, sendable
+from reconciler.secrets import UNSENDABLE, Secret, scrub_echo, sendable
 
 __all__ = ["DEFAULT_REVISION", "Account", "Me", "SettingsClient"]
 
@@ -59,7 +72,7 @@ notice = notice_logger()
 DEFAULT_REVISION = protocol.REVISION
 MEDIA_TYPE = protocol.MEDIA_TYPE
 SENDERS = protocol.SENDERS
-MAX_PAGES = 100_000
+MAX_PAGES = 5_000  # pages of one listing, unless the account's max_pages says otherwise
 PAGE_SIZE = protocol.PAGE_SIZE_MAX  # the most the published list endpoint gives per page
 
 
@@ -96,8 +109,14 @@ class SettingsClient:
         account: str | None = None,
         label: str | None = None,
         key_env: str | None = None,
+        max_pages: int = MAX_PAGES,
     ) -> None:
-        base, self._prefix, self._root = _parse_base(base_url)
+        try:
+            base, self._prefix, self._root = _parse_base(base_url)
+        except httpx.InvalidURL:
+            raise ConfigError(
+                "API URL is not a valid URL (a space, a line break or a control character?)"
+            ) from None
         if base.scheme not in ("http", "https") or not base.host:
             raise ConfigError(f"API URL must be an http(s) URL with a host: {base_url!r}")
         if base.userinfo:
@@ -113,7 +132,7 @@ class SettingsClient:
         self.key_env = key_env
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
-        self.calls = 0  # requests sent, retries included
+        self.max_pages = max_pages
         self.retries = 0
         self.throttled = 0  # 429 answers received
         # The key's account, when a preflight already read it (saves a GET /api/accounts).
@@ -134,6 +153,12 @@ class SettingsClient:
             raise ValueError("give the AsyncClient or a transport for one, not both")
         self._own = http is None
         self._http = open_http(transport=transport) if http is None else http
+        self._attempts = Attempts(self._request, label=label, clock=self.retry.clock)
+
+    @property
+    def calls(self) -> int:
+        """Requests sent, retries included."""
+        return self._attempts.calls
 
     def __repr__(self) -> str:
         return f"SettingsClient(base_url={str(self._root)!r}, revision={self.revision!r})"
@@ -178,26 +203,36 @@ class SettingsClient:
         extension. An ``OPTIONS`` of the sender's URL answers with ``Allow``
         (on a 2xx or a 405); a missing header or a 404 means no write we may use.
         """
-        path = f"{SENDERS}/{quote(sender_id, safe='')}"
+        path = self._sender_path("OPTIONS", sender_id)
         resp, _ = await self._send("OPTIONS", self._url(path), ok=frozenset({404, 405}))
         allow = {m.strip().upper() for m in resp.headers.get("Allow", "").split(",")}
         return "PATCH" in allow
 
     async def get_sender(self, sender_id: str) -> LiveSender:
-        path = f"{SENDERS}/{quote(sender_id, safe='')}"
+        """One sender; an answer about another sender than ``sender_id`` is an ``ApiError``."""
+        path = self._sender_path("GET", sender_id)
         resp, doc = await self._send("GET", self._url(path))
-        return self._sender_from(resp, doc, f"GET {path}")
+        return self._sender_from(resp, doc, f"GET {path}", sender_id)
 
     async def set_forwarding(
-        self, sender_id: str, number: str | None, *, if_match: str | None = None
+        self,
+        sender_id: str,
+        number: str | None,
+        *,
+        if_match: str | None = None,
+        on_accepted: Callable[[], None] | None = None,
     ) -> LiveSender:
         """Set (or, with None, remove) a sender's forwarding number; the sender as confirmed.
 
         Raises ``PreconditionFailed`` when ``if_match`` no longer matches; its
         ``after_retry`` is True when an earlier attempt of this call may have
         been applied (the 412 may then be our own write: re-read to know).
+
+        ``on_accepted`` is called the moment the server accepts the write (a 2xx),
+        before its answer is read. An accepted write is never sent again; if its
+        answer then cannot be read or is not about this sender, ``UnverifiedWrite``.
         """
-        path = f"{SENDERS}/{quote(sender_id, safe='')}"
+        path = self._sender_path("PATCH", sender_id)
         body = {
             "data": {
                 "type": SENDER_TYPE,
@@ -206,15 +241,46 @@ class SettingsClient:
             }
         }
         headers = {"If-Match": if_match} if if_match is not None else None
-        resp, doc = await self._send("PATCH", self._url(path), body=body, headers=headers)
-        return self._sender_from(resp, doc, f"PATCH {path}")
+        where = f"PATCH {path}"
+        accepted: list[int] = []
+
+        def accept(status: int) -> None:
+            accepted.append(status)
+            if on_accepted is not None:
+                on_accepted()
+
+        try:
+            resp, doc = await self._send(
+                "PATCH", self._url(path), body=body, headers=headers, on_accepted=accept
+            )
+            return self._sender_from(resp, doc, where, sender_id)
+        except CallfwdError as exc:
+            if not accepted:
+                raise
+            raise UnverifiedWrite(
+                f"{where}: the server accepted the write (HTTP {accepted[0]}), but its answer "
+                f"could not be checked: {exc.message}; the next plan shows what the sender holds",
+                account=self.label,
+            ) from exc
 
     # -- plumbing ---------------------------------------------------------------------
+
+    def _sender_path(self, method: str, sender_id: str) -> str:
+        """The sender's path; ``ApiError`` (no request) for an id that is no plain segment."""
+        if (why := id_problem(sender_id)) is not None:
+            raise ApiError(
+                f"{method} {SENDERS}/…: the sender id {echo(sender_id)!r} is not a plain path "
+                f"segment ({why}); no request was sent for it",
+                code="bad_id",
+                account=self.label,
+            )
+        return f"{SENDERS}/{quote(sender_id, safe='')}"
 
     async def _request(
         self, method: str, url: httpx.URL, content: bytes | None, headers: Mapping[str, str]
     ) -> httpx.Response:
-        """One HTTP exchange, this client's headers (and key) added to ``headers``.
+        """One HTTP exchange, this client's headers (and key) added to ``headers``; the
+        answer's body not read yet (``answers.read`` bounds it; close the response).
 
         The request is built here and handed to ``AsyncClient.send``: the shared
         client has no defaults to merge in (no cookies, no headers but these), and
@@ -224,61 +290,32 @@ class SettingsClient:
             method, url, content=content, headers={**self._headers, **headers},
             extensions=self._extensions,
         )  # fmt: skip
-        return await self._http.send(request)
+        return await self._http.send(request, stream=True)
 
     def _url(self, path: str, params: Mapping[str, str] | None = None) -> httpx.URL:
         return _endpoint(self._base_url, path, tuple(params.items()) if params else ())
 
-    def _sender_from(self, resp: httpx.Response, doc: Any, where: str) -> LiveSender:
+    def _sender_from(self, resp: httpx.Response, doc: Any, where: str, asked: str) -> LiveSender:
         account = self._account.id if self._account else ""
         data = doc.get("data") if isinstance(doc, dict) else None
-        return parse_sender(data, account=account, etag=resp.headers.get("ETag"), where=where)
-
-    async def _collect(self, path: str, params: Mapping[str, str] | None) -> list[dict[str, Any]]:
-        url: httpx.URL | None = self._url(path, params)  # the query in the URL: parsed once
-        seen: set[str] = set()
-        items: list[dict[str, Any]] = []
-        while url is not None:
-            if str(url) in seen or len(seen) >= MAX_PAGES:
-                raise ApiError(
-                    f"GET {path}: the API's pages lead in a circle",
-                    code="bad_links",
-                    account=self.label,
-                )
-            seen.add(str(url))
-            _, doc = await self._send("GET", url)  # links.next carries every parameter
-            data = doc.get("data") if isinstance(doc, dict) else None
-            if not isinstance(data, list):
-                raise ApiError(
-                    f"GET {path}: unexpected answer from the API: 'data' is not a list",
-                    code="bad_document",
-                    account=self.label,
-                )
-            items.extend(data)
-            url = self._next_url(path, doc)
-        return items
-
-    def _next_url(self, path: str, doc: dict[str, Any]) -> httpx.URL | None:
-        links = doc.get("links")
-        nxt = links.get("next") if isinstance(links, dict) else None
-        if not nxt:
-            return None
-        if not isinstance(nxt, str):
+        sender = parse_sender(data, account=account, etag=resp.headers.get("ETag"), where=where)
+        if sender.id != asked:
             raise ApiError(
-                f"GET {path}: unexpected answer from the API: bad links.next", account=self.label
-            )
-        url = self._root.join(nxt)
-        if (url.scheme, url.host, url.port) != (
-            self._root.scheme,
-            self._root.host,
-            self._root.port,
-        ):
-            # Following it would send the key to another server.
-            raise ApiError(
-                f"GET {path}: links.next points to another server; not followed",
+                f"{where}: the answer is about sender {echo(sender.id)!r}, not the one asked for",
+                code="other_id",
                 account=self.label,
             )
-        return url
+        return sender
+
+    async def _collect(self, path: str, params: Mapping[str, str] | None) -> list[dict[str, Any]]:
+        """Every item of a listing, bounded (``reconciler.api.listing``)."""
+        where = f"GET {path}"
+        listing = Listing(where, root=self._root, max_pages=self.max_pages, account=self.label)
+
+        async def page(url: httpx.URL) -> Any:
+            return (await self._send("GET", url, where=where))[1]
+
+        return await listing.collect(page, self._url(path, params))  # the query: parsed once
 
     def _pacer_for(self, method: str, path: str) -> Pacer:
         if isinstance(self.pacer, Pacer):
@@ -293,46 +330,60 @@ class SettingsClient:
         body: object = None,
         headers: Mapping[str, str] | None = None,
         ok: frozenset[int] = frozenset(),
+        where: str | None = None,
+        on_accepted: Callable[[int], None] | None = None,
     ) -> tuple[httpx.Response, Any]:
-        """One logical request: paced, retried, its answer decoded or its error raised.
+        """One logical request: paced, retried, its answer read and decoded or its error raised.
 
-        Each retry is one notice line (WARNING); the error given up on names the
-        account, the URL, the cause and the attempts made. ``ok``: error statuses
-        returned to the caller instead of raised.
+        ``retry.max_total`` bounds the whole call: every attempt, the waits for the
+        rate limits and between attempts, and reading each answer. A wait the server
+        asks for that would pass it is refused at once. Each retry is one notice line
+        (WARNING); the error given up on names the account, the URL, the cause and the
+        attempts made. ``ok``: error statuses returned to the caller instead of raised.
+        ``where`` names the call in messages (default: method and path). With
+        ``on_accepted`` (a write), a 2xx is reported before its body is read, and an
+        accepted write is never retried: any problem with its answer is raised as it is.
         """
-        where = f"{method} {url.path}"
-        content = None if body is None else json.dumps(body).encode()
+        where = where or scrub_echo(f"{method} {url.path}")  # a path may hold a server's id
+        content = None if body is None else orjson.dumps(body)
         req_headers = dict(headers or {})
         if content is not None:
             req_headers["Content-Type"] = MEDIA_TYPE
-        started = self.retry.clock()
+        deadline = Deadline(self.retry.clock, self.retry.max_total)
         attempts = 0
         maybe_applied = False
         while True:
             attempts += 1
-            resp, failure, retry_after = await self._exchange(method, url, content, req_headers)
+            step = await self._attempts.attempt(
+                self._pacer_for(method, url.path), method, url, content, req_headers,
+                where=where, deadline=deadline, ok=ok, on_accepted=on_accepted,
+            )  # fmt: skip
+            resp, failure, retry_after = step.response, step.failure, step.retry_after
+            if step.unbounded is not None and resp is not None and resp.is_success:
+                # (an error answer over a bound is the error without its body's detail)
+                raise unbounded_answer(where, self.origin, step.unbounded, account=self.label)
             error: CallfwdError
-            if resp is None:
+            if failure is not None or resp is None:
                 assert failure is not None
                 error = transport_error(where, self.origin, failure, account=self.label)
                 reason = failure_cause(failure) or type(failure).__name__
-                if tls_failure(failure) is not None:
-                    raise error from failure  # a certificate or protocol: no retry fixes it
+                if step.accepted or tls_failure(failure) is not None:
+                    raise error from failure  # accepted, or TLS: no retry helps
             elif resp.status_code in ok:
                 return resp, None
             elif resp.is_success:
-                if resp.content and declared_foreign(resp) is not None:
-                    raise foreign_answer(where, self.origin, resp, account=self.label)
                 try:
-                    return resp, decode(resp.content)
+                    return resp, self._document(where, resp, step.body)
                 except Undecodable:
                     error = TransportError(
                         f"{where}: the answer from {self.origin} is not JSON", account=self.label
                     )
                     reason = "an unreadable answer"
                     maybe_applied = True
+                    if step.accepted:
+                        raise error from None
             else:
-                error, reason = self._api_error(where, resp), f"HTTP {resp.status_code}"
+                error, reason = self._api_error(where, resp, step.body), f"HTTP {resp.status_code}"
                 if resp.status_code == 429:
                     self.throttled += 1
                 if resp.status_code not in RETRY_STATUSES:
@@ -341,7 +392,10 @@ class SettingsClient:
                     raise error
             status = None if resp is None else resp.status_code
             maybe_applied = maybe_applied or may_have_reached_server(failure, status)
-            elapsed = self.retry.clock() - started
+            elapsed = deadline.elapsed()
+            if resp is not None and retry_after is not None and retry_after > deadline.left():
+                refusal = deadline.refusal(retry_after, "Retry-After")
+                raise self._api_error(where, resp, step.body, f" ({refusal})")
             delay = self.retry.delay(
                 attempts=attempts,
                 elapsed=elapsed,
@@ -349,9 +403,10 @@ class SettingsClient:
                 unreachable=unreachable(failure),
             )
             if delay is None:
-                log.debug("giving up on %s %s after %d attempts", method, url.path, attempts)
+                log.debug("giving up on %s after %d attempts", where, attempts)
                 if attempts > 1:
-                    error = self._gave_up(where, resp, failure, error, attempts, elapsed)
+                    tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
+                    error = self._again(where, resp, step.body, failure, error, tail)
                 raise error from failure
             self.retries += 1
             notice.warning(
@@ -361,47 +416,31 @@ class SettingsClient:
             )  # fmt: skip
             await self.retry.sleep(delay)
 
-    async def _exchange(
-        self, method: str, url: httpx.URL, content: bytes | None, headers: Mapping[str, str]
-    ) -> tuple[httpx.Response | None, httpx.TransportError | None, float | None]:
-        """One paced attempt: the answer or the failure, and the answer's ``Retry-After``."""
-        pacer = self._pacer_for(method, url.path)
-        ticket = await pacer.acquire()
-        self.calls += 1
-        resp: httpx.Response | None = None
-        failure: httpx.TransportError | None = None
-        retry_after: float | None = None
+    def _document(self, where: str, resp: httpx.Response, body: bytes) -> Any:
+        """The decoded answer of a success; ``ApiError`` for one over a bound or not JSON
+        by its own declaration; ``Undecodable`` for one that is not JSON (maybe cut)."""
+        if body and declared_foreign(resp) is not None:
+            raise foreign_answer(where, self.origin, resp, account=self.label)
         try:
-            resp = await self._request(method, url, content, headers)
-        except httpx.TransportError as exc:
-            failure = exc
-        finally:
-            if resp is not None:
-                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-            pacer.release(
-                ticket,
-                status=None if resp is None else resp.status_code,
-                headers=None if resp is None else resp.headers,
-                retry_after=retry_after,
-            )
-        return resp, failure, retry_after
+            return decode(body)
+        except Unbounded as exc:
+            raise unbounded_answer(where, self.origin, exc, account=self.label) from None
 
-    def _api_error(self, where: str, resp: httpx.Response, tail: str = "") -> ApiError:
-        return api_error(where, resp, account=self.label, key_env=self.key_env, tail=tail)
+    def _api_error(self, where: str, resp: httpx.Response, body: bytes, tail: str = "") -> ApiError:
+        return api_error(where, resp, body, account=self.label, key_env=self.key_env, tail=tail)
 
-    def _gave_up(
+    def _again(
         self,
         where: str,
         resp: httpx.Response | None,
+        body: bytes,
         failure: httpx.HTTPError | None,
         error: CallfwdError,
-        attempts: int,
-        elapsed: float,
+        tail: str,
     ) -> CallfwdError:
-        """``error`` again, saying how long it was retried."""
-        tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
+        """``error`` again, ``tail`` added (how long it was retried)."""
         if failure is not None:
             return transport_error(where, self.origin, failure, tail=tail, account=self.label)
         if resp is not None and not resp.is_success:
-            return self._api_error(where, resp, tail)
+            return self._api_error(where, resp, body, tail)
         return TransportError(f"{error.message}{tail}", account=self.label)

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.api.answers import Undecodable, declared_foreign, decode
+from reconciler.api.answers import Unbounded, Undecodable, declared_foreign, decode
 from reconciler.errors import (
     ApiError,
     AuthError,
@@ -42,10 +42,10 @@ def error_class(status: int) -> type[ApiError]:
     return ServerError if status >= 500 else ApiError
 
 
-def _first_error(response: httpx.Response) -> tuple[Mapping[str, Any] | None, int]:
+def _first_error(body: bytes) -> tuple[Mapping[str, Any] | None, int]:
     try:
-        doc = decode(response.content)
-    except Undecodable:
+        doc = decode(body)
+    except (Undecodable, Unbounded):
         return None, 0
     errors = doc.get("errors") if isinstance(doc, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
@@ -57,22 +57,31 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def echo(text: str, limit: int = 80) -> str:
+    """Text a server sent (an id, a media type, a number), as a message may show it:
+    a key's parts hidden (``secrets.scrub_echo``), at most ``limit`` characters."""
+    text = scrub_echo(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def api_error(
     where: str,
     response: httpx.Response,
+    body: bytes = b"",
     *,
     account: str | None = None,
     key_env: str | None = None,
     tail: str = "",
 ) -> ApiError:
-    """The exception for an error answer: status, JSON:API ``code`` and ``detail``.
+    """The exception for an error answer (its ``body`` read): status, JSON:API ``code``
+    and ``detail``.
 
     A 401 or 403 names ``key_env``, the variable the key came from (never the key);
     ``tail`` ends the message (how many attempts were made, say). An answer that
     is not JSON is marked ``foreign``: some other web server gave it.
     """
     status = response.status_code
-    first, count = _first_error(response)
+    first, count = _first_error(body)
     code = detail = title = pointer = None
     if first is not None:
         code = _text(first.get("code"))
@@ -94,9 +103,10 @@ def api_error(
     message = "".join(parts)
     if key_env and status in (401, 403):
         message = message.rstrip(".") + auth_hint(status, key_env)
-    foreign = first is None and declared_foreign(response) is not None
+    media = declared_foreign(response)
+    foreign = first is None and media is not None
     if foreign:
-        message += f" (an answer in {declared_foreign(response)}, not from a settings API)"
+        message += f" (an answer in {echo(media or '')}, not from a settings API)"
     cls = error_class(status)
     return cls(
         message + tail,
@@ -113,7 +123,7 @@ def foreign_answer(
     where: str, origin: str, response: httpx.Response, *, account: str | None
 ) -> ApiError:
     """A success whose body says it is not JSON: the server is not a settings API."""
-    media = declared_foreign(response) or "an unknown type"
+    media = echo(declared_foreign(response) or "an unknown type")
     return ApiError(
         f"{where}: {origin} answered HTTP {response.status_code} in {media}, "
         "not a settings API's JSON",
@@ -121,6 +131,15 @@ def foreign_answer(
         code="not_json",
         account=account,
         foreign=True,
+    )
+
+
+def unbounded_answer(where: str, origin: str, exc: Unbounded, *, account: str | None) -> ApiError:
+    """An answer over a bound (``answers.Unbounded``): larger or deeper than a client reads."""
+    return ApiError(
+        f"{where}: the answer from {origin} {exc}; not read",
+        code="answer_too_large",
+        account=account,
     )
 
 
@@ -154,7 +173,7 @@ def transport_error(
     else:
         what = f"{type(exc).__name__} talking to {origin}"
     if (cause := failure_cause(exc)) is not None:
-        what = f"{what}: {cause}"
+        what = f"{what}: {scrub_echo(cause)}"  # TLS may quote what the server presented
     tls = tls_failure(exc)
     plain = tls is not None and tls.reason == "WRONG_VERSION_NUMBER"
     return TransportError(scrub(f"{where}: {what}{tail}"), account=account, plain_http=plain)

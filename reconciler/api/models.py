@@ -12,10 +12,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.api import protocol
+from reconciler.api.errors import echo
 from reconciler.domain.state import LiveSender
 from reconciler.errors import ApiError
 
 SENDER_TYPE = protocol.SENDER
+# The vendor's sender ids are opaque strings (ULIDs, 26 characters); one goes into a URL
+# path only as a plain path segment of at most this many characters (``id_problem``).
+MAX_ID_LENGTH = 200
+_NOT_IN_A_SEGMENT = frozenset("/\\%?#")
+
+
+def id_problem(ident: str) -> str | None:
+    """Why ``ident`` cannot be a URL path segment as it is (None when it can).
+
+    No request is sent for an id that is empty, ``.`` or ``..`` (the path would name
+    the collection or the API's root), holds ``/``, ``\\``, ``%``, ``?`` or ``#``, a
+    control or other unprintable character, or is longer than ``MAX_ID_LENGTH``.
+    """
+    if not ident:
+        return "it is empty"
+    if ident in (".", ".."):
+        return "a dot segment names another resource"
+    if len(ident) > MAX_ID_LENGTH:
+        return f"it is longer than {MAX_ID_LENGTH} characters"
+    if not ident.isprintable():
+        return "it holds a control or unprintable character"
+    if any(c in _NOT_IN_A_SEGMENT for c in ident):
+        return "it holds / \\ % ? or #"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +127,7 @@ def parse_sender(item: object, *, account: str, etag: str | None, where: str) ->
     ident = res.get("id")
     if not isinstance(ident, str) or not ident:
         raise _bad(where, "a sender has no id")
-    where = f"{where} (sender {ident})"
+    where = f"{where} (sender {echo(ident)})"
     attrs = _mapping(res.get("attributes"), where, "attributes")
     details = attrs.get("sender_details") or {}
     country = details.get("country") if isinstance(details, Mapping) else None

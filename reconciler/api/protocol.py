@@ -23,6 +23,12 @@ ACCOUNTS = "/api/accounts"
 ME = "/api/me"  # a local-API extension: the vendor publishes no such endpoint
 PAGE_SIZE_MAX = 20  # page[size] of the senders list: 1 to 20, default 10
 
+# Bounds on what a client reads. A page of 20 senders is about 10 KB, one sender or
+# account under 1 KB: an answer of a few MiB is no answer of this API. JSON:API
+# documents nest a few levels; 1,024 is orjson's own limit (its decode error).
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+MAX_ANSWER_DEPTH = 1024
+
 
 def authorization(key: str) -> str:
     """The ``Authorization`` header's value for ``key``."""

@@ -1,7 +1,8 @@
 """A ``SettingsClient`` for one configured account: the one place that maps the two.
 
 Every command's client carries the account's label and key variable (for its
-messages) and the whole ``retry:`` section of callfwd.yaml.
+messages), the whole ``retry:`` section of callfwd.yaml and the account's
+``max_pages`` (how many pages one listing may take).
 """
 
 from __future__ import annotations
@@ -46,4 +47,5 @@ def client_for(
         transport=transport,
         label=target.name,
         key_env=target.api_key_env,
+        max_pages=target.max_pages,
     )

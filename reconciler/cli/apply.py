@@ -16,10 +16,11 @@ from reconciler.plan.guided import POLL_SECONDS
 if TYPE_CHECKING:
     from reconciler.config import AccountTarget, Config
     from reconciler.engine.apply import ApplyOptions
+    from reconciler.engine.audit import AuditLog
     from reconciler.engine.planner import Desired
     from reconciler.engine.session import Session
     from reconciler.plan.guided import GuidedReport, StepResult
-    from reconciler.plan.model import Plan
+    from reconciler.plan.model import Change, Plan
     from reconciler.plan.results import ChangeResult
 
 _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
@@ -30,7 +31,7 @@ _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
 @click.option(
     "--plan",
     "plan_file",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, exists=True),
     help="Apply exactly this saved plan (from `plan --out`).",
 )
 @click.option("--account", "accounts", multiple=True, help="Apply only this account (repeatable).")
@@ -99,7 +100,9 @@ def command(
     if plan_file and saved is not None:
         targets = common.resolve_targets(config, sorted({a.account for a in saved.accounts}))
         plan = _narrowed(_checked(saved, plan_file, desired, targets, config), accounts, plan_file)
-        return run(targets, lambda session: steps.apply(session, plan), config=config)
+        return run(
+            targets, lambda session: steps.apply_saved(session, plan, desired), config=config
+        )
     targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
     return run(targets, lambda session: steps.plan_and_apply(session, desired), config=config)
 
@@ -111,11 +114,12 @@ def _checked(
     targets: Mapping[str, AccountTarget],
     config: Config,
 ) -> Plan:
-    """The saved plan, once re-derived from the manifests as they are now; else an error."""
+    """The saved plan re-derived from the manifests as they are now (its counts and notices
+    computed, not read from the file); else an error."""
     from reconciler.plan.saved import check_saved_plan
     from reconciler.rules.check import us_territories
 
-    check_saved_plan(
+    return check_saved_plan(
         plan,
         name=plan_file,
         forwardings=desired.forwardings,
@@ -123,8 +127,8 @@ def _checked(
         # prune as callfwd.yaml says now, not as the plan file says: the digest covers it.
         prune={n: t.prune and desired.prune for n, t in targets.items()},
         us_territories=us_territories(config),
+        apis={n: (t.api_url, t.account_id) for n, t in targets.items()},
     )
-    return plan
 
 
 def _narrowed(plan: Plan, accounts: tuple[str, ...], plan_file: str) -> Plan:
@@ -154,6 +158,12 @@ class _Steps:
         plan = common.plan_or_report(await make_plan(session, desired))
         return EXIT_FAILURE if plan is None else await self.apply(session, plan)
 
+    async def apply_saved(self, session: Session, plan: Plan, desired: Desired) -> int:
+        """A checked saved plan: its counts, notices and verdicts from the live values first."""
+        from reconciler.engine.apply import with_live_values
+
+        return await self.apply(session, await with_live_values(session, plan, desired))
+
     async def apply(self, session: Session, plan: Plan) -> int:
         from reconciler.cli import EXIT_FAILURE, EXIT_OK
         from reconciler.render import apply as render_apply
@@ -176,18 +186,29 @@ class _Steps:
 
     async def write(self, session: Session, plan: Plan) -> int:
         """Write ``plan`` (confirmed) through the API and report each change."""
+        import asyncio
+
         from reconciler.cli import EXIT_FAILURE, EXIT_OK
         from reconciler.engine.apply import apply
+        from reconciler.plan.results import ApplyReport
         from reconciler.render import apply as render_apply
 
         text = self.fmt == "text"
+        report = ApplyReport()
         with _Progress(len(plan.changes), lines=text) as progress, _audit(self.audit_log) as audit:
 
             def on_result(result: ChangeResult) -> None:
                 audit(result)
                 progress(result)
 
-            report = await apply(session, plan, self.options, on_result)
+            try:
+                await apply(
+                    session, plan, self.options, on_result, on_accepted=audit.accepted,
+                    report=report,
+                )  # fmt: skip
+            except asyncio.CancelledError:  # Ctrl-C: say what was done before stopping
+                output.note(render_apply.render_interrupted(plan, report))
+                raise
         if text:
             for m in report.mismatches:
                 output.note(render_apply.render_mismatch(m))
@@ -253,7 +274,7 @@ class _Progress:
 
 class _audit:
     def __init__(self, path: str | None) -> None:
-        self._log = None
+        self._log: AuditLog | None = None
         if path:
             from reconciler.engine.audit import AuditLog
 
@@ -269,6 +290,10 @@ class _audit:
     def __call__(self, result: ChangeResult) -> None:
         if self._log is not None:
             self._log.record(result)
+
+    def accepted(self, change: Change) -> None:
+        if self._log is not None:
+            self._log.accepted(change)
 
     def by_hand(self, result: StepResult) -> None:
         if self._log is not None:

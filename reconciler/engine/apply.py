@@ -19,9 +19,18 @@ Order of work:
 4. Verify: re-read touched senders and report any that do not hold ``after``.
 
 Every change ends applied, already set (the live value was already the plan's
-``after``: nothing written), failed (with the reason), stale or skipped. A
-change is applied only when the server confirmed it. A write answered 405
-(no such method) stops every account before its next write.
+``after``: nothing written), failed (with the reason), stale, skipped, or
+unverified: the server accepted the write (a 2xx) but its answer could not be
+read or checked — the write happened and is not sent again; the next plan
+shows what the sender holds. A change is applied only when the server
+confirmed it. Each accepted write is reported (``on_accepted``) the moment the
+server accepts it, before its answer is read, so an audit log records it even
+if what follows fails or the run is stopped. A write answered 405 (no such
+method) stops every account before its next write.
+
+A saved plan's counts, notices and safety verdicts are not taken from the
+file: ``with_live_values`` reads each account with changes once and computes
+them from what is live (``plan.saved.with_live``) before ``apply`` judges them.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reconciler.api.client import PAGE_SIZE
+from reconciler.api.errors import echo
 from reconciler.engine.fanout import each_account
 from reconciler.engine.preflight import NO_WRITE
 from reconciler.errors import (
@@ -42,16 +52,21 @@ from reconciler.errors import (
     CallfwdError,
     PreconditionFailed,
     UnsafePlanError,
+    UnverifiedWrite,
 )
 from reconciler.plan.model import AccountPlan, Change, Plan
 from reconciler.plan.results import DONE as _DONE
 from reconciler.plan.results import ApplyReport, ChangeResult, Outcome
 from reconciler.plan.safety import threshold_verdicts
+from reconciler.plan.saved import with_live
 
 if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
     from reconciler.config import AccountTarget
+    from reconciler.engine.planner import Desired
     from reconciler.engine.session import Session
+
+Accepted = Callable[[Change], None]
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +107,9 @@ def threshold_refusals(plan: Plan, targets: Mapping[str, AccountTarget]) -> list
 # ---------------------------------------------------------------- writes
 
 
-async def _write_one(client: SettingsClient, change: Change, *, reread: bool) -> ChangeResult:
+async def _write_one(
+    client: SettingsClient, change: Change, *, reread: bool, on_accepted: Callable[[], None]
+) -> ChangeResult:
     etag = change.etag
     if etag is None or reread:
         # No ETags from this API: read just before writing and compare to the plan.
@@ -101,9 +118,10 @@ async def _write_one(client: SettingsClient, change: Change, *, reread: bool) ->
             return ChangeResult(
                 change,
                 Outcome.FAILED,
-                f"sender id {change.sender_id} is {live.number or 'a sender without a number'} "
-                f"({live.country} {live.type}), not the US toll-free sender {change.sender}; "
-                "nothing written",
+                f"sender id {echo(change.sender_id)} is "
+                f"{echo(live.number or 'a sender without a number')} "
+                f"({echo(live.country)} {echo(live.type)}), not the US toll-free sender "
+                f"{change.sender}; nothing written",
             )
         if live.forwarding_number == change.after:
             return ChangeResult(change, Outcome.ALREADY_SET, "already held the planned value")
@@ -111,7 +129,11 @@ async def _write_one(client: SettingsClient, change: Change, *, reread: bool) ->
             return _stale(change, live.forwarding_number)
         etag = live.etag
     try:
-        confirmed = await client.set_forwarding(change.sender_id, change.after, if_match=etag)
+        confirmed = await client.set_forwarding(
+            change.sender_id, change.after, if_match=etag, on_accepted=on_accepted
+        )
+    except UnverifiedWrite as exc:
+        return ChangeResult(change, Outcome.UNVERIFIED, exc.message)
     except PreconditionFailed as exc:
         live = await client.get_sender(change.sender_id)
         if live.forwarding_number == change.after:
@@ -128,7 +150,7 @@ async def _write_one(client: SettingsClient, change: Change, *, reread: bool) ->
         return ChangeResult(
             change,
             Outcome.FAILED,
-            f"the server answered {confirmed.forwarding_number or 'no forwarding'} "
+            f"the server answered {echo(confirmed.forwarding_number or 'no forwarding')} "
             f"instead of {change.after or 'no forwarding'}",
         )
     return ChangeResult(change, Outcome.APPLIED)
@@ -139,7 +161,7 @@ def _stale(change: Change, now: str | None) -> ChangeResult:
         change,
         Outcome.STALE,
         f"changed since the plan (planned from {change.before or 'no forwarding'}, "
-        f"now {now or 'no forwarding'}); left as it is, plan again",
+        f"now {echo(now or 'no forwarding')}); left as it is, plan again",
     )
 
 
@@ -150,16 +172,24 @@ async def _apply_account(
     report: ApplyReport,
     on_result: Callable[[ChangeResult], None],
     stop: asyncio.Event,
+    on_accepted: Accepted = lambda c: None,
 ) -> None:
     sem = asyncio.Semaphore(options.concurrency or client.pacer.concurrency)
 
     async def run(change: Change) -> None:
+        def accepted() -> None:
+            report.accepted.append(change)
+            on_accepted(change)
+
         async with sem:
             if stop.is_set():
                 result = ChangeResult(change, Outcome.SKIPPED, "skipped after an earlier failure")
             else:
+                report.attempted.append(change)
                 try:
-                    result = await _write_one(client, change, reread=options.reread)
+                    result = await _write_one(
+                        client, change, reread=options.reread, on_accepted=accepted
+                    )
                 except NoWriteError as exc:
                     stop.set()  # no account can write through this API: stop them all
                     result = ChangeResult(change, Outcome.FAILED, str(exc))
@@ -184,22 +214,33 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
     if not applied:
         return
     pages = -(-len(acct.senders) // PAGE_SIZE)
+    now: dict[str, str | CallfwdError | None]
     if pages < len(applied):
         live = {s.id: s.forwarding_number for s in await client.list_senders()}
-        now = {c.sender_id: live.get(c.sender_id) for c in applied}
+        now = {c.sender_id: live[c.sender_id] for c in applied if c.sender_id in live}
     else:
-        got = await asyncio.gather(*(client.get_sender(c.sender_id) for c in applied))
-        now = {s.id: s.forwarding_number for s in got}
+        got = await asyncio.gather(*(_reread(client, c.sender_id) for c in applied))
+        now = {c.sender_id: value for c, value in zip(applied, got, strict=True)}
     for c in applied:
-        if now[c.sender_id] != c.after:
-            report.mismatches.append(
-                AccountFailure(
-                    c.account,
-                    f"{c.sender} holds {now[c.sender_id] or 'no forwarding'} after apply, "
-                    f"expected {c.after or 'no forwarding'}",
-                    sender=c.sender,
-                )
-            )
+        value = now.get(c.sender_id)
+        if c.sender_id not in now:
+            what = "is not in the account's senders any more after apply"
+        elif isinstance(value, CallfwdError):
+            what = f"could not be re-read after apply: {value.message}"
+        elif value == c.after:
+            continue
+        else:
+            held = echo(value) if isinstance(value, str) else "no forwarding"
+            what = f"holds {held} after apply, expected {c.after or 'no forwarding'}"
+        report.mismatches.append(AccountFailure(c.account, f"{c.sender} {what}", sender=c.sender))
+
+
+async def _reread(client: SettingsClient, sender_id: str) -> str | CallfwdError | None:
+    """The sender's forwarding now, or why it could not be read (one sender's problem)."""
+    try:
+        return (await client.get_sender(sender_id)).forwarding_number
+    except CallfwdError as exc:
+        return exc
 
 
 # ---------------------------------------------------------------- entry
@@ -212,16 +253,42 @@ async def _refusals(session: Session, acct: AccountPlan) -> list[str]:
     return [*check.refusals, *([] if check.offers_write else [NO_WRITE.format(url=url)])]
 
 
+async def with_live_values(session: Session, plan: Plan, desired: Desired) -> Plan:
+    """A saved (checked) plan's counts, notices and safety verdicts, from what is live now.
+
+    Each account with changes is read once (its key checked first); nothing is
+    written. Any account that cannot be read stops the run before any write.
+    """
+    names = sorted(a.account for a in plan.accounts if a.changes)
+    failures = await session.check_keys(names)
+    if not failures:
+        live, failures = await each_account(names, lambda n: session.client(n).list_senders())
+    if failures:
+        raise AccountsFailed("refusing to apply, nothing was changed", failures)
+    return with_live(
+        plan,
+        live,
+        forwardings=desired.forwardings,
+        declared=desired.declared,
+        limits={n: session.targets[n].thresholds for n in names},
+    )
+
+
 async def apply(
     session: Session,
     plan: Plan,
     options: ApplyOptions = ApplyOptions(),
     on_result: Callable[[ChangeResult], None] = lambda r: None,
+    *,
+    on_accepted: Accepted = lambda c: None,
+    report: ApplyReport | None = None,
 ) -> ApplyReport:
-    """Apply ``plan`` to the session's accounts.
+    """Apply ``plan`` to the session's accounts; ``report`` (if given) is filled as it goes.
 
     Keys the session already checked (a plan made in it) are not checked again,
     and what the session learned of each API (``/api/me``, the write) holds.
+    ``on_accepted`` hears of each write the server accepted, before its answer is
+    read; ``on_result`` of each change as it ends.
     """
     targets = session.targets
     if not options.allow_mass_changes and (refusals := threshold_refusals(plan, targets)):
@@ -240,11 +307,12 @@ async def apply(
     if failures:
         raise AccountsFailed("refusing to apply, nothing was changed", failures)
 
-    report = ApplyReport()
+    report = ApplyReport() if report is None else report
     stop = asyncio.Event()
 
     async def run(name: str) -> None:
-        await _apply_account(session.client(name), work[name], options, report, on_result, stop)
+        client = session.client(name)
+        await _apply_account(client, work[name], options, report, on_result, stop, on_accepted)
 
     _done, failures = await each_account(names, run)
     report.mismatches += [

@@ -102,6 +102,8 @@ async def _plan_account(
         extra += [notice(codes.KEY_MAY_NOT_WRITE, w) for w in check.refusals]
         if not check.offers_write:
             extra.append(notice(codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url)))
+    # What the plan read from: a saved plan is applied only to the same API and account.
+    acct = replace(acct, api_url=target.api_url, account_id=target.account_id)
     if extra:
         acct = replace(acct, notices=(*acct.notices, *extra))
     return acct, problems

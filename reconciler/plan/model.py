@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from reconciler.diagnostics import Diagnostic, Position
 
+# The json form of a plan (``plan --format json``; the saved file has its own, planfile.py).
 # 2: senders record their type and status (a saved plan is re-derived from them),
 # a sender's number may be null (pending registration), notices carry codes.
 FORMAT_VERSION = 2
@@ -115,7 +116,11 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class AccountPlan:
-    """The plan for one account: its changes, its counts and what was read."""
+    """The plan for one account: its changes, its counts and what was read.
+
+    ``api_url`` and ``account_id`` (the vendor's id of the account) say which API and
+    account the plan read; a saved plan is applied only against the same.
+    """
 
     account: str
     changes: tuple[Change, ...]
@@ -125,6 +130,8 @@ class AccountPlan:
     managed_forwardings: int = 0  # live forwardings on managed senders (thresholds use it)
     senders: tuple[SenderSnapshot, ...] = ()
     notices: tuple[Notice, ...] = ()
+    api_url: str = ""
+    account_id: str = ""
 
     @property
     def warnings(self) -> tuple[Notice, ...]:

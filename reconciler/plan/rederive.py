@@ -10,11 +10,12 @@ whatever the server would say. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from reconciler.domain import numbers
 from reconciler.domain.state import Forwarding
 from reconciler.plan.diff import diff_account, live_from_snapshot
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import AccountPlan, Change, Plan
 
 
 def _shape(c: Change) -> tuple[object, ...]:
@@ -32,15 +33,20 @@ def rederive(
     prune: Mapping[str, bool],
     declared: Mapping[str, frozenset[str]],
     us_territories: bool = False,
-) -> list[str]:
-    """Why the plan's changes are not what the manifests and its recorded reads give.
+) -> tuple[tuple[AccountPlan, ...], list[str]]:
+    """Each account's plan as the manifests and the file's recorded reads give it, and
+    why the file's changes are not those (empty when they agree exactly: same changes,
+    same order, same values).
 
-    Empty when they agree exactly (same changes, same order, same values).
+    The accounts returned are computed, never copied from the file: their counts and
+    notices come from the diff; only ``api_url`` and ``account_id`` are the file's
+    (what the plan was made against: the caller checks them).
     """
     by_account: dict[str, list[Forwarding]] = {}
     for f in forwardings:
         by_account.setdefault(f.account, []).append(f)
     problems: list[str] = []
+    derived: list[AccountPlan] = []
     for acct in plan.accounts:
         name = acct.account
         if name not in prune:
@@ -53,6 +59,7 @@ def rederive(
             prune=prune[name],
             declared_elsewhere=declared.get(name, frozenset()),
         )
+        derived.append(replace(expected, api_url=acct.api_url, account_id=acct.account_id))
         if diags:
             problems.append(
                 f"account {name}: the senders the file recorded do not match the manifests "
@@ -81,4 +88,4 @@ def rederive(
                 f"account {c.account}: {c.sender} would be set to {c.after!r}: "
                 f"{checked.message or 'not in E.164 form'}"
             )
-    return problems
+    return tuple(derived), problems

@@ -13,6 +13,9 @@ from reconciler.plan.model import Change, Plan
 class Outcome(StrEnum):
     APPLIED = "applied"
     ALREADY_SET = "already set"
+    # The server accepted the write (2xx) but its answer could not be read or checked:
+    # applied, not verified. Not DONE: the run ends "check" (exit 1).
+    UNVERIFIED = "unverified"
     FAILED = "failed"
     STALE = "stale"
     SKIPPED = "skipped"
@@ -27,8 +30,12 @@ class ChangeResult:
 
 @dataclass
 class ApplyReport:
+    """What apply did so far (it is filled as apply goes, so a stopped run can say it)."""
+
     results: list[ChangeResult] = field(default_factory=list)
     mismatches: list[AccountFailure] = field(default_factory=list)  # from verify
+    attempted: list[Change] = field(default_factory=list)  # changes whose work began
+    accepted: list[Change] = field(default_factory=list)  # writes the server accepted (2xx)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)

@@ -65,6 +65,44 @@ def render_summary(report: ApplyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_interrupted(plan: Plan, report: ApplyReport) -> str:
+    """What a stopped apply (Ctrl-C) did: applied, ended otherwise, in flight, not attempted."""
+    t = escape.terminal
+    ended = {r.change.key: r for r in report.results}
+    applied = {c.key for c in report.accepted}
+    applied |= {k for k, r in ended.items() if r.outcome is Outcome.APPLIED}
+    started = {c.key for c in report.attempted}
+    changes = plan.changes
+
+    def listed(keys: set[tuple[str, str]]) -> str:
+        shown = [f"{t(c.account)} {t(c.sender)}" for c in changes if c.key in keys]
+        more = f", and {len(shown) - 10} more" if len(shown) > 10 else ""
+        return f"{len(shown)}" + (f" ({', '.join(shown[:10])}{more})" if shown else "")
+
+    other = {k for k, r in ended.items() if k not in applied}
+    in_flight = started - applied - set(ended)
+    untouched = {c.key for c in changes} - started - set(ended)
+    counts = ", ".join(
+        f"{sum(1 for k in other if ended[k].outcome is o)} {o.value}"
+        for o in Outcome
+        if any(ended[k].outcome is o for k in other)
+    )
+    lines = [
+        "Apply was interrupted:",
+        f"  applied: {listed(applied)}",
+        *([f"  ended otherwise: {counts}"] if counts else []),
+        *(
+            [f"  in flight, may or may not have been applied: {listed(in_flight)}"]
+            if in_flight
+            else []
+        ),
+        f"  not attempted: {listed(untouched)}",
+        "Running apply again converges: it reads what is live and changes only what is "
+        "still to do.",
+    ]
+    return "\n".join(lines)
+
+
 def render_json(plan: Plan, report: ApplyReport | None) -> str:
     """The documented json form of an apply (``apply --format json``), in plan order."""
     results = [] if report is None else results_in_plan_order(plan, report)

@@ -184,7 +184,7 @@ async def answer_after(
         await _trickle(start, body, rule.interval_ms / 1000.0, receive, send)
         return status
     if rule.kind == "oversize":
-        await _oversize(start, body, int(rule.size_mb * 1024 * 1024), send)
+        await _oversize(start, body, int(rule.size_mb * 1024 * 1024), send, rule.chunked)
         return status
     doc = _document(rule, _json(body), scope)
     if doc is not None:
@@ -234,8 +234,9 @@ async def _trickle(
         watcher.cancel()
 
 
-async def _oversize(start: Message, body: bytes, size: int, send: Send) -> None:
-    """The JSON:API answer with a top-level ``meta.padding`` making it ``size`` bytes."""
+async def _oversize(start: Message, body: bytes, size: int, send: Send, chunked: bool) -> None:
+    """The JSON:API answer with a top-level ``meta.padding`` making it ``size`` bytes
+    (``chunked``: without a ``Content-Length``)."""
     doc = _json(body)
     if not isinstance(doc, dict):
         doc = {"data": None}
@@ -244,13 +245,8 @@ async def _oversize(start: Message, body: bytes, size: int, send: Send) -> None:
     doc["meta"] = {**(meta if isinstance(meta, dict) else {}), "padding": marker}
     head, tail = dumps(doc).split(dumps(marker)[1:-1], 1)
     pad = max(0, size - len(head) - len(tail))
-    await send(
-        _headers(
-            start,
-            drop=(b"content-length",),
-            add=[(b"content-length", str(len(head) + pad + len(tail)).encode())],
-        )
-    )
+    length = [] if chunked else [(b"content-length", str(len(head) + pad + len(tail)).encode())]
+    await send(_headers(start, drop=(b"content-length",), add=length))
     await send({"type": "http.response.body", "body": head, "more_body": True})
     block = b"x" * CHUNK
     while pad > 0:

@@ -37,7 +37,8 @@ Kinds of a hostile (or badly broken) server, to test a client's bounds:
   when the client goes away.
 - ``oversize``: runs the request and pads its JSON:API answer to ``size_mb``
   MiB with a top-level ``meta.padding`` string (still a valid document),
-  streamed in chunks.
+  streamed in chunks; with ``chunked: true`` without a ``Content-Length``, so
+  a client learns the size only by reading.
 - ``deep``: a JSON body nested ``depth`` arrays deep, ``{"data": [[[...]]]}``,
   with a 200 (``when: before``, default: the request does not run) or with the
   real answer's status (``when: after``: the request ran; a PATCH's write is
@@ -109,6 +110,7 @@ class FaultRule(BaseModel):
     reset: int = Field(default=60, ge=0, le=TEN_DAYS)
     interval_ms: int = Field(default=1000, ge=1, le=60_000)
     size_mb: float = Field(default=8.0, gt=0, le=1024)
+    chunked: bool = False  # oversize: no Content-Length (chunked transfer encoding)
     depth: int = Field(default=100_000, ge=1, le=10_000_000)
     echo_id: str | None = Field(default=None, min_length=1, max_length=200)
 

@@ -41,7 +41,9 @@ def test_saved_plan_applies_exactly_and_reports_json(workspace: Workspace) -> No
     run = workspace.run("apply", "--plan", "plan.json", "--auto-approve", "--format", "json")
     assert run.code == 0, run.stderr
     doc = json.loads(run.stdout)
-    assert doc["summary"] == {"applied": 4, "already set": 0, "failed": 0, "stale": 0, "skipped": 0}
+    assert doc["summary"] == {
+        "applied": 4, "already set": 0, "unverified": 0, "failed": 0, "stale": 0, "skipped": 0
+    }  # fmt: skip
     assert {r["result"] for r in doc["results"]} == {"applied"}
     assert writes(workspace) == DEMO_WRITES
 

@@ -118,7 +118,7 @@ def test_a_hostile_plan_file_is_refused_whole_and_writes_nothing(
     ("damage", "message"),
     [
         (lambda t: t[: len(t) // 2], "invalid JSON"),
-        (lambda t: t.replace('"format_version": 2', '"format_version": 1'), "plan format 1"),
+        (lambda t: t.replace('"format_version": 3', '"format_version": 2'), "plan format 2"),
         (lambda t: t.replace('"+13125550175"', '"+13125550111"'), "was edited after"),
     ],
     ids=["truncated", "format-version", "unbound-edit"],

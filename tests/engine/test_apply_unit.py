@@ -152,19 +152,28 @@ def test_a_405_on_a_write_stops_every_other_write() -> None:
     assert api.patches == []
 
 
-def test_verify_reports_a_sender_that_does_not_hold_the_value_afterwards() -> None:
-    api = FakeApi({"s1": ["+18335550100", None, 1]})
+def on_the_verify_read(api: FakeApi, answer: Callable[[], httpx.Response | None]) -> None:
+    """Bend the second read of a sender (the first is the read before the write)."""
     reads = 0
 
-    def forgetful(request: httpx.Request) -> httpx.Response | None:
+    def bend(request: httpx.Request) -> httpx.Response | None:
         nonlocal reads
         if request.method == "GET":
             reads += 1
-            if reads == 2:  # the verify read: the value did not stick
-                api.senders["s1"][1] = None
+            if reads == 2:
+                return answer()
         return None
 
-    api.bend = forgetful
+    api.bend = bend
+
+
+def test_verify_reports_a_sender_that_does_not_hold_the_value_afterwards() -> None:
+    api = FakeApi({"s1": ["+18335550100", None, 1]})
+
+    def forgot() -> None:
+        api.senders["s1"][1] = None  # the value did not stick
+
+    on_the_verify_read(api, forgot)
     report = run(api, [change("s1", "+18335550100", None, "+12125550199")])
     assert [r.outcome for r in report.results] == [Outcome.APPLIED]
     assert report.mismatches == [
@@ -198,3 +207,40 @@ def test_a_412_whose_reread_holds_the_value_is_ours_only_after_a_retry(after_ret
     report = run(api, [c], verify=False)
     expected = Outcome.APPLIED if after_retry else Outcome.ALREADY_SET
     assert [r.outcome for r in report.results] == [expected]
+
+
+def test_a_write_accepted_with_an_unreadable_answer_is_unverified_and_not_ok() -> None:
+    api = FakeApi({"s1": ["+18335550100", None, 1], "s2": ["+18445550111", None, 1]})
+
+    def garbage(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "PATCH" and request.url.path.endswith("/s1"):
+            api.patches.append(("s1", "+12125550199"))
+            api.senders["s1"][1] = "+12125550199"  # committed, then a garbage answer
+            return httpx.Response(200, content=b"[" * 5000)
+        return None
+
+    api.bend = garbage
+    changes = [
+        change("s1", "+18335550100", None, "+12125550199"),
+        change("s2", "+18445550111", None, "+12125550199"),
+    ]
+    report = run(api, changes)
+    outcomes = {r.change.sender_id: r for r in report.results}
+    assert outcomes["s1"].outcome is Outcome.UNVERIFIED
+    assert "accepted the write (HTTP 200)" in outcomes["s1"].detail
+    assert outcomes["s2"].outcome is Outcome.APPLIED
+    assert {c.sender_id for c in report.accepted} == {"s1", "s2"}  # both on record at 2xx
+    assert api.patches.count(("s1", "+12125550199")) == 1  # never sent twice
+    assert not report.ok  # the exit code says "check"
+
+
+def test_verify_reports_a_reread_about_another_sender_instead_of_crashing() -> None:
+    api = FakeApi({"s1": ["+18335550100", None, 1]})
+    on_the_verify_read(
+        api, lambda: httpx.Response(200, json={"data": {**api.resource("s1"), "id": "s9"}})
+    )
+    report = run(api, [change("s1", "+18335550100", None, "+12125550199")])
+    assert [r.outcome for r in report.results] == [Outcome.APPLIED]
+    (mismatch,) = report.mismatches
+    assert "could not be re-read after apply" in mismatch.error
+    assert "the answer is about sender 's9'" in mismatch.error

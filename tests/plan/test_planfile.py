@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -89,3 +90,61 @@ def test_a_truncated_plan_file_is_refused() -> None:
     text = planfile.dumps(sample())
     with pytest.raises(PlanFileError, match="invalid JSON"):
         planfile.loads(text[: len(text) // 2])
+
+
+def test_the_file_records_the_api_and_the_vendor_account() -> None:
+    plan = sample()
+    acct = replace(plan.accounts[0], api_url="https://a.klaviyo.com", account_id="Lm3Rt9")
+    doc = json.loads(planfile.dumps(replace(plan, accounts=(acct,))))
+    assert doc["format_version"] == planfile.FORMAT_VERSION == 3
+    assert (doc["accounts"][0]["api_url"], doc["accounts"][0]["account_id"]) == (
+        "https://a.klaviyo.com",
+        "Lm3Rt9",
+    )
+
+
+def test_a_plan_of_an_older_format_says_why_to_plan_again() -> None:
+    doc = json.loads(planfile.dumps(sample()))
+    doc["format_version"] = 2
+    with pytest.raises(PlanFileError) as info:
+        planfile.loads(rebound(doc))
+    assert str(info.value) == (
+        "plan file: plan format 2 is not supported by this callfwd (it reads format 3) "
+        "(a plan now records the API and the account it was made against); plan again "
+        "with this version"
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["accounts"].append(dict(d["accounts"][0])),
+            "account acme-us appears twice in the plan",
+        ),
+        (
+            lambda d: d["accounts"][0]["senders"].append(dict(d["accounts"][0]["senders"][0])),
+            "account acme-us records sender id 's1' twice",
+        ),
+    ],
+    ids=["account", "sender"],
+)
+def test_each_account_and_recorded_sender_appears_once(edit: object, message: str) -> None:
+    doc = json.loads(planfile.dumps(sample()))
+    edit(doc)  # type: ignore[operator]
+    with pytest.raises(PlanFileError, match=message):
+        planfile.loads(rebound(doc))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"kind": "callfwd-plan", "format_version": 3, "x": ' + "[" * 300 + "]" * 300 + "}",
+        '{"kind": "callfwd-plan", "format_version": 3, "x": ' + "[" * 1000 + "]" * 1000 + "}",
+    ],
+    ids=["100000-brackets", "300-deep", "1000-deep"],
+)
+def test_deep_nesting_is_a_clear_error_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(PlanFileError, match=r"not a callfwd plan \(JSON nested deeper than"):
+        planfile.loads(text)

@@ -73,6 +73,7 @@ class AccountSpec:
     env: str
     key: str
     prune: bool = False
+    extra: tuple[str, ...] = ()  # more lines of its callfwd.yaml section ("max_pages: 3")
 
 
 def write_workspace(
@@ -104,6 +105,7 @@ def write_workspace(
         lines += [f"  {a.name}:", f"    api_url: {url}", f"    api_key_env: {a.env}"]
         if a.prune:
             lines.append("    prune: true")
+        lines += [f"    {line}" for line in a.extra]
     (root / "callfwd.yaml").write_text("\n".join(lines) + "\n")
     return {a.env: a.key for a in accounts}
 

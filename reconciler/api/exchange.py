@@ -1,0 +1,190 @@
+"""One attempt of a call: wait for the pacer, send, read the answer, inside the call's deadline.
+
+``retry.max_total`` bounds one call's whole time (``Deadline``): the waits for
+the account's rate limits, every attempt, the waits between them, and reading
+each answer. httpx's read timeout restarts with every chunk, so a body that
+trickles one byte at a time never trips it; the attempt runs under
+``asyncio.timeout`` of what is left of the deadline instead, and the answer is
+read as a stream (``answers.read``), so its size is bounded as it arrives.
+
+Before an attempt waits for its pacer, the wait is compared with what is left:
+a wait the server asked for (``RateLimit-Reset`` with nothing remaining, or
+``Retry-After``) that would pass the deadline is refused at once, with the
+server's figure in the message, instead of being slept through. A wait longer
+than ``WAIT_NOTICE`` seconds is said once on stderr (the notice logger), with
+how long and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from reconciler.api.answers import Unbounded, read
+from reconciler.api.pacing import Pacer, Ticket
+from reconciler.api.retry import parse_retry_after
+from reconciler.errors import RateLimited, TransportError
+from reconciler.notice import notice_logger
+
+notice = notice_logger()
+
+WAIT_NOTICE = 5.0  # seconds: a wait at least this long is said on stderr
+
+Send = Callable[[str, httpx.URL, bytes | None, Mapping[str, str]], Awaitable[httpx.Response]]
+
+
+class Deadline:
+    """The end of one call's time: ``total`` seconds after it started, on ``clock``."""
+
+    __slots__ = ("_clock", "started", "total")
+
+    def __init__(self, clock: Callable[[], float], total: float) -> None:
+        self._clock = clock
+        self.total = total
+        self.started = clock()
+
+    def elapsed(self) -> float:
+        return self._clock() - self.started
+
+    def left(self) -> float:
+        return self.total - self.elapsed()
+
+    def refusal(self, wait: float, why: str) -> str:
+        """Why a wait of ``wait`` seconds the server asked for (``why``) is not made."""
+        return (
+            f"the server asks to wait {wait:,.0f} s ({why}), more than retry.max_total "
+            f"{self.total:g} s allows"
+        )
+
+
+@dataclass(slots=True)
+class Step:
+    """How one attempt ended: the answer (its body read), or the failure."""
+
+    response: httpx.Response | None = None
+    body: bytes = b""
+    failure: httpx.TransportError | None = None
+    retry_after: float | None = None
+    accepted: bool = False  # a write the server accepted (2xx), reported before its body
+    unbounded: Unbounded | None = None  # the body was over a bound: not read
+
+
+class Attempts:
+    """One client's attempts, and what its answers said about waiting.
+
+    ``send`` makes the HTTP request and returns the answer with its body unread;
+    ``label`` names the account in notices; ``clock`` is the client's (the pacers
+    are asked for their delay on it).
+    """
+
+    def __init__(self, send: Send, *, label: str | None, clock: Callable[[], float]) -> None:
+        self._send = send
+        self._label = label
+        self._clock = clock
+        self.calls = 0  # requests sent, retries included
+        self._why: dict[Pacer, str] = {}  # what the latest answer asked a pacer to wait for
+        self._told: dict[Pacer, float] = {}  # the end of the last wait said on stderr
+
+    async def attempt(
+        self,
+        pacer: Pacer,
+        method: str,
+        url: httpx.URL,
+        content: bytes | None,
+        headers: Mapping[str, str],
+        *,
+        where: str,
+        deadline: Deadline,
+        ok: frozenset[int] = frozenset(),
+        on_accepted: Callable[[int], None] | None = None,
+    ) -> Step:
+        """One paced attempt, within ``deadline``; a wait or an answer past it raises."""
+        self._before(pacer, where, deadline)
+        step = Step()
+        phase = "waiting for the account's rate limit"
+        try:
+            async with asyncio.timeout(max(0.0, deadline.left())):
+                ticket = await pacer.acquire()
+                try:
+                    self.calls += 1
+                    phase = "waiting for the answer"
+                    await self._exchange(method, url, content, headers, step, ok, on_accepted)
+                    phase = "reading the answer"
+                finally:
+                    self._release(pacer, ticket, step)
+        except TimeoutError:
+            what = "the answer" if step.response is not None else "an answer"
+            raise TransportError(
+                f"{where}: no whole answer within retry.max_total {deadline.total:g} s "
+                f"({phase if step.response is None else 'the answer came too slowly'}); "
+                f"stopped waiting for {what}",
+                account=self._label,
+            ) from None
+        return step
+
+    async def _exchange(
+        self,
+        method: str,
+        url: httpx.URL,
+        content: bytes | None,
+        headers: Mapping[str, str],
+        step: Step,
+        ok: frozenset[int],
+        on_accepted: Callable[[int], None] | None,
+    ) -> None:
+        try:
+            resp = await self._send(method, url, content, headers)
+        except httpx.TransportError as exc:
+            step.failure = exc
+            return
+        step.response = resp
+        try:
+            if on_accepted is not None and resp.is_success and resp.status_code not in ok:
+                step.accepted = True
+                on_accepted(resp.status_code)  # before a byte of the answer is read
+            step.body = await read(resp)
+        except httpx.TransportError as exc:
+            step.failure = exc  # cut short while reading
+        except Unbounded as exc:
+            step.unbounded = exc
+        finally:
+            await resp.aclose()
+
+    def _release(self, pacer: Pacer, ticket: Ticket, step: Step) -> None:
+        resp = step.response
+        if resp is not None:
+            step.retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+            remaining = resp.headers.get("RateLimit-Remaining", "").split(",")[0].strip()
+            if resp.status_code == 429:
+                self._why[pacer] = "Retry-After"
+            elif remaining == "0":
+                self._why[pacer] = "RateLimit-Reset"
+            elif remaining:
+                self._why.pop(pacer, None)  # the window has room again
+        pacer.release(
+            ticket,
+            status=None if resp is None else resp.status_code,
+            headers=None if resp is None else resp.headers,
+            retry_after=step.retry_after,
+        )
+
+    def _before(self, pacer: Pacer, where: str, deadline: Deadline) -> None:
+        """Refuse at once a pacer's wait that would pass the deadline; say a long one."""
+        now = self._clock()
+        wait = pacer.delay(now)
+        if wait <= 0:
+            return
+        why = self._why.get(pacer, "the account's rate limit")
+        if wait > deadline.left():
+            raise RateLimited(
+                f"{where}: {deadline.refusal(wait, why)}", code="wait_too_long", account=self._label
+            )
+        if wait >= WAIT_NOTICE and now + wait > self._told.get(pacer, float("-inf")) + 1.0:
+            self._told[pacer] = now + wait
+            notice.warning(
+                "%swaiting %.1f s before %s: the server asked for it (%s)",
+                f"{self._label}: " if self._label else "", wait, where, why,
+            )  # fmt: skip
