@@ -1,23 +1,28 @@
 """One attempt of a call: wait for the pacer, send, read the answer, inside the call's deadline.
 
-``retry.max_total`` bounds one call's whole time (``Deadline``): the waits for
-the account's rate limits, every attempt, the waits between them, and reading
-each answer. httpx's read timeout restarts with every chunk, so a body that
-trickles one byte at a time never trips it; the attempt runs under
+``retry.max_total`` bounds one call's whole time (``Deadline``): the waits a
+server asks for, every attempt, the waits between them, and reading each
+answer. httpx's read timeout restarts with every chunk, so a body that
+trickles one byte at a time never trips it; the exchange runs under
 ``asyncio.timeout`` of what is left of the deadline instead, and the answer is
 read as a stream (``answers.read``), so its size is bounded as it arrives.
 
-Before an attempt waits for its pacer, the wait is compared with what is left:
-a wait the server asked for (``RateLimit-Reset`` with nothing remaining, or
-``Retry-After``) that would pass the deadline is refused at once, with the
-server's figure in the message, instead of being slept through. A wait longer
-than ``WAIT_NOTICE`` seconds is said once on stderr (the notice logger), with
-how long and why.
+Waiting for the pacer is of two kinds. A wait the server asked for
+(``RateLimit-Reset`` with nothing remaining, or ``Retry-After``) counts: one
+that would pass the deadline is refused at once, with the server's figure in
+the message, instead of being slept through — also when the answer that asks
+for it arrives while the call is already waiting (the wait is re-checked every
+``RECHECK`` seconds). Waiting one's turn behind the run's other requests at the
+account's known limits (an apply of 200 changes at 1 write a second) is not a
+wait anyone asked for and does not count: a large run is slow, not failed. A
+wait longer than ``WAIT_NOTICE`` seconds is said once on stderr (the notice
+logger), with how long and why.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -32,6 +37,7 @@ from reconciler.notice import notice_logger
 notice = notice_logger()
 
 WAIT_NOTICE = 5.0  # seconds: a wait at least this long is said on stderr
+RECHECK = 1.0  # seconds: how often a call waiting for its pacer looks at why it waits
 
 Send = Callable[[str, httpx.URL, bytes | None, Mapping[str, str]], Awaitable[httpx.Response]]
 
@@ -39,15 +45,20 @@ Send = Callable[[str, httpx.URL, bytes | None, Mapping[str, str]], Awaitable[htt
 class Deadline:
     """The end of one call's time: ``total`` seconds after it started, on ``clock``."""
 
-    __slots__ = ("_clock", "started", "total")
+    __slots__ = ("_clock", "budget", "started", "total")
 
     def __init__(self, clock: Callable[[], float], total: float) -> None:
         self._clock = clock
-        self.total = total
+        self.budget = total  # retry.max_total, as configured (for messages)
+        self.total = total  # the budget plus the waits left out of it (``extend``)
         self.started = clock()
 
     def elapsed(self) -> float:
         return self._clock() - self.started
+
+    def extend(self, seconds: float) -> None:
+        """Leave ``seconds`` out of the call's time (a wait nobody asked for)."""
+        self.total += seconds
 
     def left(self) -> float:
         return self.total - self.elapsed()
@@ -56,7 +67,7 @@ class Deadline:
         """Why a wait of ``wait`` seconds the server asked for (``why``) is not made."""
         return (
             f"the server asks to wait {wait:,.0f} s ({why}), more than retry.max_total "
-            f"{self.total:g} s allows"
+            f"{self.budget:g} s allows"
         )
 
 
@@ -102,15 +113,13 @@ class Attempts:
         on_accepted: Callable[[int], None] | None = None,
     ) -> Step:
         """One paced attempt, within ``deadline``; a wait or an answer past it raises."""
-        self._before(pacer, where, deadline)
+        ticket = await self._acquire(pacer, where, deadline)
         step = Step()
-        phase = "waiting for the account's rate limit"
+        phase = "waiting for the answer"
         try:
             async with asyncio.timeout(max(0.0, deadline.left())):
-                ticket = await pacer.acquire()
                 try:
                     self.calls += 1
-                    phase = "waiting for the answer"
                     await self._exchange(method, url, content, headers, step, ok, on_accepted)
                     phase = "reading the answer"
                 finally:
@@ -118,12 +127,38 @@ class Attempts:
         except TimeoutError:
             what = "the answer" if step.response is not None else "an answer"
             raise TransportError(
-                f"{where}: no whole answer within retry.max_total {deadline.total:g} s "
+                f"{where}: no whole answer within retry.max_total {deadline.budget:g} s "
                 f"({phase if step.response is None else 'the answer came too slowly'}); "
                 f"stopped waiting for {what}",
                 account=self._label,
             ) from None
         return step
+
+    async def _acquire(self, pacer: Pacer, where: str, deadline: Deadline) -> Ticket:
+        """The pacer's permission to send; only a wait the server asked for is counted.
+
+        The wait is looked at again every ``RECHECK`` seconds (an answer to another
+        request may ask for more), without giving up the call's place in the queue.
+        """
+        started = self._clock()
+        asked = self._before(pacer, where, deadline)
+        waiting = asyncio.ensure_future(pacer.acquire())
+        try:
+            while not waiting.done():
+                await asyncio.wait({waiting}, timeout=RECHECK)
+                if not waiting.done():
+                    asked = self._before(pacer, where, deadline) or asked
+        except BaseException:
+            if waiting.cancel():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiting
+            elif not waiting.cancelled() and waiting.exception() is None:
+                pacer.release(waiting.result(), status=None)  # granted, never sent
+            raise
+        ticket = waiting.result()
+        if not asked:
+            deadline.extend(self._clock() - started)
+        return ticket
 
     async def _exchange(
         self,
@@ -171,20 +206,29 @@ class Attempts:
             retry_after=step.retry_after,
         )
 
-    def _before(self, pacer: Pacer, where: str, deadline: Deadline) -> None:
-        """Refuse at once a pacer's wait that would pass the deadline; say a long one."""
+    def _before(self, pacer: Pacer, where: str, deadline: Deadline) -> bool:
+        """Whether the pacer's wait is one the server asked for; refused at once when it
+        would pass the deadline. A long wait is said on stderr."""
         now = self._clock()
         wait = pacer.delay(now)
         if wait <= 0:
-            return
-        why = self._why.get(pacer, "the account's rate limit")
-        if wait > deadline.left():
+            return False
+        why = self._why.get(pacer)
+        if why is not None and wait > deadline.left():
             raise RateLimited(
-                f"{where}: {deadline.refusal(wait, why)}", code="wait_too_long", account=self._label
+                f"{where}: {deadline.refusal(wait, why)}",
+                code="wait_too_long",
+                account=self._label,
             )
         if wait >= WAIT_NOTICE and now + wait > self._told.get(pacer, float("-inf")) + 1.0:
             self._told[pacer] = now + wait
+            reason = (
+                f"the server asked for it ({why})"
+                if why is not None
+                else "the account's rate limit, behind this run's other requests"
+            )
             notice.warning(
-                "%swaiting %.1f s before %s: the server asked for it (%s)",
-                f"{self._label}: " if self._label else "", wait, where, why,
+                "%swaiting %.1f s before %s: %s",
+                f"{self._label}: " if self._label else "", wait, where, reason,
             )  # fmt: skip
+        return why is not None

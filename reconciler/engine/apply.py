@@ -248,7 +248,7 @@ async def _reread(client: SettingsClient, sender_id: str) -> str | CallfwdError 
 
 async def _refusals(session: Session, acct: AccountPlan) -> list[str]:
     """Why this account could not be applied (empty when it can); writes nothing."""
-    check = await session.write_check(acct.account, acct.changes[0].sender_id)
+    check = await session.write_check(acct.account, (c.sender_id for c in acct.changes))
     url = session.targets[acct.account].api_url
     return [*check.refusals, *([] if check.offers_write else [NO_WRITE.format(url=url)])]
 

@@ -78,7 +78,7 @@ async def by_hand(session: Session, plan: Plan) -> frozenset[str]:
 
     async def writable(name: str) -> bool:
         acct = next(a for a in plan.accounts if a.account == name)
-        return (await session.write_check(name, acct.changes[0].sender_id)).offers_write
+        return (await session.write_check(name, (c.sender_id for c in acct.changes))).offers_write
 
     offers, failures = await each_account(names, writable)
     if failures:

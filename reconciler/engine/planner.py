@@ -98,7 +98,7 @@ async def _plan_account(
     # What apply would meet; asked only where there is something to apply.
     extra = threshold_verdicts(acct, target.thresholds)
     if acct.changes:
-        check = await session.write_check(name, acct.changes[0].sender_id)
+        check = await session.write_check(name, (c.sender_id for c in acct.changes))
         extra += [notice(codes.KEY_MAY_NOT_WRITE, w) for w in check.refusals]
         if not check.offers_write:
             extra.append(notice(codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url)))

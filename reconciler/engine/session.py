@@ -164,11 +164,20 @@ class Session:
         await pre.learn_me(self.client(name), self.capabilities(name))
         return pre.me
 
-    async def write_check(self, name: str, sender_id: str) -> WriteCheck:
-        """Whether apply could write to the account: asks the API at most once each."""
+    async def write_check(self, name: str, sender_ids: Iterable[str]) -> WriteCheck:
+        """Whether apply could write to the account: asks the API at most once each.
+
+        The write probe (``auto`` APIs) asks about the first of ``sender_ids`` that can
+        be a URL path segment; with none, nothing is asked (no change could be sent
+        anyway: each fails on its own id) and the write is not taken as refused.
+        """
+        from reconciler.api.models import id_problem
+
         client, pre, caps = self.client(name), self.preflight(name), self.capabilities(name)
         await pre.learn_me(client, caps)
-        return WriteCheck(pre.refusals, await caps.write(client, sender_id))
+        probe = next((i for i in sender_ids if id_problem(i) is None), None)
+        offers = True if probe is None else await caps.write(client, probe)
+        return WriteCheck(pre.refusals, offers)
 
 
 def run(
