@@ -59,14 +59,15 @@ def test_examples_give_one_forwarding_per_sender_in_e164(monkeypatch: pytest.Mon
     assert first.position == Position("manifests/acme-us/customer-care.yaml", 9, 13)
 
 
-def test_manifests_carry_models_and_positions(tmp_path: Path) -> None:
+def test_manifests_are_summed_up_with_their_owners_positions(tmp_path: Path) -> None:
     path = _write(tmp_path, "a.yaml", _manifest("acme-us", "care", [("833-555-0100", None)]))
     result = validate([path], config=Config())
     [pm] = result.manifests
-    assert pm.model is not None and pm.model.team == "care"
-    assert pm.path == path
-    assert pm.key_position("owners") == Position(path, 4, 1)
-    assert pm.position("owners", 0, "role") == Position(path, 6, 11)
+    assert (pm.path, pm.account, pm.named_account, pm.senders) == (path, "acme-us", "acme-us", 1)
+    assert pm.owners_at == Position(path, 4, 1)
+    [owner] = pm.owners
+    assert owner.email_at == Position(path, 5, 12)
+    assert owner.role_at == Position(path, 6, 11)
 
 
 def test_a_manifest_with_errors_contributes_no_forwardings(tmp_path: Path) -> None:
