@@ -1,6 +1,7 @@
 """Interleaved A/B of two callfwd code trees (or command lines) on one fleet.
 
-    python -m benchmarks.ab --a-code DIR [--b-code DIR] [--pairs 5] [--json] [ARGS ...]
+    python -m benchmarks.ab --a-code DIR [--b-code DIR] [--pairs 5] [--json]
+                            [--record NAME --a-label TEXT --b-label TEXT] [ARGS ...]
 
     # the code before a change against the working tree, plan 1,000 x 10:
     git archive REV reconciler | tar -x -C /tmp/before
@@ -16,8 +17,8 @@ workspace (``benchmarks.workload.Fleet``: one manifest and one key per
 account) against one ``callfwd serve``, reset to the fleet's live state before
 every run, so a neighbour's load hits both alike. Prints the median wall time,
 CPU (user + system) and peak RSS of each, and their ratios. Not part of
-``make bench``: docs/benchmarks.md records what it measured for a change, with
-the command.
+``make bench``: ``--record NAME`` keeps the result, with its command and date,
+in docs/img/ab.json, where docs/benchmarks.md quotes it from (``ab-NAME``).
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ import shlex
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.figures import RECORDED
 from benchmarks.workload import Fleet, Run, Server, run_cli
 
 
@@ -89,6 +92,7 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         out[name] = {
             "command": "callfwd " + shlex.join(cmd),
             "code": str(code) if code else "installed",
+            "label": getattr(args, f"{name.lower()}_label"),
             "wall": round(statistics.median(r.wall for r in rs), 3),
             "cpu": round(statistics.median(r.cpu for r in rs), 3),
             "rss_mb": round(statistics.median(r.rss_mb for r in rs), 1),
@@ -113,8 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--a-code", type=Path, help="a directory with variant A's reconciler/")
     ap.add_argument("--b-code", type=Path, help="a directory with variant B's reconciler/")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
+    ap.add_argument("--record", metavar="NAME", help="keep the result in docs/img/ab.json")
+    ap.add_argument("--a-label", help="what variant A's code is, for the record")
+    ap.add_argument("--b-label", help="what variant B's code is, for the record")
     args = ap.parse_args(argv)
     got = compare(args)
+    if args.record:
+        got["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        got["command"] = shlex.join(["python", "-m", "benchmarks.ab", *(argv or sys.argv[1:])])
+        kept = json.loads(RECORDED.read_text(encoding="utf-8")) if RECORDED.exists() else {}
+        kept[args.record] = got
+        RECORDED.write_text(json.dumps(kept, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if args.json:
         json.dump(got, sys.stdout, indent=1)
         return 0
