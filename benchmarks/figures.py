@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks import client_tables, tables
 from benchmarks import target_tables as tt
-from benchmarks.document import Make, fill
+from benchmarks.document import Make, fill, names
 from benchmarks.fmt import mib, ratio, s, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,3 +162,12 @@ def refill(text: str, res: dict[str, Any], recorded: dict[str, Any]) -> str:
     """The document ``text`` with every block and figure made from these results."""
     blocks, figures = registries(res, recorded)
     return fill(text, blocks, figures)
+
+
+def unknown_names(text: str, recorded: dict[str, Any]) -> list[str]:
+    """The blocks and figures ``text`` names that no function makes (none are measured)."""
+    blocks, figures = registries({}, recorded)
+    named_blocks, named_figures = names(text)
+    return [b for b in named_blocks if b not in blocks] + [
+        f for f in named_figures if f not in figures
+    ]

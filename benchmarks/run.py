@@ -43,7 +43,7 @@ from typing import Any
 
 from benchmarks import plan_apply as pa
 from benchmarks import targets
-from benchmarks.figures import DOCUMENT, RECORDED, RESULTS, ROOT, read, refill
+from benchmarks.figures import DOCUMENT, RECORDED, RESULTS, ROOT, read, refill, unknown_names
 from benchmarks.workload import Fleet, Server
 
 DRIFTS = (0.0, 0.01, 0.1, 1.0)
@@ -212,8 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="only refill the document")
     args = parser.parse_args(argv)
     text = DOCUMENT.read_text(encoding="utf-8")
+    recorded = read(RECORDED)
+    unknown = unknown_names(text, recorded)  # before ten minutes of measuring, not after
+    if unknown:
+        raise SystemExit(f"{DOCUMENT.name} names what nothing makes: {', '.join(unknown)}")
     results = read(RESULTS) if args.report else collect(args.quick)
-    filled = refill(text, results, read(RECORDED))  # before writing: fails on an unknown name
+    filled = refill(text, results, recorded)
     if args.quick:
         json.dump(results, sys.stdout, indent=1)
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.document import UnknownName, bare_figures, fill, names
-from benchmarks.figures import DOCUMENT, RECORDED, RESULTS, read, refill
+from benchmarks.figures import DOCUMENT, RECORDED, RESULTS, read, refill, unknown_names
 
 FIX = "run `python -m benchmarks.run --report` to refill it from docs/img/*.json"
 
@@ -23,6 +23,11 @@ def test_the_prose_quotes_no_measurement_of_its_own() -> None:
 def test_every_recorded_comparison_is_in_the_document() -> None:
     blocks, _ = names(DOCUMENT.read_text(encoding="utf-8"))
     assert {f"ab-{name}" for name in read(RECORDED)} <= set(blocks)
+
+
+def test_a_run_knows_before_measuring_which_names_nothing_makes() -> None:
+    text = "<!-- begin: targets -->\n<!-- end: targets -->\n<!-- f:run.nope -->1 s<!-- /f -->"
+    assert unknown_names(text, {}) == ["run.nope"]
 
 
 def test_fill_rewrites_only_what_is_marked() -> None:
