@@ -58,13 +58,15 @@ def _env(base: dict[str, str], code: Path | None) -> dict[str, str]:
     return {**base, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
 
 
-def compare(args: argparse.Namespace) -> dict[str, Any]:
+Variant = tuple[list[str], Path | None]  # callfwd's arguments, the code tree (None: installed)
+
+
+def _alternate(
+    args: argparse.Namespace, variants: dict[str, Variant]
+) -> tuple[dict[str, list[Run]], str | None]:
+    """``args.pairs`` runs of each variant, A B then B A, in one workspace and server;
+    the server's options (None: no server)."""
     fleet = Fleet(args.accounts, args.per_account)
-    common = args.command or ["plan"]
-    variants = {
-        "A": (shlex.split(args.a) if args.a else common, args.a_code),
-        "B": (shlex.split(args.b) if args.b else common, args.b_code),
-    }
     runs: dict[str, list[Run]] = {k: [] for k in variants}
     with tempfile.TemporaryDirectory(prefix="callfwd-ab-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -80,25 +82,38 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
                     if r.code not in (0, 2):
                         raise SystemExit(f"variant {name} failed ({r.code}):\n{r.stderr[-2000:]}")
                     runs[name].append(r)
-    out: dict[str, Any] = {
-        "fleet": f"{fleet.accounts} x {fleet.per_account}",
-        "server": server.args if server else None,
+            return runs, server.args if server else None
+
+
+def _medians(variant: Variant, label: str | None, runs: list[Run]) -> dict[str, Any]:
+    cmd, code = variant
+    return {
+        "command": "callfwd " + shlex.join(cmd),
+        "code": str(code) if code else "installed",
+        "label": label,
+        "wall": round(statistics.median(r.wall for r in runs), 3),
+        "cpu": round(statistics.median(r.cpu for r in runs), 3),
+        "rss_mb": round(statistics.median(r.rss_mb for r in runs), 1),
+        "walls": [round(r.wall, 3) for r in runs],
+    }
+
+
+def compare(args: argparse.Namespace) -> dict[str, Any]:
+    common = args.command or ["plan"]
+    variants: dict[str, Variant] = {
+        "A": (shlex.split(args.a) if args.a else common, args.a_code),
+        "B": (shlex.split(args.b) if args.b else common, args.b_code),
+    }
+    runs, server = _alternate(args, variants)
+    return {
+        "fleet": f"{args.accounts:,} × {args.per_account}",
+        "server": server,
         "drift": args.drift,
         "pairs": args.pairs,
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "A": _medians(variants["A"], args.a_label, runs["A"]),
+        "B": _medians(variants["B"], args.b_label, runs["B"]),
     }
-    for name, (cmd, code) in variants.items():
-        rs = runs[name]
-        out[name] = {
-            "command": "callfwd " + shlex.join(cmd),
-            "code": str(code) if code else "installed",
-            "label": getattr(args, f"{name.lower()}_label"),
-            "wall": round(statistics.median(r.wall for r in rs), 3),
-            "cpu": round(statistics.median(r.cpu for r in rs), 3),
-            "rss_mb": round(statistics.median(r.rss_mb for r in rs), 1),
-            "walls": [round(r.wall, 3) for r in rs],
-        }
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
