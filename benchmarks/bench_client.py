@@ -1,6 +1,6 @@
 """Client CPU per call: the ways of sending the plan's GETs, side by side in one process.
 
-    python -m benchmarks.bench_client [--accounts 200] [--rounds 5]
+    python -m benchmarks.bench_client [--accounts 200] [--rounds 5] [--json]
 
 Starts a real ``callfwd serve`` (limits off), seeds ``--accounts`` accounts of
 10 senders, and for each variant sends what a plan sends for an account without
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only", help="comma-separated variant names")
-    ap.add_argument("--json", type=Path, default=Path("docs/img/bench_client.json"))
+    ap.add_argument("--json", action="store_true", help="print the result as JSON, no table")
     ap.add_argument("--budget", type=float, default=100.0, help="seconds; no new round after")
     args = ap.parse_args(argv)
     fleet = Fleet(args.accounts, 10)
@@ -314,8 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - started, 1),
         "rows": rows,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        json.dump(out, sys.stdout, indent=1)
+        return 0
     w = max(len(r["variant"]) for r in rows)
     sys.stdout.write(
         f"{fleet.accounts} accounts x 2 GETs, {args.rounds} rounds, load {load[0]:.2f}, "

@@ -76,31 +76,6 @@ def collect(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def section(res: dict[str, Any]) -> str:
-    """The docs/benchmarks.md section, from ``res["report_vs_plan"]``."""
-    rows = res.get("report_vs_plan") or []
-    if not rows:
-        return ""
-    head = (
-        "\n### `callfwd report` costs the calls of `callfwd plan`\n\n"
-        "Limits off, the default server; whole processes, the same server state for each; "
-        "`python -m benchmarks.bench_report --json`.\n\n"
-        "| fleet | drift | step | calls | same buckets as plan | wall s | CPU s | output |\n"
-        "|---|--:|---|--:|---|--:|--:|--:|\n"
-    )
-    plans = {(r["accounts"], r["drift"]): r for r in rows if r["step"] == "plan"}
-    body = ""
-    for r in rows:
-        plan = plans[(r["accounts"], r["drift"])]
-        same = "—" if r is plan else ("yes" if r["buckets"] == plan["buckets"] else "**no**")
-        size = "" if r["bytes"] is None else f"{r['bytes'] / 1e6:.1f} MB"
-        body += (
-            f"| {r['accounts']:,} × {r['per_account']} | {r['drift']:.0%} | `{r['step']}` "
-            f"| {r['calls']:,} | {same} | {r['wall']} | {r['cpu']} | {size} |\n"
-        )
-    return head + body
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true")
@@ -110,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         json.dump(rows, sys.stdout, indent=1)
     else:
-        sys.stdout.write(section({"report_vs_plan": rows}))
+        from benchmarks.target_tables import report_table
+
+        sys.stdout.write(report_table({"report_vs_plan": rows}))
     return 0
 
 

@@ -12,10 +12,8 @@ import matplotlib.ticker
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from benchmarks.report import naive_calls
+from benchmarks.tables import MANY, ONE, naive_calls
 
-MANY = "10 per account"
-ONE = "one account"
 Row = dict[str, Any]
 
 

@@ -1,17 +1,22 @@
-"""``make bench``: every benchmark in one run → docs/benchmarks.md and docs/img/*.png.
+"""``make bench``: every benchmark in one run → the figures of docs/benchmarks.md.
 
-    python -m benchmarks.run            # the full run (about 12 minutes on 2 cores)
-    python -m benchmarks.run --quick    # small sizes only, to check the harness (no docs)
-    python -m benchmarks.run --report   # rewrite the docs from docs/img/benchmarks.json
+    python -m benchmarks.run            # the full run (about 10 minutes on 2 cores)
+    python -m benchmarks.run --quick    # small sizes, to check the harness (no file written)
+    python -m benchmarks.run --report   # refill the document from docs/img/benchmarks.json
+
+A run writes docs/img/benchmarks.json and the plots (docs/img/*.png), then
+refills docs/benchmarks.md: the tables and figures between its markers
+(``benchmarks.document``), never its prose.
 
 What runs, in this order (see docs/benchmarks.md for the definitions):
 - ``benchmarks.bench_validate`` (validate and --help timing, fresh processes);
 - ``benchmarks.bench_server --quick`` (list page and PATCH throughput of the local API);
 - ``benchmarks.bench_report`` (``callfwd report`` against ``callfwd plan``, 1,000 x 10: calls);
+- ``benchmarks.bench_client`` (the HTTP path's CPU per call, variants side by side);
 - the fleet targets (``benchmarks.targets``): plan of 1,000 accounts x 10 against the
   published-only and the default server, limits off and at the vendor's limits with
-  50 ms latency, ``--jobs 1`` and the default; 5,000 accounts x 10; alone, since
-  they are CPU-bound;
+  50 ms latency; 5,000 accounts x 10 (time and peak memory); alone, since they are
+  CPU-bound;
 - then, in a second thread while the matrix runs (they mostly wait on the windows),
   the runs at the server's default limits (``--rate-limit vendor``: the vendor's
   per-endpoint figures) that take tens of seconds: one account of 2,000 senders
@@ -38,11 +43,9 @@ from typing import Any
 
 from benchmarks import plan_apply as pa
 from benchmarks import targets
+from benchmarks.figures import DOCUMENT, RECORDED, RESULTS, ROOT, read, refill, unknown_names
 from benchmarks.workload import Fleet, Server
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-RESULTS = DOCS / "img" / "benchmarks.json"
 DRIFTS = (0.0, 0.01, 0.1, 1.0)
 
 
@@ -205,23 +208,27 @@ def limited(tmp: Path, name: str, cases: list[Case], rows: list[pa.Row]) -> None
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes; docs not written")
-    parser.add_argument("--report", action="store_true", help="only rewrite docs from JSON")
+    parser.add_argument("--quick", action="store_true", help="small sizes; no file written")
+    parser.add_argument("--report", action="store_true", help="only refill the document")
     args = parser.parse_args(argv)
-    from benchmarks import plots, report
-
-    if args.report:
-        results = json.loads(RESULTS.read_text(encoding="utf-8"))
-    else:
-        results = collect(args.quick)
-        if args.quick:
-            json.dump(results, sys.stdout, indent=1)
-            return 0
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    text = DOCUMENT.read_text(encoding="utf-8")
+    recorded = read(RECORDED)
+    unknown = unknown_names(text, recorded)  # before ten minutes of measuring, not after
+    if unknown:
+        raise SystemExit(f"{DOCUMENT.name} names what nothing makes: {', '.join(unknown)}")
+    results = read(RESULTS) if args.report else collect(args.quick)
+    filled = refill(text, results, recorded)
+    if args.quick:
+        json.dump(results, sys.stdout, indent=1)
+        return 0
+    if not args.report:
         RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    images = plots.draw(results, DOCS / "img")
-    (DOCS / "benchmarks.md").write_text(report.markdown(results, images), encoding="utf-8")
-    log("wrote docs/benchmarks.md and " + ", ".join(p.name for p in images))
+        from benchmarks import plots  # matplotlib: the bench extra
+
+        images = plots.draw(results, RESULTS.parent)
+        log("drew " + ", ".join(p.name for p in images))
+    DOCUMENT.write_text(filled, encoding="utf-8")
+    log(f"refilled {DOCUMENT.relative_to(ROOT)}")
     return 0
 
 
@@ -258,6 +265,10 @@ def collect(quick: bool) -> dict[str, Any]:
             results["bench_server"] = sub_json("benchmarks.bench_server", "--quick")
             log("benchmarks.bench_report (report against plan: calls)")
             results["report_vs_plan"] = sub_json("benchmarks.bench_report")
+            log("benchmarks.bench_client (CPU per call of the HTTP path)")
+            results["bench_client"] = sub_json(
+                "benchmarks.bench_client", "--rounds", "3", "--budget", "60"
+            )
         results["targets_load"] = [round(x, 2) for x in os.getloadavg()]
         results["targets"] = targets.run_cells(tmp / "tgt", busy_cells, log)
         thread.start()

@@ -1,15 +1,14 @@
 """The fleet targets: plan at fleet scale, each cell a whole ``callfwd plan`` process.
 
-    python -m benchmarks.targets --json          # every cell (about 5 minutes on 2 cores)
+    python -m benchmarks.targets --json          # every cell (about 3 minutes on 2 cores)
     python -m benchmarks.targets --quick --json  # small fleets, one run each (harness check)
 
 Cells (``Cell``): a fleet, the live state's drift, the server's mode
 (``callfwd serve --published-only`` or the default with the extensions), its
-``--rate-limit`` (``off`` or ``vendor``, the server's default) and ``--latency``,
-and callfwd's ``--jobs`` (1, or callfwd's default). Each cell runs on a server
-of its own kind, reset to the fleet's state before every run; wall and CPU
-(user + system of the process and its forked workers, from ``wait4``) are
-medians; calls are counted on the server.
+``--rate-limit`` (``off`` or ``vendor``, the server's default) and ``--latency``.
+Each cell runs ``callfwd plan`` on a server of its own kind, reset to the
+fleet's state before every run; wall, CPU (user + system, from ``wait4``) and
+peak RSS are medians; calls are counted on the server.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ class Cell:
     published_only: bool
     limits: str  # off | vendor
     latency: str  # 0 | 50ms
-    jobs: int | None  # None: callfwd's default
     runs: int
     group: str  # which target the cell answers
 
@@ -51,13 +49,10 @@ def cells(quick: bool) -> list[Cell]:
     out: list[Cell] = []
     for published in (True, False):
         for drift in (0.0, 0.1):
-            for jobs in (1, None):
-                out.append(Cell(fleet, drift, published, "off", "0", jobs, runs, "fleet-off"))
-    for published in (True, False):
-        for jobs in (1, None):
-            out.append(Cell(fleet, 0.0, published, "vendor", "50ms", jobs, runs, "fleet-remote"))
-    out.append(Cell(big, 0.1, False, "off", "0", None, 1, "fleet-50k"))
-    out.append(Cell(one, 0.0, True, "vendor", "0", None, 1 if quick else 2, "one-account"))
+            out.append(Cell(fleet, drift, published, "off", "0", runs, "fleet-off"))
+        out.append(Cell(fleet, 0.0, published, "vendor", "50ms", runs, "fleet-remote"))
+    out.append(Cell(big, 0.1, False, "off", "0", 1, "fleet-50k"))
+    out.append(Cell(one, 0.0, True, "vendor", "0", 1 if quick else 2, "one-account"))
     return out
 
 
@@ -77,10 +72,7 @@ def run_cells(tmp: Path, todo: list[Cell], log: Any = None) -> list[dict[str, An
                 ws = tmp / f"{name}-{c.fleet.accounts}x{c.fleet.per_account}"
                 if not ws.exists():
                     c.fleet.write(ws, server.url)
-                args = [] if c.jobs is None else ["--jobs", str(c.jobs)]
-                r = pa.plan_row(
-                    ws, server, c.fleet, c.fleet.seed(c.drift), c.runs, seeded=c.drift, args=args
-                )
+                r = pa.plan_row(ws, server, c.fleet, c.fleet.seed(c.drift), c.runs, seeded=c.drift)
                 r.drift = c.drift
                 r.note = c.group
                 pa.with_floor(r)
@@ -88,7 +80,7 @@ def run_cells(tmp: Path, todo: list[Cell], log: Any = None) -> list[dict[str, An
                 rows.append(d)
                 if log:
                     log(
-                        f"[targets] {c.group} {server.args} plan {' '.join(args)} "
+                        f"[targets] {c.group} {server.args} plan "
                         f"{c.fleet.accounts}x{c.fleet.per_account} drift {c.drift:.0%}: "
                         f"{r.wall} s, cpu {r.cpu} s, calls {r.calls['total']}, "
                         f"floor {r.floor} s"

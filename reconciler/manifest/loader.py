@@ -16,6 +16,7 @@ Nothing here raises on bad input: ``load`` returns diagnostics.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,158 +78,157 @@ def _show_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else tag
 
 
-def _construct(kind: str, tag: str, raw: str) -> object:
-    node = yaml.ScalarNode(tag, raw)
-    try:
-        if kind == "null":
-            return None
-        if kind == "bool":
-            return _CONSTRUCTOR.construct_yaml_bool(node)
-        if kind == "int":
-            return _CONSTRUCTOR.construct_yaml_int(node)
-        if kind == "float":
-            return _CONSTRUCTOR.construct_yaml_float(node)
-        if kind == "timestamp":
-            return _CONSTRUCTOR.construct_yaml_timestamp(node)
-    except (ValueError, OverflowError):
-        # e.g. more digits than int() accepts, or a date like 2026-02-30
-        return Unreadable(raw, kind)
-    return raw
-
-
-# Plain scalars repeat (every entry has the keys sender and forward_to): resolve each once.
-_RESOLVED: dict[str, tuple[str, object]] = {}
+# How YAML 1.1 builds each type a plain scalar can resolve to (text stays as written).
+_CONSTRUCTORS: dict[str, Callable[[yaml.ScalarNode], object]] = {
+    "null": lambda node: None,
+    "bool": _CONSTRUCTOR.construct_yaml_bool,
+    "int": _CONSTRUCTOR.construct_yaml_int,
+    "float": _CONSTRUCTOR.construct_yaml_float,
+    "timestamp": _CONSTRUCTOR.construct_yaml_timestamp,
+}
 
 
 def _resolve(raw: str) -> tuple[str, object]:
-    hit = _RESOLVED.get(raw)
-    if hit is None:
-        tag: str = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))  # type: ignore[no-untyped-call]
-        kind = tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else tag
-        hit = (kind, _construct(kind, tag, raw))
-        if len(_RESOLVED) < 4096 and len(raw) < 64:
-            _RESOLVED[raw] = hit
-    return hit
+    """The YAML 1.1 type of a plain scalar (``int``, ``bool``, ``str``, ...) and its value."""
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))  # type: ignore[no-untyped-call]
+    kind = tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else tag
+    construct = _CONSTRUCTORS.get(kind)
+    if construct is None:
+        return kind, raw
+    try:
+        return kind, construct(yaml.ScalarNode(tag, raw))
+    except (ValueError, OverflowError):
+        # e.g. more digits than int() accepts, or a date like 2026-02-30
+        return kind, Unreadable(raw, kind)
 
 
-def _refuse(mark: Any, code: str, message: str) -> _Refused:
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    return _Refused(line, col, code, message)
+def _position(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _refuse(event: Any, code: str, message: str) -> _Refused:
+    return _Refused(*_position(event), code, message)
+
+
+@dataclass(slots=True)
+class _Open:
+    """A mapping or list being filled, and (for a mapping) the key awaiting its value."""
+
+    node: MappingNode | SequenceNode
+    key: ScalarNode | None = None
+
+
+class _TreeBuilder:
+    """Builds the node tree from PyYAML's event stream, one event at a time.
+
+    The collections being filled are on an explicit stack (``open``), so a
+    deeply nested file cannot exhaust Python's own; anything a manifest never
+    needs (anchors, aliases, tags, merge keys, complex keys, a second document,
+    more than ``MAX_DEPTH`` levels) stops the build with ``_Refused``.
+    """
+
+    def __init__(self, path: str, diags: list[Diagnostic], subject: str) -> None:
+        self.path, self.diags, self.subject = path, diags, subject
+        self.open: list[_Open] = []
+        self.root: Node | None = None
+        self.documents = 0
+        # plain scalars repeat (every entry has the keys sender and forward_to): resolve each once
+        self.resolved: dict[str, tuple[str, object]] = {}
+
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        self._refuse_anchor(event)
+        raw, tag = event.value, event.tag
+        if tag is not None and tag != _STR_TAG:
+            raise _refuse(event, codes.TAG, _tag_message(tag, self.subject))
+        line, column = _position(event)
+        if event.style or tag is not None:  # quoted, or tagged !!str: text as written
+            self.add(ScalarNode(line, column, raw, raw, "str", not event.style))
+        else:
+            hit = self.resolved.get(raw)
+            if hit is None:
+                hit = self.resolved[raw] = _resolve(raw)
+            kind, value = hit
+            self.add(ScalarNode(line, column, value, raw, kind, True))
+
+    def start(self, event: yaml.CollectionStartEvent) -> None:
+        self._refuse_anchor(event)
+        if event.tag is not None:
+            raise _refuse(event, codes.TAG, _tag_message(event.tag, self.subject))
+        if len(self.open) >= MAX_DEPTH:
+            raise _refuse(event, codes.TOO_DEEP, _too_deep_message(self.subject))
+        line, column = _position(event)
+        node: MappingNode | SequenceNode = (
+            MappingNode(line, column)
+            if isinstance(event, yaml.MappingStartEvent)
+            else SequenceNode(line, column)
+        )
+        self.add(node)
+        self.open.append(_Open(node))
+
+    def end(self, event: yaml.CollectionEndEvent) -> None:
+        self.open.pop()
+
+    def document(self, event: yaml.DocumentStartEvent) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            hint = " (put each team in its own file)" if self.subject == MANIFEST else ""
+            raise _refuse(
+                event,
+                codes.MULTI_DOC,
+                f"a second YAML document starts here; {self.subject} holds exactly one{hint}",
+            )
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        raise _refuse(event, codes.ALIAS, _alias_message(self.subject))
+
+    def add(self, node: Node) -> None:
+        """Put ``node`` where it belongs: the root, a list's next item, a key or its value."""
+        if not self.open:
+            self.root = node
+            return
+        parent = self.open[-1]
+        if isinstance(parent.node, SequenceNode):
+            parent.node.items.append(node)
+            parent.node.value.append(node.value)
+        elif parent.key is not None:
+            _attach(parent.node, parent.key, node, self.path, self.diags)
+            parent.key = None
+        elif not isinstance(node, ScalarNode):
+            raise _Refused(node.line, node.column, codes.COMPLEX_KEY, _COMPLEX_KEY_MESSAGE)
+        elif node.raw == "<<" and node.plain:
+            raise _Refused(node.line, node.column, codes.MERGE_KEY, _merge_message(self.subject))
+        else:
+            parent.key = node
+
+    def _refuse_anchor(self, event: yaml.NodeEvent) -> None:
+        if event.anchor is not None:
+            raise _refuse(event, codes.ALIAS, _alias_message(self.subject))
+
+
+_HANDLERS: dict[type[yaml.Event], Callable[[_TreeBuilder, Any], None]] = {
+    yaml.ScalarEvent: _TreeBuilder.scalar,
+    yaml.MappingStartEvent: _TreeBuilder.start,
+    yaml.SequenceStartEvent: _TreeBuilder.start,
+    yaml.MappingEndEvent: _TreeBuilder.end,
+    yaml.SequenceEndEvent: _TreeBuilder.end,
+    yaml.DocumentStartEvent: _TreeBuilder.document,
+    yaml.AliasEvent: _TreeBuilder.alias,
+}
 
 
 def _build(path: str, text: str, diags: list[Diagnostic], subject: str) -> Node | None:
-    """The node tree of ``text``, built from the event stream with an explicit stack.
-
-    One flat loop dispatching on the event's class, with the innermost open
-    collection kept in local variables: this runs for every event of every
-    manifest (600,000 for a file of 100,000 senders), so it is written for speed.
-    """
-    Scalar, MapStart, SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-    MapEnd, SeqEnd, DocStart, Alias = (
-        yaml.MappingEndEvent,
-        yaml.SequenceEndEvent,
-        yaml.DocumentStartEvent,
-        yaml.AliasEvent,
-    )
-    cached = _RESOLVED.get
-    # the innermost open collection, and the ones around it on a stack
-    stack: list[tuple[MappingNode | SequenceNode, ScalarNode | None]] = []
-    mapping: MappingNode | None = None  # set when the innermost collection is a mapping
-    sequence: SequenceNode | None = None  # set when it is a sequence
-    key: ScalarNode | None = None  # the innermost mapping's key awaiting its value
-    root: Node | None = None
-    documents = 0
+    """The node tree of ``text``, built from PyYAML's events (never its composer)."""
+    builder = _TreeBuilder(path, diags, subject)
     parser = _Loader(text)
     try:
-        get = parser.get_event
-        while (ev := get()) is not None:
-            cls = type(ev)
-            node: Node
-            if cls is Scalar:
-                mark = ev.start_mark
-                if ev.anchor is not None:
-                    raise _refuse(mark, codes.ALIAS, _alias_message(subject))
-                raw = ev.value
-                tag = ev.tag
-                if tag is not None and tag != _STR_TAG:
-                    raise _refuse(mark, codes.TAG, _tag_message(tag, subject))
-                if ev.style or tag is not None:
-                    node = ScalarNode(mark.line + 1, mark.column + 1, raw, raw, "str", not ev.style)
-                else:
-                    hit = cached(raw) or _resolve(raw)
-                    node = ScalarNode(mark.line + 1, mark.column + 1, hit[1], raw, hit[0], True)
-                if mapping is not None:
-                    if key is None:
-                        if raw == "<<" and node.plain:
-                            raise _Refused(
-                                node.line, node.column, codes.MERGE_KEY, _merge_message(subject)
-                            )
-                        key = node
-                        continue
-                    _attach(mapping, key, node, path, diags)
-                    key = None
-                elif sequence is not None:
-                    sequence.items.append(node)
-                    sequence.value.append(node.value)
-                else:
-                    root = node
-                continue
-            if cls is MapEnd or cls is SeqEnd:
-                if stack:
-                    outer, key = stack.pop()
-                    if isinstance(outer, MappingNode):
-                        mapping, sequence = outer, None
-                    else:
-                        mapping, sequence = None, outer
-                else:
-                    mapping = sequence = None
-                continue
-            if cls is MapStart or cls is SeqStart:
-                mark = ev.start_mark
-                if ev.anchor is not None:
-                    raise _refuse(mark, codes.ALIAS, _alias_message(subject))
-                if ev.tag is not None:
-                    raise _refuse(mark, codes.TAG, _tag_message(ev.tag, subject))
-                if len(stack) >= MAX_DEPTH - 1:
-                    raise _refuse(mark, codes.TOO_DEEP, _too_deep_message(subject))
-                line, col = mark.line + 1, mark.column + 1
-                new: MappingNode | SequenceNode = (
-                    MappingNode(line, col, {}, {})
-                    if cls is MapStart
-                    else SequenceNode(line, col, [], [])
-                )
-                if mapping is not None:
-                    if key is None:
-                        raise _Refused(line, col, codes.COMPLEX_KEY, _COMPLEX_KEY_MESSAGE)
-                    _attach(mapping, key, new, path, diags)
-                    stack.append((mapping, None))
-                elif sequence is not None:
-                    sequence.items.append(new)
-                    sequence.value.append(new.value)
-                    stack.append((sequence, None))
-                else:
-                    root = new
-                key = None
-                if isinstance(new, MappingNode):
-                    mapping, sequence = new, None
-                else:
-                    mapping, sequence = None, new
-                continue
-            if cls is Alias:
-                raise _refuse(ev.start_mark, codes.ALIAS, _alias_message(subject))
-            if cls is DocStart:
-                documents += 1
-                if documents > 1:
-                    raise _refuse(
-                        ev.start_mark,
-                        codes.MULTI_DOC,
-                        f"a second YAML document starts here; {subject} holds exactly one"
-                        + (" (put each team in its own file)" if subject == MANIFEST else ""),
-                    )
-            # stream start/end, document end: nothing to build
+        while (event := parser.get_event()) is not None:
+            handle = _HANDLERS.get(type(event))
+            if handle is not None:  # stream start and end, document end: nothing to build
+                handle(builder, event)
     finally:
         parser.dispose()
-    return root
+    return builder.root
 
 
 def _attach(

@@ -32,7 +32,16 @@ from reconciler.manifest.loader import (
 from reconciler.manifest.model import ForwardingEntry, Manifest, Owner
 from reconciler.manifest.text import EXCERPT, excerpt, shown
 
-__all__ = ["EXCERPT", "ParsedManifest", "did_you_mean", "excerpt", "parse_manifest", "shown"]
+__all__ = [
+    "EXCERPT",
+    "ManifestSummary",
+    "OwnerView",
+    "ParsedManifest",
+    "did_you_mean",
+    "excerpt",
+    "parse_manifest",
+    "shown",
+]
 
 Loc = tuple[str | int, ...]
 MAX_ERRORS = 1_000
@@ -61,13 +70,19 @@ _ITEM_EXPECTED = {
 }
 
 
-@dataclass(slots=True)  # not frozen: one per sender, frozen costs 3x to build
+@dataclass(frozen=True, slots=True)
 class OwnerView:
-    """One item of ``owners``; a field is None when it is missing or not text."""
+    """One item of ``owners``; a field is None when it is missing or not text.
+
+    ``email_at`` and ``role_at`` are where the values are written (the nearest
+    written ancestor when a key is missing).
+    """
 
     index: int
     email: str | None
     role: str | None
+    email_at: Position
+    role_at: Position
 
 
 @dataclass(slots=True)  # not frozen: one per sender, frozen costs 3x to build
@@ -83,6 +98,22 @@ class EntryView:
     forward_to: str | None
     sender_at: Position
     forward_to_at: Position
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestSummary:
+    """What the rules across manifests need of one, kept once its own checks are done.
+
+    A run keeps one of these per manifest rather than its node tree and model,
+    which hold every sender twice over and would be most of a large run's memory.
+    """
+
+    path: str
+    account: str | None  # set when the manifest is valid in shape
+    named_account: str | None  # the text of ``account:``, even when the shape is wrong
+    senders: int  # items of the forwarding list, well-formed or not
+    owners: tuple[OwnerView, ...]
+    owners_at: Position  # where the owners key is written (the file's top when missing)
 
 
 @dataclass(slots=True)
@@ -107,9 +138,25 @@ class ParsedManifest:
 
     def owners(self) -> list[OwnerView]:
         return [
-            OwnerView(i, _text(o.get("email")), _text(o.get("role")))
+            OwnerView(
+                i,
+                _text(o.get("email")),
+                _text(o.get("role")),
+                self.position("owners", i, "email"),
+                self.position("owners", i, "role"),
+            )
             for i, o in self._items("owners")
         ]
+
+    def summary(self) -> ManifestSummary:
+        return ManifestSummary(
+            self.path,
+            self.account,
+            _text(self.data.get("account")),
+            self.senders,
+            tuple(self.owners()),
+            self.key_position("owners"),
+        )
 
     def entries(self) -> list[EntryView]:
         # Walks the nodes directly (not through find()): this runs for every sender.

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from reconciler.diagnostics import Diagnostic, codes, error
 from reconciler.domain.roles import allowed_list
 from reconciler.manifest.base import ACTOR_MAP, ActorRoles, BaseSnapshot, Unreadable
-from reconciler.manifest.parse import ParsedManifest
+from reconciler.manifest.parse import ManifestSummary
 from reconciler.manifest.text import excerpt
 
 _ADD_FIRST = (
@@ -32,15 +32,13 @@ _ADD_FIRST = (
 
 
 def check_actor_at_base(
-    manifests: Sequence[ParsedManifest], actor: str, base: BaseSnapshot
+    manifests: Sequence[ManifestSummary], actor: str, base: BaseSnapshot
 ) -> list[Diagnostic]:
     """One error per manifest that ``actor`` may not change, judged by the owners on REF."""
     wanted = actor.lower()
     diags: list[Diagnostic] = []
     for pm in manifests:
-        if not pm.shaped:
-            continue  # reported as not a manifest
-        at = pm.key_position("owners")
+        at = pm.owners_at
         rel = base.relative(pm.path)
         if rel is None:
             diags.append(
@@ -56,8 +54,7 @@ def check_actor_at_base(
         if isinstance(before, Unreadable):
             diags.append(_unreadable(pm, before))
             continue
-        account = pm.data.get("account")
-        account = account if isinstance(account, str) else None
+        account = pm.named_account
         if before is not None:
             if wanted not in before.allowed:
                 diags.append(
@@ -96,7 +93,7 @@ def check_actor_at_base(
 
 
 def check_roles_at_base(
-    manifests: Sequence[ParsedManifest], base: BaseSnapshot
+    manifests: Sequence[ManifestSummary], base: BaseSnapshot
 ) -> list[Diagnostic]:
     """A manifest may not give a person another role than the actor map on REF does."""
     found = base.actor_roles()
@@ -104,17 +101,16 @@ def check_roles_at_base(
         return []
     if isinstance(found, Unreadable):
         # one error, on the first manifest: the map is trusted, so a broken one stops the check
-        first = next((pm for pm in manifests if pm.shaped), None)
-        return [] if first is None else [_unreadable(first, found)]
-    return [d for pm in manifests if pm.shaped for d in _roles(pm, found, base.ref)]
+        return [_unreadable(manifests[0], found)] if manifests else []
+    return [d for pm in manifests for d in _roles(pm, found, base.ref)]
 
 
-def _roles(pm: ParsedManifest, actors: ActorRoles, ref: str) -> list[Diagnostic]:
-    account = pm.data.get("account")
-    if not isinstance(account, str):
+def _roles(pm: ManifestSummary, actors: ActorRoles, ref: str) -> list[Diagnostic]:
+    account = pm.named_account
+    if account is None:
         return []
     diags = []
-    for owner in pm.owners():
+    for owner in pm.owners:
         if owner.email is None or owner.role is None:
             continue
         mapped = actors.role(owner.email, account)
@@ -122,7 +118,7 @@ def _roles(pm: ParsedManifest, actors: ActorRoles, ref: str) -> list[Diagnostic]
             continue
         diags.append(
             error(
-                pm.position("owners", owner.index, "role"),
+                owner.role_at,
                 codes.ROLE_NOT_IN_ACTOR_MAP,
                 f"{excerpt(owner.email)} has the role {mapped} in account {excerpt(account)} "
                 f"in {ACTOR_MAP} on {ref}, not {excerpt(owner.role)}: write role: {mapped}, "
@@ -132,18 +128,18 @@ def _roles(pm: ParsedManifest, actors: ActorRoles, ref: str) -> list[Diagnostic]
     return diags
 
 
-def _not_owner(pm: ParsedManifest, actor: str, why: str) -> Diagnostic:
+def _not_owner(pm: ManifestSummary, actor: str, why: str) -> Diagnostic:
     return error(
-        pm.key_position("owners"),
+        pm.owners_at,
         codes.ACTOR,
         f"the actor {actor} {why}; only an owner with an allowed role ({allowed_list()}) "
         "there may change it, and owners added by the same change do not count",
     )
 
 
-def _unreadable(pm: ParsedManifest, why: Unreadable) -> Diagnostic:
+def _unreadable(pm: ManifestSummary, why: Unreadable) -> Diagnostic:
     return error(
-        pm.key_position("owners"),
+        pm.owners_at,
         codes.BASE_UNREADABLE,
         f"cannot check this change against the base: {why.reason}",
     )

@@ -21,7 +21,7 @@ from reconciler.domain.state import Forwarding
 from reconciler.manifest import loader
 from reconciler.manifest.base import BaseSnapshot
 from reconciler.manifest.discovery import SourceFile, discover
-from reconciler.manifest.parse import ParsedManifest, parse_manifest
+from reconciler.manifest.parse import ManifestSummary, parse_manifest
 from reconciler.rules.base_owners import check_actor_at_base, check_roles_at_base
 from reconciler.rules.forwarding import (
     CheckedEntry,
@@ -38,12 +38,13 @@ class ValidationResult:
 
     ``forwardings`` holds one entry per declared sender of every manifest that
     has no error (in E.164, sorted by account then sender); callers that act on
-    it (plan, apply) should still refuse to go on unless ``ok``.
+    it (plan, apply) should still refuse to go on unless ``ok``. ``manifests``
+    says what each manifest is (path, account, owners), not what it declares.
     """
 
     diagnostics: list[Diagnostic]
     forwardings: list[Forwarding]
-    manifests: list[ParsedManifest]
+    manifests: list[ManifestSummary]
     files: int
     senders: int
     errors: int = field(init=False)
@@ -76,7 +77,11 @@ def _read(src: SourceFile) -> loader.LoadResult:
         # src.path is the real path discovery checked: a link put there since is not followed
         fd = os.open(src.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as fh:
-            data = fh.read(loader.MAX_BYTES + 1)
+            # read(n) sets aside n bytes first: ask for the size stat gave (+1 to see
+            # whether the file grew since), not the 4 MiB limit, for each small file
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += fh.read(loader.MAX_BYTES + 1 - len(data))
     except OSError as exc:
         return loader.LoadResult(
             None,
@@ -148,7 +153,9 @@ def _validate(
     paths: Sequence[str], actor: str | None, config: Config, base: BaseSnapshot | None
 ) -> ValidationResult:
     sources, diags = discover(paths, config)
-    manifests: list[ParsedManifest] = []
+    # Each file's node tree and model are dropped once the file is checked: what the
+    # rules across files need is its summary and its senders' checked numbers.
+    manifests: list[ManifestSummary] = []
     checked: dict[str, list[CheckedEntry]] = {}
     for src in sources:
         loaded = _read(src)
@@ -161,7 +168,7 @@ def _validate(
             continue
         entries, numbers = check_forwarding(pm, us_territories=us_territories(config))
         diags.extend(_capped([*loaded.diagnostics, *found, *check_owners(pm), *numbers]))
-        manifests.append(pm)
+        manifests.append(pm.summary())
         checked[pm.path] = entries
     every = [e for entries in checked.values() for e in entries]
     diags.extend(check_duplicates(every))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from reconciler.diagnostics import Diagnostic, codes, error, warning
 from reconciler.domain.roles import ALLOWED_ROLES, ROLES, allowed_list
 from reconciler.manifest.loader import SequenceNode, find
-from reconciler.manifest.parse import ParsedManifest, excerpt, shown
+from reconciler.manifest.parse import ManifestSummary, OwnerView, ParsedManifest, excerpt, shown
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -43,22 +43,21 @@ def email_problem(email: str) -> str | None:
     return None
 
 
-def _allowed_emails(pm: ParsedManifest) -> set[str]:
-    return {o.email.lower() for o in pm.owners() if o.email and o.role in ALLOWED_ROLES}
+def _allowed_emails(owners: Sequence[OwnerView]) -> set[str]:
+    return {o.email.lower() for o in owners if o.email and o.role in ALLOWED_ROLES}
 
 
 def check_owners(pm: ParsedManifest) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, OwnerView] = {}
     owners = pm.owners()
     for owner in owners:
-        i = owner.index
         if owner.email is None:
             continue  # missing or not text: reported by the model
         if (problem := email_problem(owner.email)) is not None:
             diags.append(
                 error(
-                    pm.position("owners", i, "email"),
+                    owner.email_at,
                     codes.BAD_EMAIL,
                     f"email {shown(owner.email)} {problem}",
                 )
@@ -66,21 +65,21 @@ def check_owners(pm: ParsedManifest) -> list[Diagnostic]:
         if owner.role in ROLES and owner.role not in ALLOWED_ROLES:
             diags.append(
                 error(
-                    pm.position("owners", i, "role"),
+                    owner.role_at,
                     codes.DISALLOWED_ROLE,
                     f"{excerpt(owner.email)}: the role {owner.role} may not configure call "
                     f"forwarding (allowed: {allowed_list()}); remove this owner or list someone "
                     "with an allowed role",
                 )
             )
-        first = seen.setdefault(owner.email.lower(), i)
-        if first != i:
+        first = seen.setdefault(owner.email.lower(), owner)
+        if first is not owner:
             diags.append(
                 warning(
-                    pm.position("owners", i, "email"),
+                    owner.email_at,
                     codes.DUPLICATE_OWNER,
                     f"{excerpt(owner.email)} is listed twice among the owners (first at "
-                    f"{pm.position('owners', first, 'email')}); list each person once",
+                    f"{first.email_at}); list each person once",
                 )
             )
     node, _, reached = find(pm.root, ("owners",))
@@ -91,7 +90,7 @@ def check_owners(pm: ParsedManifest) -> list[Diagnostic]:
         and len(node.items) == len(owners)
         and all(o.email is not None and o.role in ROLES for o in owners)
     )
-    if complete and not _allowed_emails(pm):
+    if complete and not _allowed_emails(owners):
         diags.append(
             error(
                 pm.position("owners"),
@@ -103,15 +102,15 @@ def check_owners(pm: ParsedManifest) -> list[Diagnostic]:
     return diags
 
 
-def check_actor(manifests: Sequence[ParsedManifest], actor: str) -> list[Diagnostic]:
+def check_actor(manifests: Sequence[ManifestSummary], actor: str) -> list[Diagnostic]:
     """The actor (the person behind a pull request) must be an allowed owner of each manifest."""
     diags = []
     wanted = actor.lower()
     for pm in manifests:
-        if wanted in _allowed_emails(pm):
+        if wanted in _allowed_emails(pm.owners):
             continue
         roles = sorted(
-            {o.role for o in pm.owners() if o.role and o.email and o.email.lower() == wanted}
+            {o.role for o in pm.owners if o.role and o.email and o.email.lower() == wanted}
         )
         why = (
             f"is listed with the role {', '.join(roles)}, which may not configure call forwarding"
@@ -120,7 +119,7 @@ def check_actor(manifests: Sequence[ParsedManifest], actor: str) -> list[Diagnos
         )
         diags.append(
             error(
-                pm.key_position("owners"),
+                pm.owners_at,
                 codes.ACTOR,
                 f"the actor {actor} {why}; only an owner with an allowed role "
                 f"({allowed_list()}) may change this manifest",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from reconciler.config import Config
 from reconciler.diagnostics import Position
 from reconciler.domain.state import Forwarding
+from reconciler.manifest.nodes import MappingNode, SequenceNode
 from reconciler.rules.check import validate
 
 REPO = Path(__file__).parent.parent.parent
@@ -59,14 +61,31 @@ def test_examples_give_one_forwarding_per_sender_in_e164(monkeypatch: pytest.Mon
     assert first.position == Position("manifests/acme-us/customer-care.yaml", 9, 13)
 
 
-def test_manifests_carry_models_and_positions(tmp_path: Path) -> None:
+def test_manifests_are_summed_up_with_their_owners_positions(tmp_path: Path) -> None:
     path = _write(tmp_path, "a.yaml", _manifest("acme-us", "care", [("833-555-0100", None)]))
     result = validate([path], config=Config())
     [pm] = result.manifests
-    assert pm.model is not None and pm.model.team == "care"
-    assert pm.path == path
-    assert pm.key_position("owners") == Position(path, 4, 1)
-    assert pm.position("owners", 0, "role") == Position(path, 6, 11)
+    assert (pm.path, pm.account, pm.named_account, pm.senders) == (path, "acme-us", "acme-us", 1)
+    assert pm.owners_at == Position(path, 4, 1)
+    [owner] = pm.owners
+    assert owner.email_at == Position(path, 5, 12)
+    assert owner.role_at == Position(path, 6, 11)
+
+
+def test_a_run_keeps_no_manifest_node_tree_once_the_files_are_checked(tmp_path: Path) -> None:
+    # the trees hold every sender twice over: a large fleet's run must not keep them all
+    paths = [
+        _write(tmp_path, f"m{i}.yaml", _manifest(f"acct-{i}", "t", [(f"833-555-01{i:02d}", None)]))
+        for i in range(20)
+    ]
+
+    def trees() -> int:
+        return sum(isinstance(o, MappingNode | SequenceNode) for o in gc.get_objects())
+
+    before = trees()
+    result = validate(paths, config=Config())
+    assert result.ok and len(result.manifests) == 20
+    assert trees() == before
 
 
 def test_a_manifest_with_errors_contributes_no_forwardings(tmp_path: Path) -> None:

@@ -1,49 +1,13 @@
-"""docs/benchmarks.md from the results of ``benchmarks.run`` (one dict, see run.collect)."""
+"""The matrix's tables in docs/benchmarks.md: every size and shape, limits off and on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-Row = dict[str, Any]
+from benchmarks.fmt import Row, cpu_per_call, drift, fleet_name, mib, n, ok, one, pick, s, table
+from benchmarks.workload import ACCOUNTS, GET_ONE, ME, PAGES, WRITE, floor_seconds
+
 MANY, ONE = "10 per account", "one account"
-CMD = {
-    "validate": "callfwd validate",
-    "plan": "callfwd plan",
-    "apply": "callfwd apply --auto-approve --allow-mass-changes",
-    "naive": "python -m benchmarks.naive",
-    "octodns-validate": "octodns-validate --config-file config.yaml",
-}
-
-
-def s(x: float | None) -> str:
-    if x is None:
-        return "–"
-    return f"{x:.2f} s" if x < 10 else f"{x:.1f} s"
-
-
-def n(x: int | float) -> str:
-    return f"{x:,}"
-
-
-def ok(flag: bool | None) -> str:
-    return "–" if flag is None else ("met" if flag else "**missed**")
-
-
-def pick(rows: Iterable[Row], **want: Any) -> list[Row]:
-    return [r for r in rows if all(r.get(k) == v for k, v in want.items())]
-
-
-def one(rows: Iterable[Row], **want: Any) -> Row | None:
-    found = pick(rows, **want)
-    return found[0] if found else None
-
-
-def table(head: list[str], body: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in body]
-    return "\n".join(lines) + "\n"
 
 
 def off_row(r: Row, rows: list[Row]) -> Row | None:
@@ -59,96 +23,6 @@ def bound(r: Row, rows: list[Row]) -> float:
 def extra(r: Row) -> int:
     """Calls above the minimum, leaving out verify reads and the once-per-process probes."""
     return r["calls"]["total"] - r["verify"] - r.get("probes", 0) - (r["minimum"] or 0)
-
-
-def fleet_name(r: Row) -> str:
-    if r["accounts"] in (0, 1):
-        return f"{n(r['senders'])} senders" + (" in one account" if r["accounts"] == 1 else "")
-    return f"{n(r['senders'])} senders in {n(r['accounts'])} accounts"
-
-
-def drift(r: Row) -> str:
-    return "–" if r["drift"] is None else f"{r['drift']:.0%}"
-
-
-# ------------------------------------------------------------------ targets
-
-
-def targets(res: dict[str, Any]) -> list[list[str]]:
-    """The other targets (the fleet targets: ``benchmarks.report_targets``)."""
-    rows, lim = res["rows"], res["limited"]
-    out: list[list[str]] = []
-    bv = {c["name"]: c for c in res.get("bench_validate") or []}
-    if (c := bv.get("--help")) is not None:
-        out.append(["`callfwd --help` ≤ 0.3 s", s(c["median_s"]), ok(c["median_s"] <= 0.3)])
-    srv = res.get("bench_server")
-    if srv:
-        ms = srv["list20"]["server_ms"]["median"]
-        out.append(["20-item list page ≤ 3 ms server time", f"{ms} ms", ok(ms <= 3)])
-        ps = srv["patch"]["8_conn_per_s"]
-        out.append(["≥ 500 PATCH/s (8 connections)", f"{ps}/s", ok(ps >= 500)])
-    applies = pick(rows, step="apply")
-    plans = pick(rows, step="plan")
-    exact = [r for r in applies if extra(r) == 0] + [r for r in plans if extra(r) == 0]
-    out.append(
-        [
-            "limits off: plan and apply calls = minimum (+ probes) at every size and drift",
-            f"{len(exact)} of {len(applies) + len(plans)} runs exact",
-            ok(len(exact) == len(applies) + len(plans)),
-        ]
-    )
-    oct_ = {r["senders"]: r["wall"] for r in pick(rows, step="octodns-validate")}
-    vals = [r for r in pick(rows, step="validate") if r["senders"] in oct_]
-    slower = [r for r in vals if r["wall"] > oct_[r["senders"]]]
-    out.append(
-        [
-            "validate ≤ octodns-validate at the same size",
-            f"{len(vals) - len(slower)} of {len(vals)} sizes × shapes",
-            ok(not slower),
-        ]
-    )
-    for r in pick(rows, step="validate", senders=50000):
-        out.append(
-            [
-                f"validate 50,000 ({r['shape']}) ≤ 5 s, ≤ 500 MB",
-                f"{s(r['wall'])}, {r['rss_mb']:.0f} MB",
-                ok(r["wall"] <= 5 and r["rss_mb"] <= 500),
-            ]
-        )
-    over = [r for r in lim if r["wall"] > 1.1 * bound(r, rows)]
-    out.append(
-        [
-            "vendor's limits: plan and apply ≤ 110% of the floor (or of the same run with "
-            "limits off, when that is longer)",
-            f"{len(lim) - len(over)} of {len(lim)} runs",
-            ok(not over),
-        ]
-    )
-    for r in pick(rows, step="naive"):
-        a = one(rows, step="apply", senders=r["senders"], shape=r["shape"], drift=0.01)
-        if a is None:
-            continue
-        w = r["calls"]["writes"] / max(1, a["calls"]["writes"])
-        c = r["calls"]["total"] / max(1, a["calls"]["total"])
-        out.append(
-            [
-                f"1% drift, {fleet_name(a)}: ≥ 50× fewer writes, ≥ 5× fewer calls than naive",
-                f"{w:.0f}× fewer writes, {c:.1f}× fewer calls",
-                ok(w >= 50 and c >= 5),
-            ]
-        )
-    return out
-
-
-# ------------------------------------------------------------------ tables
-
-
-def cpu_per_call(r: Row) -> str:
-    """The process's CPU over the calls the server counted (docs: "Client cost per call")."""
-    total = r["calls"].get("total") if r["calls"] else None
-    if r.get("cpu") is None or not total:
-        return "–"
-    return f"{r['cpu'] / total * 1000:.2f} ms"
 
 
 def matrix_table(rows: list[Row], shape: str) -> str:
@@ -234,8 +108,6 @@ def limited_table(lim: list[Row], rows: list[Row]) -> str:
 
 def slowest_bucket(r: Row) -> str:
     """The endpoint bucket that sets the floor, with its calls per account."""
-    from benchmarks.workload import floor_seconds
-
     per = {b: -(-k // max(1, r["accounts"])) for b, k in (r.get("buckets") or {}).items()}
     if not per:
         return "–"
@@ -321,7 +193,110 @@ def octodns_table(rows: list[Row]) -> str:
     return table(head, body)
 
 
-def markdown(res: dict[str, Any], images: list[Path]) -> str:
-    from benchmarks.report_text import document
+def minutes(x: float) -> str:
+    return s(x) if x < 120 else f"{x:,.0f} s ({x / 60:.0f} min)"
 
-    return document(res, images)
+
+def analytic_floors() -> str:
+    """The floors of the runs too long to make at the vendor's limits, computed."""
+    body = []
+    for senders, accounts, share in (
+        (2000, 1, 0.01),
+        (10000, 1, 0.01),
+        (50000, 1, 0.01),
+        (300, 1, 1.0),
+        (10000, 1000, 0.01),
+        (50000, 5000, 0.01),
+    ):
+        per = senders // accounts
+        pages = -(-per // 20)
+        changes = max(1, round(per * share))
+        plan = {ACCOUNTS: 1, PAGES: pages}
+        # apply (default server, ETags): + /api/me, one PATCH per change, verify reads
+        # verify re-reads whichever is fewer: one GET per change or the list pages
+        then = {WRITE: changes, **({GET_ONE: changes} if changes < pages else {})}
+        body.append(
+            [
+                f"{senders:,} senders"
+                + (" in one account" if accounts == 1 else f" in {accounts:,} accounts"),
+                f"1 + {pages:,} pages",
+                minutes(floor_seconds(plan)),
+                f"{share:.0%}: {changes:,} writes, then verify: "
+                + (f"{changes:,} GETs" if changes < pages else f"{pages:,} pages"),
+                minutes(floor_seconds({**plan, ME: 1}, then=then)),
+            ]
+        )
+    head = [
+        "fleet",
+        "plan calls per account",
+        "plan floor",
+        "apply per account (drift: writes, verify reads)",
+        "apply floor (reads, then writes; lower bound)",
+    ]
+    return table(head, body)
+
+
+def other_targets(res: dict[str, Any]) -> str:
+    """The targets the matrix and the small benchmarks answer (fleet targets: target_tables)."""
+    rows, lim = res["rows"], res["limited"]
+    out: list[list[str]] = []
+    bv = {c["name"]: c for c in res.get("bench_validate") or []}
+    if (c := bv.get("--help")) is not None:
+        out.append(["`callfwd --help` ≤ 0.3 s", s(c["median_s"]), ok(c["median_s"] <= 0.3)])
+    srv = res.get("bench_server")
+    if srv:
+        ms = srv["list20"]["server_ms"]["median"]
+        out.append(["20-item list page ≤ 3 ms server time", f"{ms} ms", ok(ms <= 3)])
+        ps = srv["patch"]["8_conn_per_s"]
+        out.append(["≥ 500 PATCH/s (8 connections)", f"{ps}/s", ok(ps >= 500)])
+    applies = pick(rows, step="apply")
+    plans = pick(rows, step="plan")
+    exact = [r for r in applies if extra(r) == 0] + [r for r in plans if extra(r) == 0]
+    out.append(
+        [
+            "limits off: plan and apply calls = minimum (+ probes) at every size and drift",
+            f"{len(exact)} of {len(applies) + len(plans)} runs exact",
+            ok(len(exact) == len(applies) + len(plans)),
+        ]
+    )
+    oct_ = {r["senders"]: r["wall"] for r in pick(rows, step="octodns-validate")}
+    vals = [r for r in pick(rows, step="validate") if r["senders"] in oct_]
+    slower = [r for r in vals if r["wall"] > oct_[r["senders"]]]
+    out.append(
+        [
+            "validate ≤ octodns-validate at the same size",
+            f"{len(vals) - len(slower)} of {len(vals)} sizes × shapes",
+            ok(not slower),
+        ]
+    )
+    for r in pick(rows, step="validate", senders=50000):
+        out.append(
+            [
+                f"validate 50,000 ({r['shape']}) ≤ 5 s, ≤ 500 MiB",
+                f"{s(r['wall'])}, {mib(r['rss_mb'])}",
+                ok(r["wall"] <= 5 and r["rss_mb"] <= 500),
+            ]
+        )
+    over = [r for r in lim if r["wall"] > 1.1 * bound(r, rows)]
+    out.append(
+        [
+            "vendor's limits: plan and apply ≤ 110% of the floor (or of the same run with "
+            "limits off, when that is longer)",
+            f"{len(lim) - len(over)} of {len(lim)} runs",
+            ok(not over),
+        ]
+    )
+    for r in pick(rows, step="naive"):
+        a = one(rows, step="apply", senders=r["senders"], shape=r["shape"], drift=0.01)
+        if a is None:
+            continue
+        w = r["calls"]["writes"] / max(1, a["calls"]["writes"])
+        c = r["calls"]["total"] / max(1, a["calls"]["total"])
+        out.append(
+            [
+                f"1% drift, {fleet_name(a)}: ≥ 50× fewer writes, ≥ 5× fewer calls than naive",
+                f"{w:.0f}× fewer writes, {c:.1f}× fewer calls",
+                ok(w >= 50 and c >= 5),
+            ]
+        )
+    return table(["target", "measured (median)", ""], out)
