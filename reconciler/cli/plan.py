@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli import common
+from reconciler.cli import common, options
 
 
 @click.command("plan")
@@ -25,15 +25,25 @@ from reconciler.cli import common
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--account", "accounts", multiple=True, help="Plan only this account (repeatable).")
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Plan only the accounts whose manifests changed since this git revision (all of "
+    "them when callfwd.yaml changed), as `callfwd accounts --changed-since` marks them; "
+    "the others are listed as unchanged.",
+)
 @common.jobs_option
 @common.config_option
+@options.trusted_config_option
 def command(
     paths: tuple[str, ...],
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
     accounts: tuple[str, ...],
+    changed_since: str | None,
     config_path: str | None,
+    trusted_config_path: str | None,
 ) -> int:
     """Diff the manifests against the live settings API.
 
@@ -42,28 +52,35 @@ def command(
     """
     from reconciler import output
     from reconciler.cli import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK
-    from reconciler.config import load_config
     from reconciler.engine.planner import plan as make_plan
     from reconciler.engine.session import run
     from reconciler.render import plan as render
 
-    config = load_config(config_path)
+    config, trusted = common.load_config_pair(config_path, trusted_config_path)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE
-    targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
-    result = run(targets, lambda session: make_plan(session, desired), config=config)
+    names = common.select_accounts(desired.forwardings, accounts)
+    unchanged: list[str] = []
+    if changed_since is not None:
+        names, unchanged = common.split_changed(names, desired, changed_since, paths, config)
+    targets, added = common.plan_scope(trusted, names)
+    result = run(
+        targets,
+        lambda session: make_plan(session, desired, trusted=trusted, added=added),
+        config=trusted.config,
+    )
     plan = common.plan_or_report(result)
     if plan is None:
         return EXIT_FAILURE
     if fmt == "json":
         output.write(render.render_json(plan))
     elif fmt == "markdown":
-        output.write(render.render_markdown(plan))
+        output.write(render.render_markdown(plan, unchanged=unchanged))
     elif fmt == "checklist":
         output.write(render.render_checklist(plan))
     else:
-        output.write(render.render_text(plan, colour=output.use_colour()))
+        output.write(render.render_text(plan, colour=output.use_colour(), unchanged=unchanged))
     if out:
         from reconciler.plan import planfile
 

@@ -159,3 +159,11 @@ def read_files(commit: str, paths: Sequence[str], repo: Path, *, max_bytes: int)
 def read_file(commit: str, path: str, repo: Path, *, max_bytes: int) -> Blob | None:
     """One file at ``commit`` (None when it does not exist there)."""
     return read_files(commit, [path], repo, max_bytes=max_bytes).get(path)
+
+
+def changed_paths(commit: str, repo: Path) -> list[str]:
+    """Paths (from the top of ``repo``) that differ between ``commit`` and the working tree
+    (committed since, staged or not), and files git does not track and does not ignore."""
+    listed = _run(["diff", "--name-only", "--no-renames", "-z", commit, "--"], repo)
+    listed += _run(["ls-files", "--others", "--exclude-standard", "--full-name", "-z"], repo)
+    return [n for n in listed.decode("utf-8", "surrogateescape").split("\0") if n]

@@ -62,7 +62,12 @@ def test_without_a_trusted_file_the_working_tree_is_trusted_as_itself(tmp_path: 
     view = trust(working)
     assert view.config is working and not view.separate
     assert view.changed("acme-us") == () and view.added == ()
-    assert resolve_accounts(view, ["acme-us"]) == resolve_accounts(working, ["acme-us"])
+    [target] = resolve_accounts(view, ["acme-us"]).values()
+    assert (target.api_url, target.api_key_env, target.account_id) == (
+        "https://a.klaviyo.com",
+        "ACME_US_KEY",
+        "Qz4nW8",
+    )
 
 
 @pytest.mark.parametrize(
@@ -96,7 +101,7 @@ def test_every_setting_the_working_tree_changes_is_named_and_the_trusted_one_use
     assert view.changed("acme-us") == fields
     assert view.differences == {"acme-us": fields}
     target = resolve_accounts(view, ["acme-us"])["acme-us"]
-    trusted = resolve_accounts(load_config(tmp_path / "base" / "callfwd.yaml"), ["acme-us"])
+    trusted = resolve_accounts(trust(load_config(tmp_path / "base" / "callfwd.yaml")), ["acme-us"])
     assert target == trusted["acme-us"]
     assert (target.api_url, target.api_key_env, target.account_id, target.prune) == (
         "https://a.klaviyo.com",
@@ -186,9 +191,9 @@ def test_the_working_trees_config_can_never_be_trusted_once_paired(tmp_path: Pat
     working = load_config(write(tmp_path / "pr" / "callfwd.yaml", TRUSTED))
     trusted = load_config(write(tmp_path / "base" / "callfwd.yaml", TRUSTED))
     trust(working, trusted)
+    with pytest.raises(TypeError, match="never a plain Config"):
+        resolve_accounts(working, ["acme-us"])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="paired with a trusted one"):
-        resolve_accounts(working, ["acme-us"])
-    with pytest.raises(TypeError):
         trust(working)
     with pytest.raises(TypeError, match=r"comes from reconciler\.config\.trust"):
         TrustedConfig(working, working, {}, (), token=object())
@@ -266,7 +271,10 @@ def test_a_key_never_goes_to_the_url_a_change_writes(
     assert listener.received == []  # ...and nothing reached the change's
 
 
-def test_resolve_takes_a_plain_config_only_when_no_trusted_file_exists(tmp_path: Path) -> None:
-    config = Config()
-    assert resolve_accounts(config, []) == {}  # trusted as itself
+def test_resolve_takes_only_a_trusted_view(tmp_path: Path) -> None:
+    """A plain Config is made a trusted view explicitly, never by resolve_accounts itself."""
+    config = load_config(write(tmp_path / "callfwd.yaml", TRUSTED))
+    with pytest.raises(TypeError, match="never a plain Config"):
+        resolve_accounts(config, ["acme-us"])  # type: ignore[arg-type]
     assert not config._untrusted
+    assert resolve_accounts(trust(Config()), []) == {}  # trusted as itself, said so
