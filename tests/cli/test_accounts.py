@@ -383,3 +383,40 @@ def test_end_to_end_as_a_subprocess(history: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert [r["account"] for r in json.loads(proc.stdout)] == ["acme-us", "globex"]
+
+
+# --- --trusted-config: where CI sends each key comes from the trusted file ---------------------
+
+
+def test_rows_take_their_settings_from_the_trusted_file(repo: Path, tmp_path: Path) -> None:
+    """The working tree's callfwd.yaml still finds the manifests (manifests:, exclude:)."""
+    trusted = tmp_path.parent / f"{tmp_path.name}-base.yaml"
+    trusted.write_text(
+        "accounts:\n  acme-us: {api_url: 'https://acme.example', api_key_env: ACME_US_KEY}\n"
+    )
+    (repo / "callfwd.yaml").write_text(
+        "manifests: [manifests/]\n"
+        "exclude: [manifests/seed.yaml]\n"
+        "accounts:\n"
+        "  acme-us: {api_url: 'https://evil.example', api_key_env: EVIL_KEY}\n"
+        "  globex: {api_url: 'https://evil.example', api_key_env: EVIL_KEY}\n"
+    )
+    rows = _rows("--trusted-config", str(trusted))
+    assert rows == [
+        {
+            "account": "acme-us",
+            "api_key_env": "ACME_US_KEY",
+            "api_url": "https://acme.example",
+            "manifests": ["manifests/acme-us/a.yml", "manifests/acme-us/care/b.yaml"],
+        },
+        {
+            "account": "globex",
+            "added": True,
+            "manifests": ["manifests/globex/deep/er/support.yaml"],
+        },
+    ]
+    code, text = _accounts("--trusted-config", str(trusted))
+    assert code == 0 and "evil" not in text.lower()
+    assert "globex (added by this change: validated, not planned)" in text
+    code, out = _accounts("--trusted-config", str(tmp_path / "nope.yaml"))
+    assert code == 64 and "--trusted-config" in out
