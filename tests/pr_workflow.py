@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_helpers import (
+    ROOT,
     StepRun,
     find_step,
     git,
@@ -34,6 +35,21 @@ RUNNER_ENV = {
     "GITHUB_REPOSITORY": "acme/gitops",
     "GITHUB_RUN_ID": "42",
 }
+
+
+def demo_files(api_url: str, actors: str) -> dict[str, str | None]:
+    """The demo's acme-us and globex manifests, a callfwd.yaml sending both accounts' keys
+    (ACME_KEY, GLOBEX_KEY) to ``api_url``, and ``actors`` as the actor map."""
+    files: dict[str, str | None] = {
+        "callfwd.yaml": "accounts:\n"
+        f"  acme-us: {{api_url: '{api_url}', api_key_env: ACME_KEY}}\n"
+        f"  globex: {{api_url: '{api_url}', api_key_env: GLOBEX_KEY}}\n",
+        ".github/callfwd-actors.yaml": actors,
+    }
+    for account in ("acme-us", "globex"):
+        for path in sorted((ROOT / "manifests" / account).glob("*.yaml")):
+            files[f"manifests/{account}/{path.name}"] = path.read_text(encoding="utf-8")
+    return files
 
 
 @dataclass(frozen=True)

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from gitops_helpers import git
 
 from reconciler.cli import cli
 
 MAP = ".github/callfwd-actors.yaml"
-
-
-def _git(cwd: Path, *args: str) -> str:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ["HOME"],
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
-    ).stdout
 
 
 @pytest.fixture
@@ -37,9 +21,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "Eve-Acme:\n  email: eve@acme.example\n  roles: {acme-us: manager}\n"
         "odd: not an email\n"
     )
-    _git(tmp_path, "init", "-q", "-b", "main")
-    _git(tmp_path, "add", "-A")
-    _git(tmp_path, "commit", "-q", "-m", "base")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "base")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -59,7 +43,7 @@ def test_either_form_of_the_map_gives_the_email(repo: Path, login: str, email: s
 
 def test_the_map_is_read_from_the_base_never_from_the_working_tree(repo: Path) -> None:
     (repo / MAP).write_text("mallory: dana@acme.example\n")  # uncommitted
-    _git(repo, "commit", "-qam", "later")  # and committed after the base
+    git(repo, "commit", "-qam", "later")  # and committed after the base
     assert _actor("mallory", "--base", "HEAD~1")[0] == 1
     assert _actor("mallory", "--base", "HEAD")[1] == "dana@acme.example\n"
 
@@ -81,8 +65,8 @@ def test_a_login_without_an_email_is_an_error_saying_what_to_do(
 
 
 def test_no_map_on_the_base_is_an_error(repo: Path) -> None:
-    _git(repo, "rm", "-q", MAP)
-    _git(repo, "commit", "-qm", "no map")
+    git(repo, "rm", "-q", MAP)
+    git(repo, "commit", "-qm", "no map")
     code, _, err = _actor("dana-acme", "--base", "HEAD")
     assert code == 1 and ".github/callfwd-actors.yaml is missing on HEAD" in err
 

@@ -15,24 +15,11 @@ from pathlib import Path
 from gitops_helpers import manifest_text
 from listener import Listener
 from markdown_check import balanced, structure
-from pr_workflow import RUN_URL, pull_request, run_pull_request
-from sandbox_fixtures import ACME_ANALYST, BOTH_SCOPES, GLOBEX_OWNER, ROOT, Sandbox
+from pr_workflow import RUN_URL, demo_files, pull_request, run_pull_request
+from sandbox_fixtures import ACME_ANALYST, BOTH_SCOPES, GLOBEX_OWNER, Sandbox
 
 ACTORS = ".github/callfwd-actors.yaml"
 CARE = "manifests/acme-us/customer-care.yaml"
-
-
-def _demo(sandbox: Sandbox) -> dict[str, str | None]:
-    files: dict[str, str | None] = {
-        "callfwd.yaml": "accounts:\n"
-        f"  acme-us: {{api_url: '{sandbox.url}', api_key_env: ACME_KEY}}\n"
-        f"  globex: {{api_url: '{sandbox.url}', api_key_env: GLOBEX_KEY}}\n",
-        ACTORS: "dana-acme: dana@acme.example\n",
-    }
-    for account in ("acme-us", "globex"):
-        for path in sorted((ROOT / "manifests" / account).glob("*.yaml")):
-            files[f"manifests/{account}/{path.name}"] = path.read_text(encoding="utf-8")
-    return files
 
 
 def test_a_pull_request_cannot_send_the_plan_jobs_keys_anywhere(
@@ -40,7 +27,7 @@ def test_a_pull_request_cannot_send_the_plan_jobs_keys_anywhere(
 ) -> None:
     """The exfiltration attempt: the change points api_url (and a new account) at a
     listener; the workflow plans against the base's URL and the listener hears nothing."""
-    base = _demo(sandbox)
+    base = demo_files(sandbox.url, "dana-acme: dana@acme.example\n")
     with Listener() as listener:
         config = base["callfwd.yaml"]
         assert config is not None

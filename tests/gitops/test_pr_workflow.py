@@ -32,11 +32,12 @@ from pr_workflow import (
     PullRequest,
     author_job,
     compose_job,
+    demo_files,
     pull_request,
     run_pull_request,
     validate_job,
 )
-from sandbox_fixtures import ACME_ANALYST, GLOBEX_OWNER, ROOT, Sandbox
+from sandbox_fixtures import ACME_ANALYST, GLOBEX_OWNER, Sandbox
 
 DANA, EVE = "dana@acme.example", "eve@acme.example"
 ACTORS = "dana-acme: dana@acme.example\neve-acme: eve@acme.example\n"
@@ -333,25 +334,11 @@ def test_a_fork_is_told_it_is_validated_not_planned(tmp_path: Path) -> None:
 # --- plan, compose, comment: against the local settings API -------------------------------------
 
 
-def _against(sandbox: Sandbox, config: str) -> str:
-    return config.replace("@URL@", sandbox.url)
-
-
-DEMO = "accounts:\n  acme-us: {api_url: '@URL@', api_key_env: ACME_KEY}\n" + (
-    "  globex: {api_url: '@URL@', api_key_env: GLOBEX_KEY}\n"
-)
 KEYS = {"ACME_KEY": ACME_ANALYST, "GLOBEX_KEY": GLOBEX_OWNER}
 
 
 def _demo_base(sandbox: Sandbox) -> dict[str, str | None]:
-    files: dict[str, str | None] = {
-        "callfwd.yaml": _against(sandbox, DEMO),
-        ".github/callfwd-actors.yaml": ACTORS,
-    }
-    for account in ("acme-us", "globex"):
-        for path in sorted((ROOT / "manifests" / account).glob("*.yaml")):
-            files[f"manifests/{account}/{path.name}"] = path.read_text(encoding="utf-8")
-    return files
+    return demo_files(sandbox.url, ACTORS)
 
 
 def _edit(files: dict[str, str | None], name: str, old: str, new: str) -> dict[str, str | None]:
