@@ -1,7 +1,8 @@
 """Reading a repository with git: its top directory, a commit, files as they are at it.
 
 Everything a pull request cannot have changed comes from a commit through
-here (owners and the actor map on the base branch). git runs with a time
+here (owners and the actor map on the base branch), and so does what changed
+since a commit (``changed_paths``, for ``--changed-since``). git runs with a time
 limit, paths are passed after ``--`` or in git's batch protocol (never as
 options), a revision is resolved to a commit id once and used as that id,
 and file contents are bounded in size before they are read.

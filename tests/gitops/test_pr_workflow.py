@@ -527,3 +527,18 @@ def test_the_compose_step_takes_the_plans_from_the_runner_temp(tmp_path: Path) -
     text = Path(job["comment"].outputs["comment-file"]).read_text(encoding="utf-8")
     assert structure(text).html == ["<!-- callfwd-plan -->"]
     assert git(pr.ws, "status", "--porcelain") == ""
+
+
+def test_a_fleet_of_failed_plans_is_named_within_bounds(tmp_path: Path) -> None:
+    """Every plan failed in a fleet of 300 changed accounts: 50 named, the rest counted."""
+    rows = [{"account": f"acct-{i:04d}", "changed": True, "manifests": []} for i in range(300)]
+    rows.append({"account": "quiet", "changed": False, "manifests": []})
+    groups = json.dumps([{"group": 1, "groups": 1, "name": "all", "accounts": rows}])
+    pr = pull_request(tmp_path / "ws", BASE, {})
+    job = compose_job(pr, tmp_path, groups, [])
+    assert job.ok, job["comment"].output
+    text = Path(job["comment"].outputs["comment-file"]).read_text(encoding="utf-8")
+    assert "> **Not planned:** `acct-0000`, `acct-0001`" in text
+    assert "`acct-0049` and 250 more: their plan failed or did not run" in text
+    assert "acct-0050" not in text and len(text) < 5_000
+    assert "quiet" not in text  # unchanged is not "not planned"
