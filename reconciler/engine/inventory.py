@@ -246,29 +246,29 @@ def changes_since(ref: str, paths: Sequence[str], config: Config) -> ChangedSinc
     files = frozenset(os.path.normcase(os.path.join(top, n)) for n in names)
     config_file = os.path.normcase(os.path.abspath(config.source or DEFAULT_CONFIG))
     roots = [os.path.abspath(p) for p in (paths or config.manifests)]
-    deleted = set()
+    gone = []
     for name in names:
         full = os.path.join(top, name)
         if os.path.lexists(full) or not name.endswith(SUFFIXES):
             continue
         if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
             continue
-        if config.is_excluded(os.path.relpath(full)):
-            continue
-        account = _old_account(commit, name, top)
-        if account is not None:
-            deleted.add(account)
-    return ChangedSince(files, config_file in files, frozenset(deleted))
+        if not config.is_excluded(os.path.relpath(full)):
+            gone.append(name)
+    deleted = _old_accounts(commit, gone, top)
+    return ChangedSince(files, config_file in files, deleted)
 
 
-def _old_account(commit: str, name: str, top: Path) -> str | None:
-    """The account a file deleted since ``commit`` named there, when it can be read."""
+def _old_accounts(commit: str, names: Sequence[str], top: Path) -> frozenset[str]:
+    """The accounts that files deleted since ``commit`` named there (one git process)."""
     try:
-        blob = gitrev.read_file(commit, name, top, max_bytes=MAX_BYTES)
+        blobs = gitrev.read_files(commit, names, top, max_bytes=MAX_BYTES)
     except gitrev.GitError:
-        return None
-    if blob is None or blob.data is None:
-        return None
-    root = load(name, blob.data).root
-    account = root.value.get("account") if isinstance(root, MappingNode) else None
-    return account if isinstance(account, str) and _ACCOUNT.fullmatch(account) else None
+        return frozenset()
+    found = set()
+    for name, blob in blobs.items():
+        root = load(name, blob.data).root if blob.data is not None else None
+        account = root.value.get("account") if isinstance(root, MappingNode) else None
+        if isinstance(account, str) and _ACCOUNT.fullmatch(account):
+            found.add(account)
+    return frozenset(found)
