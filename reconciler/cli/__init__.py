@@ -40,6 +40,7 @@ EXIT_INTERRUPTED = 130
 # name -> module under reconciler.cli; each module defines ``command``.
 COMMANDS: dict[str, str] = {
     "validate": "validate",
+    "actor": "actor",
     "schema": "schema",
     "serve": "serve",
     "route-call": "route_call",

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler import output
-from reconciler.cli import common
+from reconciler.cli import common, options
 from reconciler.plan.guided import POLL_SECONDS
 
 if TYPE_CHECKING:
-    from reconciler.config import AccountTarget, Config
+    from reconciler.config import AccountTarget, Config, TrustedConfig
     from reconciler.engine.apply import ApplyOptions
     from reconciler.engine.audit import AuditLog
     from reconciler.engine.planner import Desired
@@ -58,6 +58,7 @@ _PROGRESS_AFTER = 5  # a bar for more changes than this, on a terminal
 )
 @common.jobs_option
 @common.config_option
+@options.trusted_config_option
 def command(
     paths: tuple[str, ...],
     plan_file: str | None,
@@ -70,6 +71,7 @@ def command(
     audit_log: str | None,
     poll_interval: float,
     config_path: str | None,
+    trusted_config_path: str | None,
 ) -> int:
     """Apply the manifests (or a saved plan) to the live settings API.
 
@@ -80,31 +82,38 @@ def command(
     checklist and exits 3.
     """
     from reconciler.cli import EXIT_FAILURE
-    from reconciler.config import load_config
     from reconciler.engine.apply import ApplyOptions
     from reconciler.engine.session import run
     from reconciler.plan.saved import read_saved_plan
 
-    config = load_config(config_path)  # once, for the manifests and the accounts
+    # once, for the manifests (config) and for where keys go (trusted)
+    config, trusted = common.load_config_pair(config_path, trusted_config_path)
     saved = read_saved_plan(plan_file) if plan_file else None
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE
-    options = ApplyOptions(
+    apply_options = ApplyOptions(
         fail_fast=fail_fast,
         verify=not no_verify,
         allow_mass_changes=allow_mass_changes,
         reread=saved is not None,
     )
-    steps = _Steps(fmt, auto_approve, options, audit_log, poll_interval)
+    steps = _Steps(fmt, auto_approve, apply_options, audit_log, trusted, poll_interval)
     if plan_file and saved is not None:
-        targets = common.resolve_targets(config, sorted({a.account for a in saved.accounts}))
+        saved, targets = common.saved_scope(saved, trusted)
         plan = _narrowed(_checked(saved, plan_file, desired, targets, config), accounts, plan_file)
         return run(
-            targets, lambda session: steps.apply_saved(session, plan, desired), config=config
+            targets,
+            lambda session: steps.apply_saved(session, plan, desired),
+            config=trusted.config,
         )
-    targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
-    return run(targets, lambda session: steps.plan_and_apply(session, desired), config=config)
+    names = common.select_accounts(desired.forwardings, accounts)
+    targets, added = common.plan_scope(trusted, names)
+    return run(
+        targets,
+        lambda session: steps.plan_and_apply(session, desired, added),
+        config=trusted.config,
+    )
 
 
 def _checked(
@@ -149,13 +158,15 @@ class _Steps:
     auto_approve: bool
     options: ApplyOptions
     audit_log: str | None
+    trusted: TrustedConfig
     poll: float = POLL_SECONDS  # seconds between a guided step's reads
 
-    async def plan_and_apply(self, session: Session, desired: Desired) -> int:
+    async def plan_and_apply(self, session: Session, desired: Desired, added: list[str]) -> int:
         from reconciler.cli import EXIT_FAILURE
         from reconciler.engine.planner import plan as make_plan
 
-        plan = common.plan_or_report(await make_plan(session, desired))
+        made = await make_plan(session, desired, trusted=self.trusted, added=added)
+        plan = common.plan_or_report(made)
         return EXIT_FAILURE if plan is None else await self.apply(session, plan)
 
     async def apply_saved(self, session: Session, plan: Plan, desired: Desired) -> int:

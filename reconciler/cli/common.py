@@ -1,4 +1,10 @@
-"""What plan, apply and import share: config, validation, accounts, files, problems shown."""
+"""What plan, apply and import share: config, validation, accounts, files, problems shown.
+
+Every command that sends a key loads callfwd.yaml with ``load_config_pair``
+(``--config`` and ``--trusted-config``): the working tree's file says where the
+manifests are; the trusted view (``TrustedConfig``) is the only thing targets
+are built from (``resolve_targets``, ``plan_scope``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import click
 from reconciler import output
 
 if TYPE_CHECKING:
-    from reconciler.config import AccountTarget, Config
+    from reconciler.config import AccountTarget, Config, TrustedConfig
     from reconciler.domain.state import Forwarding
     from reconciler.engine.planner import Desired, PlanResult
     from reconciler.errors import AccountFailure
@@ -43,6 +49,10 @@ def load_desired(paths: Sequence[str], config: Config) -> Desired | None:
         output.note("Fix the manifest errors above, then plan again.")
         return None
     forwardings = list(result.forwardings)
+    manifests: dict[str, list[str]] = {}
+    for pm in result.manifests:
+        if pm.account is not None:
+            manifests.setdefault(pm.account, []).append(pm.path)
     declared: dict[str, set[str]] = {}
     for f in forwardings:
         declared.setdefault(f.account, set()).add(f.sender)
@@ -56,6 +66,7 @@ def load_desired(paths: Sequence[str], config: Config) -> Desired | None:
         forwardings=tuple(forwardings),
         declared={a: frozenset(s) for a, s in declared.items()},
         prune=not outside,
+        manifests={a: tuple(m) for a, m in manifests.items()},
     )
 
 
@@ -123,10 +134,65 @@ jobs_option = click.option(
 )
 
 
-def resolve_targets(config: Config, names: Sequence[str]) -> dict[str, AccountTarget]:
+def load_config_pair(
+    config_path: str | None, trusted_path: str | None
+) -> tuple[Config, TrustedConfig]:
+    """The working tree's callfwd.yaml (manifests, desired state) and the trusted view
+    (where keys go): ``--config`` and ``--trusted-config``."""
+    from reconciler.config import load_trusted
+
+    return load_trusted(config_path, trusted_path)
+
+
+def resolve_targets(trusted: TrustedConfig, names: Sequence[str]) -> dict[str, AccountTarget]:
+    """Targets for ``names``, from the trusted view only (an added account is an error)."""
     from reconciler.config import resolve_accounts
 
-    return resolve_accounts(config, names)
+    return resolve_accounts(trusted, names)
+
+
+def plan_scope(
+    trusted: TrustedConfig, names: Sequence[str]
+) -> tuple[dict[str, AccountTarget], list[str]]:
+    """(targets of the accounts to plan, accounts the change adds: validated, not planned)."""
+    plan_names, added = trusted.plannable(names)
+    return resolve_targets(trusted, plan_names), added
+
+
+def saved_scope(plan: Plan, trusted: TrustedConfig) -> tuple[Plan, dict[str, AccountTarget]]:
+    """A saved plan's accounts that can be applied, and their targets.
+
+    An account whose plan says it was not planned (CF525: added by the change it was
+    planned for) has nothing to apply and is left out; so is one the trusted view
+    says a change adds, unless its plan changes something: then the whole plan is
+    refused, since no key may go where only the working tree's callfwd.yaml says.
+    """
+    from dataclasses import replace
+
+    from reconciler.diagnostics import codes
+    from reconciler.errors import PlanFileError
+
+    kept = [a for a in plan.accounts if not any(n.code == codes.ACCOUNT_ADDED for n in a.notices)]
+    plan_names, added = trusted.plannable(a.account for a in kept)
+    if refused := [a.account for a in kept if a.account in added and a.changes]:
+        raise PlanFileError(
+            f"the plan changes account {', '.join(refused)}, which only the working tree's "
+            f"callfwd.yaml lists, not the trusted {trusted.config.name}: nothing was applied; "
+            "plan again with the same --trusted-config"
+        )
+    kept = [a for a in kept if a.account in plan_names]
+    return replace(plan, accounts=tuple(kept)), resolve_targets(trusted, plan_names)
+
+
+def split_changed(
+    names: Sequence[str], desired: Desired, ref: str, paths: Sequence[str], config: Config
+) -> tuple[list[str], list[str]]:
+    """``names`` split into (changed since ``ref``, unchanged), as ``accounts`` marks them."""
+    from reconciler.engine.inventory import changes_since
+
+    changes = changes_since(ref, paths, config)
+    changed = [n for n in names if changes.account_changed(n, desired.manifests.get(n, ()))]
+    return changed, [n for n in names if n not in changed]
 
 
 def write_atomic(path: str | Path, text: str) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler import output
-from reconciler.cli import common
+from reconciler.cli import common, options
 
 if TYPE_CHECKING:
     from reconciler.config import Config
@@ -49,6 +49,7 @@ def parse_owner(value: str) -> tuple[str, str]:
 @click.option("--include-empty", is_flag=True, help="Also list senders without forwarding.")
 @click.option("--force", is_flag=True, help="Overwrite an existing manifest.")
 @common.config_option
+@options.trusted_config_option
 def command(
     account: str,
     out_dir: str,
@@ -57,6 +58,7 @@ def command(
     include_empty: bool,
     force: bool,
     config_path: str | None,
+    trusted_config_path: str | None,
 ) -> int:
     """Write a manifest from what is live in ACCOUNT.
 
@@ -65,7 +67,6 @@ def command(
     manifest is validated with the rest before it is written; a plan right
     after the import shows no changes.
     """
-    from reconciler.config import load_config
     from reconciler.engine.importer import (
         Owner,
         check_new_manifest,
@@ -82,11 +83,11 @@ def command(
     if target_path.exists() and not force:
         raise CallfwdError(f"{target_path} exists; pass --force to overwrite it")
 
-    config = load_config(config_path)
-    targets = common.resolve_targets(config, [account])
+    config, trusted = common.load_config_pair(config_path, trusted_config_path)
+    targets = common.resolve_targets(trusted, [account])  # an added account is refused
     declared = _declared_elsewhere(config, account, target_path)
 
-    live = run(targets, lambda session: read_live(session, account, parsed), config=config)
+    live = run(targets, lambda session: read_live(session, account, parsed), config=trusted.config)
     # A US sender and its Canadian sibling are one sender: count numbers, not rows.
     skipped = [n for n in unique_senders(live.senders) if n in declared]
     text = render_manifest(

@@ -178,7 +178,10 @@ def _manifest_text(account: str, answers: Answers, config: Config, live: bool) -
     from reconciler.engine.session import run
 
     if live:
-        targets = common.resolve_targets(config, [account])
+        from reconciler.config import trust
+
+        # callfwd.yaml on disk, run by the person who asked for it: trusted as itself
+        targets = common.resolve_targets(trust(config), [account])
         found = run(targets, lambda s: read_live(s, account, answers.owners), config=config)
         text = render_manifest(
             account=account,

@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.cli import common
+from reconciler.cli import common, options
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from reconciler.config.trust import TrustedConfig
     from reconciler.engine.planner import Desired, PlanResult
     from reconciler.engine.session import Session
     from reconciler.plan.model import Plan
@@ -40,8 +43,16 @@ if TYPE_CHECKING:
     help="With --format checklist: list this saved plan's changes first (from `plan --out`), "
     "ticked where they are now live, then what is new.",
 )
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Plan only the accounts whose manifests changed since this git revision (all of "
+    "them when callfwd.yaml changed), as `callfwd accounts --changed-since` marks them; "
+    "the others are listed as unchanged.",
+)
 @common.jobs_option
 @common.config_option
+@options.trusted_config_option
 def command(
     paths: tuple[str, ...],
     fmt: str,
@@ -49,7 +60,9 @@ def command(
     detailed_exitcode: bool,
     accounts: tuple[str, ...],
     since_file: str | None,
+    changed_since: str | None,
     config_path: str | None,
+    trusted_config_path: str | None,
 ) -> int:
     """Diff the manifests against the live settings API.
 
@@ -58,30 +71,37 @@ def command(
     """
     from reconciler import output
     from reconciler.cli import EXIT_CHANGES, EXIT_FAILURE, EXIT_OK
-    from reconciler.config import load_config
     from reconciler.engine.session import run
     from reconciler.render import plan as render
 
     if since_file and fmt != "checklist":
         raise click.UsageError("--since works with --format checklist")
-    config = load_config(config_path)
+    config, trusted = common.load_config_pair(config_path, trusted_config_path)
     since = _saved(since_file)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE
-    targets = common.resolve_targets(config, common.select_accounts(desired.forwardings, accounts))
-    result, vendors = run(targets, lambda session: _plan(session, desired), config=config)
+    names = common.select_accounts(desired.forwardings, accounts)
+    unchanged: list[str] = []
+    if changed_since is not None:
+        names, unchanged = common.split_changed(names, desired, changed_since, paths, config)
+    targets, added = common.plan_scope(trusted, names)
+    result, vendors = run(
+        targets,
+        lambda session: _plan(session, desired, trusted, added),
+        config=trusted.config,
+    )
     plan = common.plan_or_report(result)
     if plan is None:
         return EXIT_FAILURE
     if fmt == "json":
         output.write(render.render_json(plan))
     elif fmt == "markdown":
-        output.write(render.render_markdown(plan))
+        output.write(render.render_markdown(plan, unchanged=unchanged))
     elif fmt == "checklist":
         output.write(render.render_checklist(plan, vendors=vendors, since=since))
     else:
-        output.write(render.render_text(plan, colour=output.use_colour()))
+        output.write(render.render_text(plan, colour=output.use_colour(), unchanged=unchanged))
     if out:
         from reconciler.plan import planfile
 
@@ -93,12 +113,14 @@ def command(
     return EXIT_OK
 
 
-async def _plan(session: Session, desired: Desired) -> tuple[PlanResult, dict[str, Vendor]]:
+async def _plan(
+    session: Session, desired: Desired, trusted: TrustedConfig, added: Sequence[str]
+) -> tuple[PlanResult, dict[str, Vendor]]:
     """The plan, and each account's name and id at the vendor (for the checklist's headings)."""
     from reconciler.engine.coverage import vendors_of
     from reconciler.engine.planner import plan as make_plan
 
-    result = await make_plan(session, desired)
+    result = await make_plan(session, desired, trusted=trusted, added=added)
     vendors = vendors_of(session, session.targets) if result.plan is not None else {}
     return result, vendors
 

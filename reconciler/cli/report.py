@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.cli import common
+from reconciler.cli import common, options
 
 if TYPE_CHECKING:
-    from reconciler.config import Config
+    from reconciler.config import TrustedConfig
     from reconciler.engine.planner import Desired
     from reconciler.report import Report
 
@@ -40,12 +40,14 @@ SUFFIXES = {".txt": "text", ".json": "json", ".md": "markdown", ".html": "html",
 )
 @click.option("--account", "accounts", multiple=True, help="Report only this account (repeatable).")
 @common.config_option
+@options.trusted_config_option
 def command(
     paths: tuple[str, ...],
     fmt: str | None,
     outs: tuple[str, ...],
     accounts: tuple[str, ...],
     config_path: str | None,
+    trusted_config_path: str | None,
 ) -> int:
     """Show which senders forward calls, which don't and why, for every configured account.
 
@@ -57,20 +59,21 @@ def command(
     """
     from reconciler import output
     from reconciler.cli import EXIT_FAILURE, EXIT_OK
-    from reconciler.config import load_config
     from reconciler.engine.coverage import collect_report, unpruned
     from reconciler.engine.session import run
 
     formats = {out: _format_for(out, fmt) for out in outs}
-    config = load_config(config_path)
+    config, trusted = common.load_config_pair(config_path, trusted_config_path)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE
-    targets = unpruned(desired, common.resolve_targets(config, _names(config, desired, accounts)))
+    targets, added = common.plan_scope(trusted, _names(trusted, desired, accounts))
     report, result = run(
-        targets,
-        lambda session: collect_report(session, desired, config_path=config_path),
-        config=config,
+        unpruned(desired, targets),
+        lambda session: collect_report(
+            session, desired, config_path=config_path, trusted=trusted, added=added
+        ),
+        config=trusted.config,
     )
     if common.plan_or_report(result) is None or report is None:
         return EXIT_FAILURE
@@ -96,10 +99,13 @@ def _format_for(out: str, fmt: str | None) -> str:
     return named or fmt or "text"
 
 
-def _names(config: Config, desired: Desired, only: Sequence[str]) -> list[str]:
-    """Every account callfwd.yaml configures, and those the manifests name; or ``--account``."""
+def _names(trusted: TrustedConfig, desired: Desired, only: Sequence[str]) -> list[str]:
+    """Every account the trusted callfwd.yaml configures, and those the manifests name (an
+    account only the working tree configures is added: it is shown as not planned); or
+    ``--account``."""
+    config = trusted.config
     named = set(desired.declared) | {f.account for f in desired.forwardings}
-    known = sorted(set(config.accounts) | named)
+    known = sorted(set(config.accounts) | named | set(trusted.added))
     if not known:
         raise click.UsageError(
             f"no account to report on: {config.name} lists no accounts and no manifest names one"

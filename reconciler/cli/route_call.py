@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.cli import common
+from reconciler.cli import common, options
 
 if TYPE_CHECKING:
     from reconciler.config import Config
@@ -66,7 +66,14 @@ def _sender(raw: str) -> str:
     "--account", metavar="NAME", help="The account in callfwd.yaml (when it lists several)."
 )
 @common.config_option
-def command(caller: str, to: str, account: str | None, config_path: str | None) -> None:
+@options.trusted_config_option
+def command(
+    caller: str,
+    to: str,
+    account: str | None,
+    config_path: str | None,
+    trusted_config_path: str | None,
+) -> None:
     """Show where a call to a sender goes: forwarded (to which number) or ringing (and why).
 
     Reads the sender from the account's settings API (callfwd.yaml, or CALLFWD_API_URL
@@ -74,14 +81,14 @@ def command(caller: str, to: str, account: str | None, config_path: str | None) 
     area codes are never forwarded; a sender without forwarding rings.
     """
     from reconciler import output
-    from reconciler.config import load_config
     from reconciler.engine.calls import route_call
     from reconciler.engine.session import run
 
-    config = load_config(config_path)
+    _, trusted = common.load_config_pair(config_path, trusted_config_path)
+    config = trusted.config  # the accounts a key may be sent for, and where
     name = pick_account(config, account)
     (caller_e164, region), sender = _caller(caller), _sender(to)
-    targets = common.resolve_targets(config, [name])
+    targets = common.resolve_targets(trusted, [name])
     listed = name in config.accounts  # else the environment's key: its own account
     route = run(
         targets,

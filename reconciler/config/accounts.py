@@ -27,7 +27,7 @@ from reconciler.config.model import (
     Thresholds,
 )
 from reconciler.config.settings import account_settings
-from reconciler.config.trust import TrustedConfig, trust
+from reconciler.config.trust import TrustedConfig
 from reconciler.config.urls import is_vendor, url_problem
 from reconciler.errors import ConfigError
 from reconciler.manifest.text import excerpt
@@ -69,18 +69,21 @@ def default_api(api_url: str) -> ApiMode:
     return "published" if is_vendor(api_url) else "auto"
 
 
-def resolve_accounts(
-    source: TrustedConfig | Config, names: Iterable[str]
-) -> dict[str, AccountTarget]:
+def resolve_accounts(view: TrustedConfig, names: Iterable[str]) -> dict[str, AccountTarget]:
     """Where each named account's API is and its key; every problem in one ``ConfigError``.
 
-    ``source`` is the trusted view (``trust(working, trusted)``). A plain ``Config``
-    is accepted only where no trusted file was given: it is trusted as itself, and
-    a working tree's ``Config`` that was paired with a trusted one is refused.
-    Accounts that only the working tree lists are refused: they are validated,
-    never planned (``TrustedConfig.plannable`` leaves them out).
+    ``view`` is the trusted view and nothing else: ``trust(working, trusted)`` with a
+    trusted file, or ``trust(config)`` where a command has none (a person running their
+    own configuration). A plain ``Config`` is refused (``TypeError``), so no code path
+    can build a target from the working tree's file by accident. Accounts that only
+    the working tree lists are refused: they are validated, never planned
+    (``TrustedConfig.plannable`` leaves them out).
     """
-    view = source if isinstance(source, TrustedConfig) else trust(source)
+    if not isinstance(view, TrustedConfig):
+        raise TypeError(
+            "resolve_accounts takes a TrustedConfig (reconciler.config.trust), never a "
+            "plain Config: say which callfwd.yaml keys may follow"
+        )
     config = view.config
     wanted = sorted(set(names))
     problems: list[str] = []

@@ -23,7 +23,7 @@ from reconciler.engine.session import Session
 from reconciler.report import Report, Vendor, build_report
 
 if TYPE_CHECKING:
-    from reconciler.config import AccountTarget
+    from reconciler.config import AccountTarget, TrustedConfig
 
 
 def coverage_report(
@@ -70,14 +70,20 @@ def unpruned(desired: Desired, targets: Mapping[str, AccountTarget]) -> dict[str
 
 
 async def collect_report(
-    session: Session, desired: Desired, *, config_path: str | None = None
+    session: Session,
+    desired: Desired,
+    *,
+    config_path: str | None = None,
+    trusted: TrustedConfig | None = None,
+    added: Iterable[str] = (),
 ) -> tuple[Report | None, PlanResult]:
     """Plan every account of the session (reads only) and build the report from it.
 
     Give the session ``unpruned(desired, targets)``: an account no manifest names
-    must not show a deletion that ``callfwd plan`` would never make.
+    must not show a deletion that ``callfwd plan`` would never make. ``trusted`` and
+    ``added`` as for ``plan``: an added account is in the report, read from nowhere.
     """
-    result = await plan(session, desired)
+    result = await plan(session, desired, trusted=trusted, added=added)
     vendors = vendors_of(session, session.targets) if result.plan is not None else {}
     report = coverage_report(
         result,

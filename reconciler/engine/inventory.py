@@ -5,8 +5,10 @@ Manifests are found exactly as ``validate`` finds them (``callfwd.yaml``'s
 ``manifests:`` and ``exclude:``). With ``changed_since``, an account is
 *changed* when one of its manifests differs from that git revision (in the
 working tree, or untracked), when a manifest deleted since named it (and
-another still does), or when
-``callfwd.yaml`` itself changed (it can move every account).
+another still does), or when ``callfwd.yaml`` itself changed (it can move
+every account); ``changes_since`` answers it, for ``accounts`` and for
+``plan --changed-since`` alike, reading git through ``manifest.gitrev``
+(bounded, revisions resolved to a commit once).
 
 With ``groups``, the rows are dealt into at most that many groups (each
 account exactly once, in order): a workflow runs one job per group and stays
@@ -24,19 +26,19 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from reconciler.config import DEFAULT_CONFIG, KEY_ENV, Config, url_problem
+from reconciler.config import DEFAULT_CONFIG, KEY_ENV, Config, TrustedConfig, trust, url_problem
 from reconciler.config.model import ENV_NAME
 from reconciler.errors import ConfigError
+from reconciler.manifest import gitrev
 from reconciler.manifest.discovery import SUFFIXES
+from reconciler.manifest.loader import MappingNode, load
 from reconciler.manifest.model import ACCOUNT_PATTERN
+from reconciler.manifest.text import MAX_BYTES
 from reconciler.rules.check import ValidationResult, validate
 
 _ACCOUNT = re.compile(ACCOUNT_PATTERN)
@@ -63,15 +65,23 @@ class AccountRow:
     api_url: str | None = None
     changed: bool | None = None  # None: no --changed-since
     changed_manifests: tuple[str, ...] | None = None
+    added: bool = False  # only the working tree's callfwd.yaml lists it: validated, not planned
 
     def as_dict(self) -> dict[str, Any]:
-        """The row as JSON data; settings that are not set are left out, never null."""
+        """The row as JSON data; settings that are not set are left out, never null.
+
+        An added account has no settings (the trusted file has none for it, and the
+        change's own are not used): ``added: true`` stands in their place.
+        """
         row: dict[str, Any] = {"account": self.account}
-        if self.account_id is not None:
-            row["account_id"] = self.account_id
-        if self.api_url is not None:
-            row["api_url"] = self.api_url
-        row["api_key_env"] = self.api_key_env
+        if self.added:
+            row["added"] = True
+        else:
+            if self.account_id is not None:
+                row["account_id"] = self.account_id
+            if self.api_url is not None:
+                row["api_url"] = self.api_url
+            row["api_key_env"] = self.api_key_env
         row["manifests"] = list(self.manifests)
         if self.changed is not None:
             row["changed"] = self.changed
@@ -80,14 +90,23 @@ class AccountRow:
 
 
 def list_accounts(
-    paths: Sequence[str], *, config: Config, changed_since: str | None = None
+    paths: Sequence[str],
+    *,
+    config: Config,
+    changed_since: str | None = None,
+    trusted: TrustedConfig | None = None,
 ) -> list[AccountRow]:
     """One row per account the manifests under ``paths`` name, sorted by account.
 
-    Raises ``ConfigError`` for an account name or setting that would be unsafe
-    to hand to a shell or a workflow expression, and ``ChangeScanError`` when
-    ``changed_since`` cannot be resolved.
+    ``config`` (the working tree's callfwd.yaml) finds and validates the manifests;
+    each row's settings (``api_url``, ``api_key_env``, ``account_id``: where CI sends
+    each key) come from ``trusted`` (default: ``config`` trusted as itself), and an
+    account only the working tree lists is marked ``added``. Raises ``ConfigError``
+    for an account name or setting that would be unsafe to hand to a shell or a
+    workflow expression, and ``ChangeScanError`` when ``changed_since`` cannot be
+    resolved.
     """
+    view = trusted if trusted is not None else trust(config)
     result = validate(paths, config=config)
     by_account: dict[str, list[str]] = {}
     for pm in result.manifests:
@@ -97,14 +116,14 @@ def list_accounts(
         raise NothingToList(result)
 
     # An account whose last manifest was deleted gets no row: no manifest names it now.
-    changes = _Changes.scan(changed_since, paths, config) if changed_since else None
+    changes = changes_since(changed_since, paths, config) if changed_since else None
     rows = []
     for name in sorted(by_account):
         manifests = tuple(sorted(by_account[name]))
-        row = _row(config, name, manifests)
+        row = _row(view, name, manifests)
         if changes is not None:
             touched = tuple(m for m in manifests if changes.touches(m))
-            changed = changes.config_changed or bool(touched) or name in changes.deleted_accounts
+            changed = changes.account_changed(name, manifests)
             row = dataclasses.replace(row, changed=changed, changed_manifests=touched)
         rows.append(row)
     return rows
@@ -151,11 +170,14 @@ def group_rows(rows: Sequence[AccountRow], groups: int) -> list[AccountGroup]:
     return out
 
 
-def _row(config: Config, name: str, manifests: tuple[str, ...]) -> AccountRow:
+def _row(view: TrustedConfig, name: str, manifests: tuple[str, ...]) -> AccountRow:
     # A manifest's account already matches the pattern; checked again here because the
     # name goes into shell variables, artifact names and environment names in CI.
     if not _ACCOUNT.fullmatch(name):
         raise ConfigError(f"account {name!r} is not a slug (lowercase letters, digits, dashes)")
+    if view.is_added(name):
+        return AccountRow(account=name, api_key_env="", manifests=manifests, added=True)
+    config = view.config
     acct, dflt = config.accounts.get(name), config.defaults
     key_env = (acct and acct.api_key_env) or dflt.api_key_env or KEY_ENV
     if not ENV_NAME.fullmatch(key_env):  # config checks it too; never echo it
@@ -181,66 +203,72 @@ def _shown(path: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Changes:
-    files: frozenset[str]  # absolute, normalised
+class ChangedSince:
+    """What changed since a git revision: files (absolute, normalised), callfwd.yaml, and
+    the accounts of manifests deleted since."""
+
+    files: frozenset[str]
     config_changed: bool
     deleted_accounts: frozenset[str]
 
     def touches(self, shown: str) -> bool:
         return os.path.normcase(os.path.abspath(shown)) in self.files
 
-    @classmethod
-    def scan(cls, ref: str, paths: Sequence[str], config: Config) -> _Changes:
-        if ref.startswith("-") or not ref.strip():
-            raise ChangeScanError(f"--changed-since {ref!r}: not a git revision")
-        top = _git("rev-parse", "--show-toplevel").strip()
-        if not _git_ok("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+    def account_changed(self, name: str, manifests: Sequence[str]) -> bool:
+        """Whether account ``name``, whose manifests are ``manifests`` now, changed."""
+        return (
+            self.config_changed
+            or name in self.deleted_accounts
+            or any(self.touches(m) for m in manifests)
+        )
+
+
+def changes_since(ref: str, paths: Sequence[str], config: Config) -> ChangedSince:
+    """What changed since ``ref`` in the repository holding the working directory.
+
+    ``paths`` (else ``config.manifests``) are where a deleted manifest counts;
+    raises ``ChangeScanError`` when ``ref`` names no commit or there is no repository.
+    """
+    if ref.startswith("-") or not ref.strip():
+        raise ChangeScanError(f"--changed-since {ref!r}: not a git revision")
+    try:
+        top = gitrev.toplevel(Path.cwd())
+        if top is None:
+            raise ChangeScanError(
+                f"--changed-since {ref!r}: {Path.cwd()} is not a git repository (nor in one)"
+            )
+        commit = gitrev.resolve_commit(ref, top)
+        if commit is None:
             raise ChangeScanError(f"--changed-since {ref!r}: no such commit in this repository")
-        # Paths from git are relative to the repository's top, whatever the cwd.
-        listed = _git("diff", "--name-only", "--no-renames", "-z", ref, "--", cwd=top)
-        listed += _git("ls-files", "--others", "--exclude-standard", "--full-name", "-z", cwd=top)
-        names = [n for n in listed.split("\0") if n]
-        files = frozenset(os.path.normcase(os.path.join(top, n)) for n in names)
-        config_file = os.path.normcase(os.path.abspath(config.source or DEFAULT_CONFIG))
-        roots = [os.path.abspath(p) for p in (paths or config.manifests)]
-        deleted = set()
-        for name in names:
-            full = os.path.join(top, name)
-            if os.path.exists(full) or not name.endswith(SUFFIXES):
-                continue
-            if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
-                continue
-            if config.is_excluded(os.path.relpath(full)):
-                continue
-            account = _old_account(ref, name, top)
-            if account is not None:
-                deleted.add(account)
-        return cls(files, config_file in files, frozenset(deleted))
+        names = gitrev.changed_paths(commit, top)
+    except gitrev.GitError as exc:
+        raise ChangeScanError(f"--changed-since {ref!r}: {exc}") from exc
+    files = frozenset(os.path.normcase(os.path.join(top, n)) for n in names)
+    config_file = os.path.normcase(os.path.abspath(config.source or DEFAULT_CONFIG))
+    roots = [os.path.abspath(p) for p in (paths or config.manifests)]
+    gone = []
+    for name in names:
+        full = os.path.join(top, name)
+        if os.path.lexists(full) or not name.endswith(SUFFIXES):
+            continue
+        if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+            continue
+        if not config.is_excluded(os.path.relpath(full)):
+            gone.append(name)
+    deleted = _old_accounts(commit, gone, top)
+    return ChangedSince(files, config_file in files, deleted)
 
 
-def _old_account(ref: str, name: str, top: str) -> str | None:
-    """The account a file deleted since ``ref`` named there, when it can be read."""
+def _old_accounts(commit: str, names: Sequence[str], top: Path) -> frozenset[str]:
+    """The accounts that files deleted since ``commit`` named there (one git process)."""
     try:
-        data = yaml.safe_load(_git("show", f"{ref}:{name}", cwd=top))
-    except (yaml.YAMLError, ChangeScanError):
-        return None
-    account = data.get("account") if isinstance(data, dict) else None
-    return account if isinstance(account, str) and _ACCOUNT.fullmatch(account) else None
-
-
-def _git_ok(*args: str) -> bool:
-    try:
-        return subprocess.run(["git", *args], capture_output=True, check=False).returncode == 0
-    except OSError as exc:
-        raise ChangeScanError(f"--changed-since needs git: {exc.strerror or exc}") from exc
-
-
-def _git(*args: str, cwd: str | None = None) -> str:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise ChangeScanError(f"--changed-since needs git: {exc.strerror or exc}") from exc
-    if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-        raise ChangeScanError(f"--changed-since: git {args[0]}: {reason}")
-    return proc.stdout
+        blobs = gitrev.read_files(commit, names, top, max_bytes=MAX_BYTES)
+    except gitrev.GitError:
+        return frozenset()
+    found = set()
+    for name, blob in blobs.items():
+        root = load(name, blob.data).root if blob.data is not None else None
+        account = root.value.get("account") if isinstance(root, MappingNode) else None
+        if isinstance(account, str) and _ACCOUNT.fullmatch(account):
+            found.add(account)
+    return frozenset(found)

@@ -10,6 +10,11 @@ the API offers the write → one Plan.
 An account with at most one page of senders and no changes costs exactly two
 calls: the key check and the page.
 
+With a trusted configuration (``--trusted-config``), each planned account's
+plan says where the working tree's callfwd.yaml differs from the trusted one
+(CF524), and each account the working tree adds gets a plan of its own with
+no changes and its CF525 notice, made without a client: no key is sent for it.
+
 Planning only reads. Nothing here writes to any API.
 """
 
@@ -27,10 +32,11 @@ from reconciler.engine.fanout import each_account
 from reconciler.engine.preflight import NO_WRITE
 from reconciler.errors import AccountFailure
 from reconciler.plan.diff import assemble, diff_account, manifest_digest, source_digests
-from reconciler.plan.model import AccountPlan, Plan, notice
+from reconciler.plan.model import AccountPlan, Notice, Plan, Summary, notice
 from reconciler.plan.safety import threshold_verdicts
 
 if TYPE_CHECKING:
+    from reconciler.config import TrustedConfig
     from reconciler.engine.session import Session
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,8 @@ class Desired:
     forwardings: tuple[Forwarding, ...]
     declared: Mapping[str, frozenset[str]] = field(default_factory=dict)
     prune: bool = True
+    # account -> every manifest of the set that names it (what --changed-since looks at)
+    manifests: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 async def _plan_account(
@@ -74,9 +82,10 @@ async def _plan_account(
     desired: Sequence[Forwarding],
     declared: Collection[str],
     prune: bool,
+    trusted: TrustedConfig | None,
 ) -> tuple[AccountPlan, list[Diagnostic]]:
     target = session.targets[name]
-    notices = []
+    notices = trust_notices(trusted, name)
     if target.prune and not prune:
         notices.append(
             notice(
@@ -109,8 +118,41 @@ async def _plan_account(
     return acct, problems
 
 
-async def plan(session: Session, desired: Desired | Iterable[Forwarding]) -> PlanResult:
-    """Plan every account of the session."""
+def trust_notices(trusted: TrustedConfig | None, name: str) -> list[Notice]:
+    """What account ``name``'s plan says about the trusted configuration (CF524, CF525)."""
+    if trusted is None:
+        return []
+    return [notice(n.code, n.message) for n in trusted.notices(name)]
+
+
+def not_planned(name: str, desired: Desired, trusted: TrustedConfig) -> AccountPlan:
+    """An account the change adds: validated, not planned; its plan only says so."""
+    return AccountPlan(
+        account=name,
+        changes=(),
+        summary=Summary(),
+        managed=len(desired.declared.get(name, ())),
+        notices=tuple(trust_notices(trusted, name)),
+    )
+
+
+async def plan(
+    session: Session,
+    desired: Desired | Iterable[Forwarding],
+    *,
+    trusted: TrustedConfig | None = None,
+    added: Iterable[str] = (),
+) -> PlanResult:
+    """Plan every account of the session.
+
+    ``trusted``: the view the session's targets were built from, for its notices;
+    ``added``: accounts the working tree adds, shown as not planned (never a target).
+    """
+    added = sorted(set(added))
+    if added and trusted is None:
+        raise ValueError("accounts added by a change need the trusted view that says so")
+    if clash := set(added) & set(session.targets):
+        raise ValueError(f"an added account is never planned: {', '.join(sorted(clash))}")
     if not isinstance(desired, Desired):
         desired = Desired(tuple(desired))
     targets = session.targets
@@ -128,7 +170,9 @@ async def plan(session: Session, desired: Desired | Iterable[Forwarding]) -> Pla
 
     async def one(name: str) -> tuple[AccountPlan, list[Diagnostic]]:
         declared = desired.declared.get(name, frozenset())
-        return await _plan_account(session, name, by_account[name], declared, desired.prune)
+        return await _plan_account(
+            session, name, by_account[name], declared, desired.prune, trusted
+        )
 
     results, failures = await each_account(names, one)
     diagnostics = sorted((d for r in results.values() for d in r[1]), key=lambda d: d.sort_key)
@@ -136,9 +180,10 @@ async def plan(session: Session, desired: Desired | Iterable[Forwarding]) -> Pla
         return PlanResult(None, diagnostics, failures)
     planned = [f for f in desired.forwardings if f.account in targets]
     digest = manifest_digest(planned, {n: t.prune and desired.prune for n, t in targets.items()})
+    shown = [not_planned(n, desired, trusted) for n in added] if trusted is not None else []
     return PlanResult(
         assemble(
-            [r[0] for r in results.values()],
+            [r[0] for r in results.values()] + shown,
             digest=digest,
             tool_version=__version__,
             sources=source_digests(planned),

@@ -53,12 +53,18 @@ class BaseManifest:
 
 @dataclass(frozen=True, slots=True)
 class ActorRoles:
-    """The actor map on REF: lower-cased email -> account -> role, where it gives roles."""
+    """The actor map on REF: lower-cased email -> account -> role, where it gives roles;
+    and lower-cased GitHub login -> email as written (both of the map's forms)."""
 
     roles: dict[str, dict[str, str]] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
 
     def role(self, email: str, account: str) -> str | None:
         return self.roles.get(email.lower(), {}).get(account)
+
+    def email(self, login: str) -> str | None:
+        """The email the map gives GitHub user ``login`` (matched case-insensitively)."""
+        return self.emails.get(login.lower())
 
 
 class BaseSnapshot:
@@ -196,9 +202,12 @@ def _parse_actors(blob: gitrev.Blob, ref: str) -> ActorRoles | Unreadable:
     if loaded.root is None:
         return ActorRoles()
     roles: dict[str, dict[str, str]] = {}
+    emails: dict[str, str] = {}
     for login, (_, node) in loaded.root.entries.items():
         if isinstance(node, ScalarNode):
-            continue  # login: email, no roles
+            if isinstance(node.value, str):
+                emails.setdefault(login.lower(), node.value)  # login: email, no roles
+            continue
         if not isinstance(node, MappingNode):
             return Unreadable(
                 f"{where}: the entry of {excerpt(login)} must be an email or a mapping"
@@ -215,4 +224,5 @@ def _parse_actors(blob: gitrev.Blob, ref: str) -> ActorRoles | Unreadable:
                 f"{where}: {excerpt(login)} has an unknown role in account {excerpt(str(bad[0]))}"
             )
         roles.setdefault(email.lower(), {}).update({str(a): str(r) for a, r in given.items()})
-    return ActorRoles(roles)
+        emails.setdefault(login.lower(), email)
+    return ActorRoles(roles, emails)

@@ -1,7 +1,8 @@
 """Reading a repository with git: its top directory, a commit, files as they are at it.
 
 Everything a pull request cannot have changed comes from a commit through
-here (owners and the actor map on the base branch). git runs with a time
+here (owners and the actor map on the base branch), and so does what changed
+since a commit (``changed_paths``, for ``--changed-since``). git runs with a time
 limit, paths are passed after ``--`` or in git's batch protocol (never as
 options), a revision is resolved to a commit id once and used as that id,
 and file contents are bounded in size before they are read.
@@ -159,3 +160,11 @@ def read_files(commit: str, paths: Sequence[str], repo: Path, *, max_bytes: int)
 def read_file(commit: str, path: str, repo: Path, *, max_bytes: int) -> Blob | None:
     """One file at ``commit`` (None when it does not exist there)."""
     return read_files(commit, [path], repo, max_bytes=max_bytes).get(path)
+
+
+def changed_paths(commit: str, repo: Path) -> list[str]:
+    """Paths (from the top of ``repo``) that differ between ``commit`` and the working tree
+    (committed since, staged or not), and files git does not track and does not ignore."""
+    listed = _run(["diff", "--name-only", "--no-renames", "-z", commit, "--"], repo)
+    listed += _run(["ls-files", "--others", "--exclude-standard", "--full-name", "-z"], repo)
+    return [n for n in listed.decode("utf-8", "surrogateescape").split("\0") if n]

@@ -29,6 +29,8 @@ class AccountRow(Protocol):
     def changed(self) -> bool | None: ...
     @property
     def changed_manifests(self) -> tuple[str, ...] | None: ...
+    @property
+    def added(self) -> bool: ...
     def as_dict(self) -> dict[str, Any]: ...
 
 
@@ -79,6 +81,8 @@ def render_text(rows: Sequence[AccountRow]) -> str:
         facts = [f"key in ${t(r.api_key_env)}", f"api {api}"]
         if r.account_id is not None:
             facts.insert(0, f"id {t(r.account_id)}")
+        if r.added:  # no trusted settings: none are shown, no key goes anywhere for it
+            facts = ["added by this change: validated, not planned"]
         if r.changed is not None:
             facts.append("changed" if r.changed else "unchanged")
         out.append(f"{t(r.account)} ({', '.join(facts)})\n")

@@ -11,7 +11,8 @@ changed:
 - neither: refused (CF408), with who can add it instead.
 
 Where the actor map on REF gives a person's role in an account, a manifest
-of that account may not list them with another role (CF407).
+of that account may not list them with another role (CF407). ``actor_email``
+maps a GitHub login to the email the map on REF gives it (``callfwd actor``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from reconciler.domain.roles import allowed_list
 from reconciler.manifest.base import ACTOR_MAP, ActorRoles, BaseSnapshot, Unreadable
 from reconciler.manifest.parse import ManifestSummary
 from reconciler.manifest.text import excerpt
+from reconciler.rules.owners import email_problem
 
 _ADD_FIRST = (
     "a manifest of an account with none on {ref} must first be added by someone with write "
@@ -143,3 +145,28 @@ def _unreadable(pm: ManifestSummary, why: Unreadable) -> Diagnostic:
         codes.BASE_UNREADABLE,
         f"cannot check this change against the base: {why.reason}",
     )
+
+
+def actor_email(login: str, base: BaseSnapshot) -> str | Unreadable:
+    """The email ``.github/callfwd-actors.yaml`` on REF gives GitHub user ``login`` (either
+    of its forms: ``login: email``, ``login: {email: E, roles: {...}}``); else why not.
+
+    Read from REF, never from the change: a pull request cannot map its own author.
+    """
+    found = base.actor_roles()
+    if found is None:
+        return Unreadable(
+            f"{ACTOR_MAP} is missing on {base.ref}; merge it first (each line "
+            "`github-login: email`, see docs/ci.md)"
+        )
+    if isinstance(found, Unreadable):
+        return found
+    email = found.email(login)
+    if email is None or email_problem(email) is not None:
+        what = "has no email" if email is None else "has no usable email"
+        return Unreadable(
+            f"GitHub user {excerpt(login)} {what} in {ACTOR_MAP} on {base.ref}; add "
+            f"'{excerpt(login)}: you@example.com' there in its own pull request, reviewed "
+            "under CODEOWNERS"
+        )
+    return email

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from gitops_helpers import git
 
 from reconciler.cli import cli
 
@@ -32,21 +33,6 @@ def _manifest(path: Path, account: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(MANIFEST.format(account=account, team=path.stem, sender=next(_SENDERS)))
     return path
-
-
-def _git(cwd: Path, *args: str) -> str:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ["HOME"],
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
-    ).stdout
 
 
 def _accounts(*args: str) -> tuple[int, str]:
@@ -282,9 +268,9 @@ def test_unsafe_settings_fail_without_echoing_secrets(
 
 @pytest.fixture
 def history(repo: Path) -> Path:
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "base")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
     return repo
 
 
@@ -299,8 +285,8 @@ def test_nothing_changed_since_head(history: Path) -> None:
 def test_a_committed_change_marks_only_its_account(history: Path) -> None:
     _manifest(history / "manifests" / "acme-us" / "care" / "b.yaml", "acme-us")
     (history / "README.md").write_text("not a manifest\n")
-    _git(history, "add", "-A")
-    _git(history, "commit", "-q", "-m", "edit")
+    git(history, "add", "-A")
+    git(history, "commit", "-q", "-m", "edit")
     assert _changed("--changed-since", "HEAD~1") == {
         "acme-us": (True, ["manifests/acme-us/care/b.yaml"]),
         "globex": (False, []),
@@ -324,17 +310,17 @@ def test_an_excluded_file_changing_marks_nothing(history: Path) -> None:
 def test_a_change_to_callfwd_yaml_marks_every_account(history: Path) -> None:
     with (history / "callfwd.yaml").open("a") as fh:
         fh.write("retry: {max_attempts: 3}\n")
-    _git(history, "commit", "-q", "-am", "config")
+    git(history, "commit", "-q", "-am", "config")
     assert _changed("--changed-since", "HEAD^") == {"acme-us": (True, []), "globex": (True, [])}
 
 
 def test_a_deleted_manifest_marks_the_account_it_named(history: Path) -> None:
-    _git(history, "rm", "-q", "manifests/acme-us/a.yml")
-    _git(history, "commit", "-q", "-m", "drop a")
+    git(history, "rm", "-q", "manifests/acme-us/a.yml")
+    git(history, "commit", "-q", "-m", "drop a")
     assert _changed("--changed-since", "HEAD~1") == {"acme-us": (True, []), "globex": (False, [])}
     # The account's last manifest gone: no manifest names it, so it has no row to plan.
-    _git(history, "rm", "-q", "-r", "manifests/acme-us")
-    _git(history, "commit", "-q", "-m", "drop acme-us")
+    git(history, "rm", "-q", "-r", "manifests/acme-us")
+    git(history, "commit", "-q", "-m", "drop acme-us")
     assert _changed("--changed-since", "HEAD~2") == {"globex": (False, [])}
 
 
@@ -383,3 +369,40 @@ def test_end_to_end_as_a_subprocess(history: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert [r["account"] for r in json.loads(proc.stdout)] == ["acme-us", "globex"]
+
+
+# --- --trusted-config: where CI sends each key comes from the trusted file ---------------------
+
+
+def test_rows_take_their_settings_from_the_trusted_file(repo: Path, tmp_path: Path) -> None:
+    """The working tree's callfwd.yaml still finds the manifests (manifests:, exclude:)."""
+    trusted = tmp_path.parent / f"{tmp_path.name}-base.yaml"
+    trusted.write_text(
+        "accounts:\n  acme-us: {api_url: 'https://acme.example', api_key_env: ACME_US_KEY}\n"
+    )
+    (repo / "callfwd.yaml").write_text(
+        "manifests: [manifests/]\n"
+        "exclude: [manifests/seed.yaml]\n"
+        "accounts:\n"
+        "  acme-us: {api_url: 'https://evil.example', api_key_env: EVIL_KEY}\n"
+        "  globex: {api_url: 'https://evil.example', api_key_env: EVIL_KEY}\n"
+    )
+    rows = _rows("--trusted-config", str(trusted))
+    assert rows == [
+        {
+            "account": "acme-us",
+            "api_key_env": "ACME_US_KEY",
+            "api_url": "https://acme.example",
+            "manifests": ["manifests/acme-us/a.yml", "manifests/acme-us/care/b.yaml"],
+        },
+        {
+            "account": "globex",
+            "added": True,
+            "manifests": ["manifests/globex/deep/er/support.yaml"],
+        },
+    ]
+    code, text = _accounts("--trusted-config", str(trusted))
+    assert code == 0 and "evil" not in text.lower()
+    assert "globex (added by this change: validated, not planned)" in text
+    code, out = _accounts("--trusted-config", str(tmp_path / "nope.yaml"))
+    assert code == 64 and "--trusted-config" in out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import Config, Thresholds, load_config, resolve_accounts, url_problem
+from reconciler.config import Config, Thresholds, load_config, resolve_accounts, trust, url_problem
 from reconciler.errors import ConfigError
 from reconciler.secrets import Secret, scrub
 
@@ -44,7 +44,7 @@ def test_accounts_resolve_with_defaults_and_overrides(
     monkeypatch.setenv("ACME_US_KEY", KEY)
     monkeypatch.setenv("GLOBEX_KEY", "sk_test_globex_abcdef")
     config = load_config(write(tmp_path, FULL))
-    targets = resolve_accounts(config, ["globex", "acme-us", "acme-us"])
+    targets = resolve_accounts(trust(config), ["globex", "acme-us", "acme-us"])
     assert list(targets) == ["acme-us", "globex"]
     acme, globex = targets["acme-us"], targets["globex"]
     assert acme.api_url == "http://127.0.0.1:8765" and acme.prune is True
@@ -62,7 +62,7 @@ def test_the_key_never_shows_in_a_target_or_its_repr(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACME_US_KEY", KEY)
-    target = resolve_accounts(load_config(write(tmp_path, FULL)), ["acme-us"])["acme-us"]
+    target = resolve_accounts(trust(load_config(write(tmp_path, FULL))), ["acme-us"])["acme-us"]
     for text in (repr(target), str(target), repr(target.api_key), f"{target.api_key}"):
         assert KEY not in text
     assert repr(target.api_key) == "Secret('***')"
@@ -83,7 +83,7 @@ def test_unknown_accounts_name_the_file_and_the_known_accounts(
     monkeypatch.setenv("ACME_US_KEY", KEY)
     path = write(tmp_path, FULL)
     with pytest.raises(ConfigError) as info:
-        resolve_accounts(load_config(path), ["acme-us", "initech", "hooli"])
+        resolve_accounts(trust(load_config(path)), ["acme-us", "initech", "hooli"])
     assert str(info.value) == (
         f"unknown account hooli, initech ({path}:6: accounts: lists acme-us, globex)"
     )
@@ -95,7 +95,7 @@ def test_missing_key_variable_is_named_never_a_value(
     monkeypatch.setenv("GLOBEX_KEY", "sk_test_globex_abcdef")
     path = write(tmp_path, FULL)
     with pytest.raises(ConfigError) as info:
-        resolve_accounts(load_config(path), ["acme-us", "globex"])
+        resolve_accounts(trust(load_config(path)), ["acme-us", "globex"])
     assert str(info.value) == (
         "account acme-us: environment variable ACME_US_KEY is not set "
         f"(it holds the account's API key; named at {path}:8)"  # the api_key_env line
@@ -108,7 +108,7 @@ def test_an_empty_key_variable_is_called_empty(
 ) -> None:
     monkeypatch.setenv("ACME_US_KEY", value)
     with pytest.raises(ConfigError, match=r"environment variable ACME_US_KEY is empty \("):
-        resolve_accounts(load_config(write(tmp_path, FULL)), ["acme-us"])
+        resolve_accounts(trust(load_config(write(tmp_path, FULL))), ["acme-us"])
 
 
 @pytest.mark.parametrize(
@@ -158,13 +158,13 @@ def test_account_without_url_falls_back_to_the_environment(
     path = write(tmp_path, "accounts:\n  acme-us: {}\n")
     monkeypatch.setenv("CALLFWD_API_KEY", KEY)
     with pytest.raises(ConfigError) as info:
-        resolve_accounts(load_config(path), ["acme-us"])
+        resolve_accounts(trust(load_config(path)), ["acme-us"])
     assert str(info.value) == (
         f"account acme-us: CALLFWD_API_URL is not set and {path} gives no api_url "
         f"(set one in {path}:2)"
     )
     monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:9")
-    target = resolve_accounts(load_config(path), ["acme-us"])["acme-us"]
+    target = resolve_accounts(trust(load_config(path)), ["acme-us"])["acme-us"]
     assert (target.api_url, target.api_key_env) == ("http://127.0.0.1:9", "CALLFWD_API_KEY")
 
 
@@ -174,14 +174,14 @@ def test_account_without_url_falls_back_to_the_environment(
 def test_environment_serves_one_account_whatever_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:8765")
     monkeypatch.setenv("CALLFWD_API_KEY", KEY)
-    targets = resolve_accounts(Config(), ["anything-at-all"])
+    targets = resolve_accounts(trust(Config()), ["anything-at-all"])
     assert targets["anything-at-all"].api_key.reveal() == KEY
-    assert resolve_accounts(Config(), []) == {}
+    assert resolve_accounts(trust(Config()), []) == {}
 
 
 def test_environment_mode_names_every_missing_variable() -> None:
     with pytest.raises(ConfigError) as info:
-        resolve_accounts(Config(), ["acme-us"])
+        resolve_accounts(trust(Config()), ["acme-us"])
     msg = str(info.value)
     assert "CALLFWD_API_URL is not set" in msg and "CALLFWD_API_KEY is not set" in msg
 
@@ -190,7 +190,7 @@ def test_environment_mode_refuses_several_accounts(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:8765")
     monkeypatch.setenv("CALLFWD_API_KEY", KEY)
     with pytest.raises(ConfigError, match=r"name 2 accounts .*only one can be used"):
-        resolve_accounts(Config(), ["acme-us", "globex"])
+        resolve_accounts(trust(Config()), ["acme-us", "globex"])
 
 
 def test_environment_mode_checks_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,7 +199,7 @@ def test_environment_mode_checks_the_url(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(
         ConfigError, match=r"CALLFWD_API_URL 'http://api\.example\.com' must use https"
     ):
-        resolve_accounts(Config(), ["acme-us"])
+        resolve_accounts(trust(Config()), ["acme-us"])
 
 
 # -- loading: callfwd.yaml problems (all of them) are in tests/config/test_config_load.py ----------

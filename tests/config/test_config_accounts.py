@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import AccountTarget, Config, load_config, resolve_accounts
+from reconciler.config import AccountTarget, Config, load_config, resolve_accounts, trust
 from reconciler.errors import ConfigError
 from reconciler.secrets import Secret
 
@@ -28,7 +28,7 @@ def test_account_id_is_the_configured_vendor_id_else_the_name(
         "defaults: {api_url: 'http://127.0.0.1:8765', api_key_env: ACME_US_KEY}\n"
         "accounts:\n  acme-us: {account_id: Qz4nW8}\n  globex: {}\n",
     )
-    targets = resolve_accounts(load_config(path), ["acme-us", "globex"])
+    targets = resolve_accounts(trust(load_config(path)), ["acme-us", "globex"])
     assert (targets["acme-us"].name, targets["acme-us"].account_id) == ("acme-us", "Qz4nW8")
     assert targets["globex"].account_id == "globex"
 
@@ -44,7 +44,7 @@ def test_defaults_api_url_serves_the_environment_key(
     monkeypatch.delenv("CALLFWD_API_URL", raising=False)
     monkeypatch.setenv("CALLFWD_API_KEY", KEY)
     path = config_at(tmp_path, "defaults:\n  api_url: http://127.0.0.1:8765\n  prune: true\n")
-    target = resolve_accounts(load_config(path), ["acme-us"])["acme-us"]
+    target = resolve_accounts(trust(load_config(path)), ["acme-us"])["acme-us"]
     assert (target.api_url, target.api_key_env, target.prune, target.account_id) == (
         "http://127.0.0.1:8765",
         "CALLFWD_API_KEY",
@@ -59,7 +59,7 @@ def test_defaults_api_key_env_names_the_variable_without_accounts(
     monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:8765")
     path = config_at(tmp_path, "defaults:\n  api_key_env: SHARED_KEY\n")
     with pytest.raises(ConfigError) as info:
-        resolve_accounts(load_config(path), ["acme-us"])
+        resolve_accounts(trust(load_config(path)), ["acme-us"])
     assert str(info.value) == (
         "account acme-us: environment variable SHARED_KEY is not set "
         f"(it holds the account's API key; named at {path}:2)"
@@ -70,7 +70,7 @@ def test_environment_url_with_an_api_path_is_refused(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:8765/api/")
     monkeypatch.setenv("CALLFWD_API_KEY", KEY)
     with pytest.raises(ConfigError) as info:
-        resolve_accounts(Config(), ["acme-us"])
+        resolve_accounts(trust(Config()), ["acme-us"])
     assert str(info.value) == (
         "account acme-us: CALLFWD_API_URL 'http://127.0.0.1:8765/api/' must not end in /api "
         "(callfwd adds /api/... itself): write 'http://127.0.0.1:8765'"
@@ -107,7 +107,7 @@ def test_api_and_max_pages_reach_the_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, api: str, max_pages: int
 ) -> None:
     monkeypatch.setenv("CALLFWD_API_KEY", KEY)
-    target = resolve_accounts(load_config(config_at(tmp_path, text)), ["acme-us"])["acme-us"]
+    target = resolve_accounts(trust(load_config(config_at(tmp_path, text))), ["acme-us"])["acme-us"]
     assert (target.api, target.max_pages) == (api, max_pages)
 
 
@@ -128,7 +128,7 @@ def test_a_control_character_in_the_url_variable_is_a_clear_error(
     monkeypatch.setenv("CALLFWD_API_URL", url)
     monkeypatch.setenv("CALLFWD_API_KEY", KEY)
     with pytest.raises(ConfigError) as info:
-        resolve_accounts(load_config(config_at(tmp_path, "")), ["acme-us"])
+        resolve_accounts(trust(load_config(config_at(tmp_path, ""))), ["acme-us"])
     assert str(info.value).startswith(
         "account acme-us: CALLFWD_API_URL holds the control character U+00"
     )

@@ -10,12 +10,10 @@ validated, not planned.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from listener import Listener
 
 from reconciler.api.target import client_for
 from reconciler.config import (
@@ -62,7 +60,12 @@ def test_without_a_trusted_file_the_working_tree_is_trusted_as_itself(tmp_path: 
     view = trust(working)
     assert view.config is working and not view.separate
     assert view.changed("acme-us") == () and view.added == ()
-    assert resolve_accounts(view, ["acme-us"]) == resolve_accounts(working, ["acme-us"])
+    [target] = resolve_accounts(view, ["acme-us"]).values()
+    assert (target.api_url, target.api_key_env, target.account_id) == (
+        "https://a.klaviyo.com",
+        "ACME_US_KEY",
+        "Qz4nW8",
+    )
 
 
 @pytest.mark.parametrize(
@@ -96,7 +99,7 @@ def test_every_setting_the_working_tree_changes_is_named_and_the_trusted_one_use
     assert view.changed("acme-us") == fields
     assert view.differences == {"acme-us": fields}
     target = resolve_accounts(view, ["acme-us"])["acme-us"]
-    trusted = resolve_accounts(load_config(tmp_path / "base" / "callfwd.yaml"), ["acme-us"])
+    trusted = resolve_accounts(trust(load_config(tmp_path / "base" / "callfwd.yaml")), ["acme-us"])
     assert target == trusted["acme-us"]
     assert (target.api_url, target.api_key_env, target.account_id, target.prune) == (
         "https://a.klaviyo.com",
@@ -186,9 +189,9 @@ def test_the_working_trees_config_can_never_be_trusted_once_paired(tmp_path: Pat
     working = load_config(write(tmp_path / "pr" / "callfwd.yaml", TRUSTED))
     trusted = load_config(write(tmp_path / "base" / "callfwd.yaml", TRUSTED))
     trust(working, trusted)
+    with pytest.raises(TypeError, match="never a plain Config"):
+        resolve_accounts(working, ["acme-us"])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="paired with a trusted one"):
-        resolve_accounts(working, ["acme-us"])
-    with pytest.raises(TypeError):
         trust(working)
     with pytest.raises(TypeError, match=r"comes from reconciler\.config\.trust"):
         TrustedConfig(working, working, {}, (), token=object())
@@ -205,68 +208,32 @@ def test_a_missing_trusted_file_is_its_own_usage_error(tmp_path: Path) -> None:
 # -- the exfiltration attempt: a listener on the change's URL hears nothing -------------
 
 
-class Listener:
-    """A loopback TCP port that records every connection and what it was sent."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.received: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    self.received.append(conn.recv(65536))
-                except OSError:
-                    self.received.append(b"")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    box = Listener()
-    yield box
-    box.close()
-
-
 def test_a_key_never_goes_to_the_url_a_change_writes(
-    tmp_path: Path, listener: Listener, sandbox: object, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sandbox: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sandbox_fixtures import ACME_MANAGER, Sandbox
 
     assert isinstance(sandbox, Sandbox)
     monkeypatch.setenv("ACME_US_KEY", ACME_MANAGER)
-    trusted = f"accounts:\n  acme-us: {{api_url: '{sandbox.url}', api_key_env: ACME_US_KEY}}\n"
-    working = f"accounts:\n  acme-us: {{api_url: '{listener.url}', api_key_env: ACME_US_KEY}}\n"
-    view = pair(tmp_path, working, trusted)
-    targets = resolve_accounts(view, ["acme-us"])
-    assert [t.api_url for t in targets.values()] == [sandbox.url]
+    with Listener() as listener:
+        trusted = f"accounts:\n  acme-us: {{api_url: '{sandbox.url}', api_key_env: ACME_US_KEY}}\n"
+        working = f"accounts:\n  acme-us: {{api_url: '{listener.url}', api_key_env: ACME_US_KEY}}\n"
+        view = pair(tmp_path, working, trusted)
+        targets = resolve_accounts(view, ["acme-us"])
+        assert [t.api_url for t in targets.values()] == [sandbox.url]
 
-    async def who() -> str:
-        async with client_for(targets["acme-us"]) as client:
-            return (await client.get_account()).id
+        async def who() -> str:
+            async with client_for(targets["acme-us"]) as client:
+                return (await client.get_account()).id
 
-    assert asyncio.run(who()) == "acme-us"  # the key reached the trusted API...
+        assert asyncio.run(who()) == "acme-us"  # the key reached the trusted API...
     assert listener.received == []  # ...and nothing reached the change's
 
 
-def test_resolve_takes_a_plain_config_only_when_no_trusted_file_exists(tmp_path: Path) -> None:
-    config = Config()
-    assert resolve_accounts(config, []) == {}  # trusted as itself
+def test_resolve_takes_only_a_trusted_view(tmp_path: Path) -> None:
+    """A plain Config is made a trusted view explicitly, never by resolve_accounts itself."""
+    config = load_config(write(tmp_path / "callfwd.yaml", TRUSTED))
+    with pytest.raises(TypeError, match="never a plain Config"):
+        resolve_accounts(config, ["acme-us"])  # type: ignore[arg-type]
     assert not config._untrusted
+    assert resolve_accounts(trust(Config()), []) == {}  # trusted as itself, said so

@@ -249,6 +249,35 @@ OUT = "@OUT@"  # the action's output folder, $RUNNER_TEMP/callfwd
             {"command": "accounts", "groups": "64", "format": "text"},
             ["accounts", "--format", "text", "--groups", "64", "--"],
         ),
+        (
+            {"command": "plan", "trusted-config": "/t/callfwd.yaml", "changed-since": "abc123"},
+            ["plan", "--format", "markdown", "--out", f"{OUT}/plan.json",
+             "--trusted-config", "/t/callfwd.yaml", "--changed-since", "abc123", "--"],
+        ),
+        (
+            {"command": "accounts", "format": "text", "trusted-config": "/t/c.yaml",
+             "changed-since": "abc123"},
+            ["accounts", "--format", "text", "--trusted-config", "/t/c.yaml",
+             "--changed-since", "abc123", "--"],
+        ),
+        (
+            {"command": "drift", "trusted-config": "/t/c.yaml"},
+            ["plan", "--detailed-exitcode", "--format", "markdown", "--trusted-config",
+             "/t/c.yaml", "--"],
+        ),
+        (
+            {"command": "apply", "trusted-config": "/t/c.yaml"},
+            ["apply", "--audit-log", f"{OUT}/audit.jsonl", "--trusted-config", "/t/c.yaml", "--"],
+        ),
+        (
+            {"command": "report", "account": "acme-us"},
+            ["report", "--account", "acme-us", "--out", f"{OUT}/report.md",
+             "--out", f"{OUT}/callfwd-report.html", "--"],
+        ),
+        (
+            {"command": "validate", "base": "abc123", "paths": "m.yaml"},
+            ["validate", "--format", "github", "--base", "abc123", "--", "m.yaml"],
+        ),
     ],
 )  # fmt: skip
 def test_commands_map_to_callfwd_arguments(
@@ -298,6 +327,28 @@ def test_a_group_plans_its_accounts_each_with_its_key_from_the_bundle(
     rest = run.output.replace("\n".join(masks), "")
     assert not any(v in rest for v in keys.values())
     assert not list((tmp_path / "r").rglob(".keys"))  # the hand-over file is gone
+
+
+def test_an_account_the_change_adds_needs_no_key_and_is_still_planned(
+    ws: Path, tmp_path: Path
+) -> None:
+    """`accounts --trusted-config` marks it added (no api_key_env): plan shows it as CF525."""
+    env, record = _recording_callfwd(tmp_path)
+    rows = [
+        {"account": "acme-us", "api_key_env": "ACME_KEY", "manifests": []},
+        {"account": "newco", "added": True, "manifests": []},
+    ]
+    group = json.dumps({"group": 1, "groups": 1, "name": "acme-us..newco", "accounts": rows})
+    run = run_action(
+        {"command": "plan", "group": group},
+        cwd=ws,
+        runner=tmp_path / "r",
+        env={**env, "CALLFWD_API_KEYS": json.dumps({"ACME_KEY": "pk_acme_secret"})},
+    )
+    assert run.returncode == 0, run.output
+    seen = json.loads(record.read_text())
+    assert seen["argv"][:5] == ["plan", "--account", "acme-us", "--account", "newco"]
+    assert seen["env"] == {"ACME_KEY": "pk_acme_secret"}
 
 
 def test_a_group_without_a_key_for_each_account_fails_naming_them(ws: Path, tmp_path: Path) -> None:

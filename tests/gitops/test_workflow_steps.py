@@ -1,18 +1,15 @@
-"""The workflows' steps, run for real: account lists, actor mapping, plan, apply, drift.
+"""The deploy and drift workflows' steps, run for real: account lists, plan, apply, drift.
 
 Each test takes a step out of the workflow file and runs it like a GitHub
 runner would: a ``run:`` script directly, a ``uses: ./`` step through the
-callfwd action's own scripts (see gitops_helpers), against real
-manifests, a real git history and, for plan/apply/drift, the real local
-settings API. The sticky-comment script runs under node with a stand-in for the
-GitHub REST client (the only fake here: GitHub itself).
+callfwd action's own scripts (see gitops_helpers), against real manifests and
+the real local settings API. The pull-request workflow is in test_pr_workflow.py.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,6 @@ from gitops_helpers import (
     ROOT,
     StepRun,
     find_step,
-    git,
     load_workflow,
     run_step,
     run_uses_step,
@@ -135,236 +131,6 @@ def test_account_list_fails_when_no_manifest_is_found(
     assert run.returncode == 1
     assert "accounts" not in run.outputs
     assert "error[CF002]" in run.stderr
-
-
-# --- pull requests: what changed, who is acting ---------------------------------------------
-
-
-def test_pr_scan_lists_only_the_manifests_the_pr_adds_or_changes(tmp_path: Path) -> None:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    git(ws, "init", "-q", "-b", "main")
-    a = _acme(ws, "a")
-    _acme(ws, "b", **{"+1 844 555 0111": None})
-    (ws / "README.md").write_text("hello\n", encoding="utf-8")
-    git(ws, "add", "-A")
-    git(ws, "commit", "-q", "-m", "base")
-    _acme(ws, "a", **{"+1 833 555 0100": "+1 212 555 0142"})  # changed
-    _acme(ws, "c", **{"+1 855 555 0122": None})  # added
-    (ws / "manifests" / "acme-us" / "b.yaml").unlink()  # deleted: nothing to validate
-    (ws / "README.md").write_text("changed\n", encoding="utf-8")  # not a manifest
-    git(ws, "add", "-A")
-    git(ws, "commit", "-q", "-m", "the PR")
-    assert a.exists()
-
-    step = find_step("pull-request.yml", "validate", "scan")
-    run = run_uses_step(step, {}, cwd=ws, runner=tmp_path / "r")
-    assert run.returncode == 0, run.output
-    assert run.outputs["changed-manifests"].splitlines() == [
-        "manifests/acme-us/a.yaml",
-        "manifests/acme-us/c.yaml",
-    ]
-    [group] = json.loads(run.outputs["accounts"])
-    [row] = group["accounts"]
-    assert (row["account"], row["api_key_env"], row["changed"]) == (
-        "acme-us",
-        "CALLFWD_API_KEY",
-        True,
-    )
-
-
-def test_pr_scan_fails_when_the_account_list_cannot_be_made(tmp_path: Path) -> None:
-    ws = tmp_path / "ws"
-    _acme(ws)
-    # Not a git repository: the PR's base cannot be found, so nothing is listed.
-    step = find_step("pull-request.yml", "validate", "scan")
-    run = run_uses_step(step, {}, cwd=ws, runner=tmp_path / "r")
-    assert run.returncode == 1
-    assert "accounts" not in run.outputs
-    assert run.outputs["exit-code"] == "1"
-    assert "not a git repository" in run.stderr
-
-
-def _map_actor(tmp_path: Path, login: str, actors: str | None) -> StepRun:
-    ws = tmp_path / "ws"
-    base = ws / ".callfwd-base" / ".github"
-    base.mkdir(parents=True)
-    if actors is not None:
-        (base / "callfwd-actors.yaml").write_text(actors, encoding="utf-8")
-    step = find_step("pull-request.yml", "validate", "actor")
-    env = {**step["env"], "PR_AUTHOR": login}
-    return run_step(step, cwd=ws, runner=tmp_path / "r", env=env)
-
-
-def test_actor_map_finds_the_login_case_insensitively(tmp_path: Path) -> None:
-    run = _map_actor(tmp_path, "Dana-Acme", "# who is who\ndana-acme: dana@acme.example\n")
-    assert run.returncode == 0, run.output
-    assert run.outputs == {"email": DANA}
-
-
-@pytest.mark.parametrize(
-    ("actors", "expected"),
-    [
-        ("someone-else: x@acme.example\n", "GitHub user mallory has no email"),
-        ("mallory: not-an-email\n", "GitHub user mallory has no email"),
-        ("- mallory\n", "must map GitHub logins to emails"),
-        (None, "missing on the base branch"),
-    ],
-)
-def test_actor_map_fails_with_an_annotation(
-    tmp_path: Path, actors: str | None, expected: str
-) -> None:
-    run = _map_actor(tmp_path, "mallory", actors)
-    assert run.returncode == 1
-    assert "::error title=callfwd actor::" in run.stdout
-    assert expected in run.stdout
-    assert "email" not in run.outputs
-
-
-@pytest.mark.parametrize(("email", "ok"), [(DANA, True), ("ari@acme.example", False)])
-def test_actor_check_validates_the_changed_manifests_as_that_email(
-    tmp_path: Path, email: str, ok: bool
-) -> None:
-    ws = tmp_path / "ws"
-    _acme(ws, "a")
-    _acme(ws, "b", **{"+1 844 555 0111": None})
-    (ws / "manifests" / "acme-us" / "b.yaml").write_text(
-        (ws / "manifests" / "acme-us" / "b.yaml").read_text().replace(DANA, "x@acme.example")
-    )
-    step = next(
-        s
-        for s in _job("pull-request.yml", "validate")["steps"]
-        if "--actor" in s.get("with", {}).get("args", "")
-    )
-    values = {
-        "steps.scan.outputs.changed-manifests": "manifests/acme-us/a.yaml\n",
-        "steps.actor.outputs.email": email,
-    }
-    run = run_uses_step(step, values, cwd=ws, runner=tmp_path / "r")
-    assert (run.returncode == 0) is ok, run.output
-    if not ok:
-        assert "::error file=manifests/acme-us/a.yaml" in run.stdout
-        assert "ari@acme.example" in run.stdout
-
-
-# --- the sticky comment -------------------------------------------------------------------
-
-_HARNESS = r"""
-const fs = require('fs');
-const [script, statePath] = process.argv.slice(2);
-const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
-const bot = { type: 'Bot', login: 'github-actions[bot]' };
-const github = {
-  rest: { issues: {
-    listComments: 'listComments',
-    createComment: async (p) => {
-      const c = { id: state.next++, body: p.body, user: bot, html_url: 'u' };
-      state.comments.push(c); state.calls.push(['create', p.issue_number]); return { data: c };
-    },
-    updateComment: async (p) => {
-      const c = state.comments.find((x) => x.id === p.comment_id);
-      c.body = p.body; state.calls.push(['update', p.comment_id]); return { data: c };
-    },
-  } },
-  paginate: async (fn, p) => {
-    if (fn !== 'listComments' || p.issue_number !== 7) throw new Error('unexpected call');
-    return state.comments.map((c) => ({ ...c }));
-  },
-};
-const context = {
-  serverUrl: 'https://github.com', runId: 42, repo: { owner: 'o', repo: 'r' },
-  payload: { pull_request: { number: 7, head: { sha: '0123456789abcdef' } } },
-};
-const core = { info: () => {} };
-const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
-new AsyncFunction('github', 'context', 'core', 'require', fs.readFileSync(script, 'utf8'))(
-  github, context, core, require,
-).then(() => fs.writeFileSync(statePath, JSON.stringify(state)));
-"""
-
-
-@pytest.fixture
-def comment(tmp_path: Path) -> Any:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (actions/github-script runs the script under node)")
-    step = next(
-        s
-        for s in _job("pull-request.yml", "comment")["steps"]
-        if str(s.get("uses", "")).startswith("actions/github-script@")
-    )
-    (tmp_path / "script.js").write_text(step["with"]["script"], encoding="utf-8")
-    (tmp_path / "harness.js").write_text(_HARNESS, encoding="utf-8")
-    state_path = tmp_path / "state.json"
-    human = {"id": 1, "body": "<!-- callfwd-plan --> quoted by a person", "user": {"type": "User"}}
-    state_path.write_text(json.dumps({"next": 100, "comments": [human], "calls": []}))
-    plans = tmp_path / "callfwd-plan"
-
-    def post(
-        result: str = "success", validated: str = "success", **by_account: str
-    ) -> dict[str, Any]:
-        shutil.rmtree(plans, ignore_errors=True)
-        plans.mkdir()
-        for account, text in by_account.items():
-            (plans / f"{account}.md").write_text(text, encoding="utf-8")
-        proc = subprocess.run(
-            [node, "harness.js", "script.js", str(state_path)],
-            cwd=tmp_path,
-            env={"PLAN_RESULT": result, "VALIDATE_RESULT": validated, "PATH": ""},
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(state_path.read_text())  # type: ignore[no-any-return]
-
-    return post
-
-
-def test_sticky_comment_is_created_once_then_edited(comment: Any) -> None:
-    first = comment(**{"acme-us": "<!-- callfwd-plan -->\n### plan A\n"})
-    second = comment(
-        **{
-            "acme-us": "<!-- callfwd-plan -->\n### plan B\n",
-            "globex": "<!-- callfwd-plan -->\n### plan G\n",
-        }
-    )
-    assert first["calls"] == [["create", 7]]
-    assert second["calls"] == [["create", 7], ["update", 100]]
-    ours = [c for c in second["comments"] if c["user"]["type"] == "Bot"]
-    assert len(ours) == 1
-    body = ours[0]["body"]
-    assert body.startswith("<!-- callfwd-plan -->\n")
-    assert body.count("<!-- callfwd-plan -->") == 1
-    assert "plan A" not in body and body.index("plan B") < body.index("plan G")
-    assert "0123456" in body
-    assert second["comments"][0]["body"] == "<!-- callfwd-plan --> quoted by a person"
-
-
-def test_sticky_comment_warns_when_a_plan_failed_and_stays_under_the_limit(
-    comment: Any,
-) -> None:
-    huge = "<!-- callfwd-plan -->\n" + "| row |\n" * 20_000
-    state = comment("failure", **{"acme-us": huge})
-    body = state["comments"][-1]["body"]
-    assert len(body) <= 65_000
-    assert "Not every account could be planned" in body
-    assert body.endswith(
-        "every plan is in full in the [run summary](https://github.com/o/r/actions/runs/42)."
-    )
-
-
-def test_after_a_failed_validation_an_earlier_plan_comment_is_marked_out_of_date(
-    comment: Any,
-) -> None:
-    nothing = comment("skipped", "failure")
-    assert nothing["calls"] == []  # no earlier plan comment: no new noise either
-    comment(**{"acme-us": "<!-- callfwd-plan -->\n### plan A\n"})
-    state = comment("skipped", "failure")
-    assert state["calls"] == [["create", 7], ["update", 100]]
-    body = state["comments"][-1]["body"]
-    assert body.startswith("<!-- callfwd-plan -->")
-    assert "No plan: validation failed" in body and "plan A" not in body
 
 
 # --- apply and drift against the local settings API ------------------------------------------
@@ -489,41 +255,37 @@ def test_drift_reports_an_error_as_an_error_not_as_drift(
     assert "Drift in" not in run.summary
 
 
-@pytest.mark.parametrize("exit_code", ["0", "1", ""])
-def test_pr_plan_is_prepared_for_the_comment_under_the_runner_temp(
-    tmp_path: Path, exit_code: str
+@pytest.mark.parametrize(("ref", "ok"), [("refs/heads/main", True), ("refs/heads/mine", False)])
+def test_drift_runs_on_main_only_where_callfwd_yaml_is_the_trusted_one(
+    tmp_path: Path, ref: str, ok: bool
 ) -> None:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    report = tmp_path / "temp" / "callfwd" / "plan.txt"
-    report.parent.mkdir(parents=True)
-    report.write_text("<!-- callfwd-plan -->\n### plan of the group\n", encoding="utf-8")
-    step = next(
-        s
-        for s in _job("pull-request.yml", "plan")["steps"]
-        if s.get("name") == "Prepare the plan for the PR comment"
-    )
-    env = {
-        "GROUP": "3",
-        "NAME": "acme-us..globex (2 accounts)",
-        "EXIT_CODE": exit_code,
-        "PLAN_TEXT": str(report),
-        "RUNNER_TEMP": str(tmp_path / "temp"),
-    }
-    run = run_step(step, cwd=ws, runner=tmp_path / "r", env=env)
+    step = _job("drift.yml", "accounts")["steps"][0]
+    env = {"GITHUB_REF": ref, "GITHUB_REF_NAME": ref.rsplit("/", 1)[-1]}
+    run = run_step(step, cwd=tmp_path, runner=tmp_path / "r", env=env)
+    assert (run.returncode == 0) is ok, run.output
+    if not ok:
+        assert "::error title=callfwd drift::drift is checked on main only" in run.stdout
+    assert all("trusted-config" not in json.dumps(s) for s in _job("drift.yml", "drift")["steps"])
+
+
+def test_drift_publishes_the_coverage_report(acme_checkout: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "job-temp"
+    step = find_step("drift.yml", "drift", "report")
+    assert step["if"] == "${{ !cancelled() }}"  # drift (exit 2) or not
+    run = run_uses_step(step, _values(ACME_ANALYST), cwd=acme_checkout, runner=tmp_path, temp=temp)
     assert run.returncode == 0, run.output
-    assert sorted(p.name for p in ws.iterdir()) == []  # nothing in the checkout
-    text = (tmp_path / "temp" / "callfwd-plan" / "0003.md").read_text(encoding="utf-8")
-    if exit_code == "0":
-        assert text == report.read_text(encoding="utf-8")
-    else:
-        assert text == (
-            "<!-- callfwd-plan -->\n**acme-us..globex (2 accounts)**: the plan failed "
-            f"(exit {exit_code or 'none'}); see the job log.\n"
-        )
+    page = temp / "callfwd" / "callfwd-report.html"
+    assert run.outputs["report-file"] == str(temp / "callfwd" / "report.md")
+    assert run.summary == (temp / "callfwd" / "report.md").read_text(encoding="utf-8")
+    assert "acme-us" in run.summary and "(833) 555-0100" in page.read_text(encoding="utf-8")
+    assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
+    assert sorted(p.name for p in acme_checkout.iterdir()) == ["callfwd.yaml", "manifests"]
     upload = next(
         s
-        for s in _job("pull-request.yml", "plan")["steps"]
-        if s.get("name") == "Keep the plan for the PR comment"
+        for s in _job("drift.yml", "drift")["steps"]
+        if s.get("name") == "Keep the coverage report page"
     )
-    assert upload["with"]["path"] == "${{ runner.temp }}/callfwd-plan/*.md"
+    assert upload["with"]["name"] == "callfwd-report-${{ matrix.group }}"
+    assert upload["with"]["path"] == "${{ runner.temp }}/callfwd/callfwd-report.html"
+    assert upload["if"] == "${{ !cancelled() && steps.report.outputs.exit-code == '0' }}"
+    assert ACME_ANALYST not in run.output.replace(f"::add-mask::{ACME_ANALYST}", "") + run.summary

@@ -318,7 +318,7 @@ class _Row:
     def __init__(self, i: int) -> None:
         self.account, self.api_key_env, self.account_id = _v(i), _v(i + 1), _v(i + 2)
         self.api_url, self.manifests = _v(i + 3), (_v(i + 4), _v(i + 5))
-        self.changed, self.changed_manifests = True, (_v(i + 4),)
+        self.changed, self.changed_manifests, self.added = True, (_v(i + 4),), False
 
     def as_dict(self) -> dict[str, Any]:
         return {"account": self.account, "manifests": list(self.manifests)}

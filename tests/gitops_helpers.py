@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 ACTION = ROOT / "action.yml"
 VENV_BIN = Path(sys.executable).parent
@@ -95,23 +95,30 @@ def run_step(
     )
 
 
-def write_manifest(
-    path: Path, *, account: str, owner: str, role: str, senders: dict[str, str | None]
-) -> None:
-    lines = [
-        "version: 1",
-        f"account: {account}",
-        f"team: {path.stem}",
-        "owners:",
-        f"  - email: {owner}",
-        f"    role: {role}",
-        "forwarding:",
-    ]
+def manifest_text(
+    *,
+    account: str,
+    team: str,
+    owners: list[tuple[str, str]],
+    senders: dict[str, str | None],
+) -> str:
+    """A manifest: ``owners`` as (email, role), ``senders`` as sender -> forward_to."""
+    lines = ["version: 1", f"account: {account}", f"team: {team}", "owners:"]
+    for email, role in owners:
+        lines += [f"  - email: {email}", f"    role: {role}"]
+    lines.append("forwarding:")
     for sender, forward_to in senders.items():
         lines.append(f'  - sender: "{sender}"')
         lines.append(f'    forward_to: "{forward_to}"' if forward_to else "    forward_to: null")
+    return "\n".join(lines) + "\n"
+
+
+def write_manifest(
+    path: Path, *, account: str, owner: str, role: str, senders: dict[str, str | None]
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = manifest_text(account=account, team=path.stem, owners=[(owner, role)], senders=senders)
+    path.write_text(text, encoding="utf-8")
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -149,6 +156,22 @@ def parse_outputs(text: str) -> dict[str, str]:
             name, _, value = line.partition("=")
             outputs[name] = value
     return outputs
+
+
+def run_script_step(
+    step: dict[str, Any],
+    values: dict[str, str],
+    *,
+    cwd: Path,
+    runner: Path,
+    temp: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> StepRun:
+    """A workflow's ``run:`` step, its ``env:`` expressions given by ``values``; ``temp`` is
+    the job's ``RUNNER_TEMP`` (one for all the job's steps, as on a runner)."""
+    step_env = {k: expand(v, values) for k, v in step.get("env", {}).items()}
+    job = {"RUNNER_TEMP": str(temp)} if temp is not None else {}
+    return run_step(step, cwd=cwd, runner=runner, env={**job, **(env or {}), **step_env})
 
 
 def load_action() -> dict[str, Any]:
