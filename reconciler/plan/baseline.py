@@ -16,12 +16,14 @@ comment, which GitHub does not show::
 An issue body can be edited by anyone who may triage the repository, so a block
 read back is untrusted input: at most ``MAX_BLOCK`` characters, at most
 ``MAX_PLAN`` bytes unpacked, checked as any plan file is, then ``restrict``-ed
-to the accounts planned now and the senders they read now. What it decides is
-only which done changes are listed, ticked: every open task comes from the plan
-made now, the issue is closed only when that plan is empty, and the block never
-reaches an API, a key or a write. The digest is a checksum, not a signature: a
-forged block passes it, and can then at most list a sender the plan read as
-done (which its live value, or the plan having no change for it, bears out).
+to what the plan made now bears out: a change about a sender that plan read
+(the same id and number), either still planned or done (the sender shows the
+number the change sets). What it decides is only which done changes are
+listed, ticked: every open task comes from the plan made now, the issue is
+closed only when that plan is empty, and the block never reaches an API, a key
+or a write. The digest is a checksum, not a signature: a forged block passes
+it, and can then at most tick a change whose result the API shows (its "from"
+number, history the API no longer holds, is the block's word).
 """
 
 from __future__ import annotations
@@ -70,18 +72,22 @@ def _stripped(accounts: dict[str, list[Change]], tool_version: str) -> Plan:
 
 
 def restrict(saved: Plan, now: Plan) -> Plan:
-    """``saved``'s changes that ``now`` can speak for: of accounts planned now, about a
-    sender read now (the same id and number), each sender once."""
-    read = {a.account: {(s.id, s.number) for s in a.senders} for a in now.accounts}
+    """``saved``'s changes that ``now`` bears out: of accounts planned now, about a sender
+    read now (the same id and number), each sender once, and either planned now (still
+    to do) or showing the number the change sets (done)."""
     accounts: dict[str, list[Change]] = {}
+    planned = {a.account: a for a in now.accounts}
     for acct in saved.accounts:
-        if acct.account not in read:
+        if acct.account not in planned:
             continue
+        live = {(s.id, s.number): s.forwarding_number for s in planned[acct.account].senders}
+        left = {_key(c) for c in planned[acct.account].changes}
         seen: set[tuple[str, str]] = set()
         kept = accounts.setdefault(acct.account, [])
         for c in acct.changes:
-            if _key(c) in read[acct.account] and _key(c) not in seen:
-                seen.add(_key(c))
+            key = _key(c)
+            if key in live and key not in seen and (key in left or live[key] == c.after):
+                seen.add(key)
                 kept.append(c)
     return _stripped(accounts, saved.tool_version)
 

@@ -159,6 +159,14 @@ def test_an_account_whose_check_failed_is_named_and_keeps_the_issue_open(
     assert "> **Not checked:** `globex`: their drift check failed or did not run" in body
     assert _tasks(body) == [("x", "+18445550111"), ("x", "+18555550122"), ("x", "+18665550133")]
 
+    # No account checked at all (both keys bad): nothing is known, the issue is left alone.
+    kept = github.issue(issue["number"])["body"]
+    blind = drift_run(ws, tmp_path / "blind", github, keys={"ACME_KEY": "x", "GLOBEX_KEY": "y"})
+    assert [j["drift"].returncode for j in blind.drifts] == [1, 1]
+    assert blind.composed.outputs["issue"] == "keep"
+    assert blind.issue is not None and blind.issue["calls"] == []
+    assert github.issue(issue["number"])["body"] == kept
+
     # Checked again: globex's change, kept in the baseline meanwhile, is ticked; closed.
     again = drift_run(ws, tmp_path / "run3", github, keys=KEYS)
     assert again.composed.outputs["issue"] == "close"
@@ -205,7 +213,8 @@ def test_a_forged_baseline_can_tick_only_what_the_api_bears_out(
     ws: Path, tmp_path: Path, github: GitHub, published_sandbox: Sandbox
 ) -> None:
     """A valid block (its digest recomputed) claiming work that was never planned or done:
-    a sender the account does not have, another account, and a sender's number swapped."""
+    a sender the account does not have, another account, a sender's number swapped, and
+    a real sender's change that the API does not show."""
     drift_run(ws, tmp_path / "run1", github, keys=KEYS)
     [issue] = github.ours()
     saved = baseline.decode(issue["body"], name="issue")
@@ -215,6 +224,13 @@ def test_a_forged_baseline_can_tick_only_what_the_api_bears_out(
     forged = (
         replace(real, sender="+18005550199", sender_id="no-such-sender", after="+19005550100"),
         replace(real, sender="+18555550122"),  # another sender's id under this number
+        replace(
+            real,
+            sender="+18335550100",
+            sender_id=published_sandbox.sender_id("acme-us", "+18335550100"),
+            before="+19005550199",
+            after="+19005550100",
+        ),
         *acme.changes,
     )
     evil = replace(saved.accounts[0], account="initech", changes=())
@@ -234,7 +250,8 @@ def test_a_forged_baseline_can_tick_only_what_the_api_bears_out(
         (" ", "+18665550133"),
         (" ", "+18885550160"),
     ]
-    assert "+18005550199" not in body and "9005550100" not in body and "initech" not in body
+    assert "+18005550199" not in body and "900555" not in body and "initech" not in body
+    assert "+18335550100" not in body
     assert "4 changes to make by hand (0 of 4 done since the saved plan)" in body
     # The next baseline holds only what the plan bears out, and the forged account as it was.
     carried = baseline.decode(body, name="issue")

@@ -28,8 +28,9 @@ def _change(account: str, i: int, after: str | None = "+13125550175") -> Change:
     )
 
 
-def _plan(*accounts: tuple[str, list[Change], range]) -> Plan:
-    """Accounts as (name, changes, the sender numbers read: i for id-i, +1833555iiii)."""
+def _plan(*accounts: tuple[str, list[Change], range], done: tuple[int, ...] = ()) -> Plan:
+    """Accounts as (name, changes, the senders read: i for id-i, +1833555iiii); a sender
+    read forwards to +12125550100, or to +13125550175 (what _change sets) when in ``done``."""
     return Plan(
         accounts=tuple(
             AccountPlan(
@@ -37,7 +38,13 @@ def _plan(*accounts: tuple[str, list[Change], range]) -> Plan:
                 tuple(changes),
                 Summary(update=len(changes)),
                 senders=tuple(
-                    SenderSnapshot(f"id-{i}", f"+1833555{i:04d}", "US", "+12125550100", None)
+                    SenderSnapshot(
+                        f"id-{i}",
+                        f"+1833555{i:04d}",
+                        "US",
+                        "+13125550175" if i in done else "+12125550100",
+                        None,
+                    )
                     for i in read
                 ),
             )
@@ -105,26 +112,22 @@ def test_a_block_is_bounded_packed_and_unpacked() -> None:
         baseline.decode(big, name="issue")
 
 
-def test_restrict_keeps_only_what_the_plan_made_now_can_speak_for() -> None:
-    saved = _plan(
-        (
-            "acme-us",
-            [_change("acme-us", 1), _change("acme-us", 9), _change("acme-us", 1)],
-            range(0),
-        ),
-        ("gone", [_change("gone", 2)], range(0)),
-    )
-    swapped = replace(_change("acme-us", 2), sender_id="id-3")  # id and number not one sender
-    saved = replace(
-        saved,
-        accounts=(
-            replace(saved.accounts[0], changes=(*saved.accounts[0].changes, swapped)),
-            saved.accounts[1],
-        ),
-    )
-    now = _plan(("acme-us", [], range(5)))  # reads id-0..id-4; gone is not planned
+def test_restrict_keeps_only_what_the_plan_made_now_bears_out() -> None:
+    changes = [
+        _change("acme-us", 1),  # done: the sender shows the number it sets
+        _change("acme-us", 2),  # still planned
+        _change("acme-us", 3),  # neither: not listed
+        _change("acme-us", 9),  # a sender not read now
+        _change("acme-us", 1),  # twice
+        replace(_change("acme-us", 4), sender_id="id-2"),  # id and number of two senders
+    ]
+    saved = _plan(("acme-us", changes, range(0)), ("gone", [_change("gone", 2)], range(0)))
+    now = _plan(("acme-us", [_change("acme-us", 2)], range(5)), done=(1, 4))
     kept = baseline.restrict(saved, now)
-    assert [(c.account, c.sender_id) for c in kept.changes] == [("acme-us", "id-1")]
+    assert [(c.account, c.sender_id) for c in kept.changes] == [
+        ("acme-us", "id-1"),
+        ("acme-us", "id-2"),
+    ]
 
 
 def test_carry_keeps_the_order_takes_the_latest_version_then_adds_what_is_new() -> None:
@@ -137,8 +140,8 @@ def test_carry_keeps_the_order_takes_the_latest_version_then_adds_what_is_new() 
         ("globex", [_change("globex", 3)], range(0)),
     )
     retargeted = _change("acme-us", 2, "+14155550100")  # the manifest changed since
-    now = _plan(
-        ("acme-us", [retargeted, _change("acme-us", 4)], range(5)),  # 1 done; 7 not read now
+    now = _plan(  # 1 done; 7 not read now
+        ("acme-us", [retargeted, _change("acme-us", 4)], range(5)), done=(1,)
     )
     carried = baseline.carry(saved, now)
     assert [(c.account, c.sender_id, c.after) for c in carried.changes] == [
