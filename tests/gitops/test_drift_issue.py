@@ -325,6 +325,13 @@ def test_only_the_issue_job_writes_and_it_runs_no_callfwd() -> None:
     assert not any(s.get("uses") == "./" for s in jobs["issue"]["steps"])
     assert jobs["issue"]["needs"] == "compose"
     assert jobs["compose"]["needs"] == ["accounts", "drift"]
+    assert "!cancelled()" in jobs["compose"]["if"]  # also when a group's check failed
+    upload = next(s for s in jobs["drift"]["steps"] if s["name"].startswith("Keep the plan"))
+    assert upload["with"]["name"] == "callfwd-drift-plan-${{ matrix.group }}"
+    assert upload["with"]["path"] == "${{ steps.drift.outputs.plan-file }}"
+    assert upload["if"] == "${{ !cancelled() && steps.drift.outputs.plan-file != '' }}"
+    download = next(s for s in jobs["compose"]["steps"] if "download-artifact" in s["uses"])
+    assert download["with"]["pattern"] == "callfwd-drift-plan-*"
     # the same issue in both jobs: the oldest open one the workflow's bot opened
     scripts = [
         s["with"]["script"]
