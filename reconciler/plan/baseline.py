@@ -128,7 +128,8 @@ def decode(text: str, *, name: str) -> Plan | None:
     """
     if MARK not in text:
         return None
-    found = list(_BLOCK.finditer(text))
+    # GitHub keeps a body edited in its web UI with CRLF line ends.
+    found = list(_BLOCK.finditer(text.replace("\r\n", "\n")))
     if len(found) != 1:
         raise PlanFileError(
             f"{name}: {'no whole' if not found else 'more than one'} baseline block"

@@ -73,6 +73,13 @@ def test_a_block_reads_back_as_the_changes_alone_and_the_same_plan_gives_the_sam
     assert read.accounts[0].senders == () and read.manifest_digest == ""
 
 
+def test_a_body_saved_by_githubs_web_ui_with_crlf_line_ends_reads_the_same() -> None:
+    plan = _plan(("acme-us", [_change("acme-us", 1)], range(2)))
+    text = f"# edited in the browser\n\n{baseline.encode(plan)}".replace("\n", "\r\n")
+    read = baseline.decode(text, name="issue")
+    assert read is not None and [c.sender_id for c in read.changes] == ["id-1"]
+
+
 def test_a_text_without_a_block_has_no_baseline() -> None:
     assert baseline.decode("<!-- callfwd-drift -->\nno block here\n", name="issue") is None
 
