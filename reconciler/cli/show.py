@@ -37,10 +37,11 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["markdown", "text", "json", "checklist"]),
+    type=click.Choice(["markdown", "text", "json", "checklist", "baseline"]),
     default="markdown",
     show_default=True,
-    help="markdown: one PR comment for all the plans, within --budget.",
+    help="markdown: one PR comment for all the plans, within --budget. baseline: the "
+    "hidden block a drift issue keeps, to tick progress on its next run.",
 )
 @click.option(
     "--budget",
@@ -62,12 +63,21 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
     multiple=True,
     help="markdown, text: an account that was not planned, listed as unchanged (repeatable).",
 )
+@click.option(
+    "--since",
+    "since_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="checklist, baseline: a saved plan (`plan --out`), or a text holding a baseline "
+    "block (a drift issue's body). The checklist lists its changes first, ticked where "
+    "done; baseline carries them on.",
+)
 def command(
     plan_files: tuple[str, ...],
     fmt: str,
     budget: int | None,
     run_url: str | None,
     unchanged: tuple[str, ...],
+    since_file: str | None,
 ) -> int:
     """Render saved plans (from `plan --out`) as one plan, offline.
 
@@ -80,9 +90,12 @@ def command(
 
     if fmt != "markdown" and (budget is not None or run_url is not None):
         raise click.UsageError("--budget and --run-url apply to --format markdown only")
-    if fmt in ("json", "checklist") and unchanged:
+    if fmt not in ("markdown", "text") and unchanged:
         raise click.UsageError("--unchanged applies to --format markdown and text only")
+    if fmt not in ("checklist", "baseline") and since_file is not None:
+        raise click.UsageError("--since applies to --format checklist and baseline only")
     plan = merge([load(path) for path in plan_files], plan_files)
+    since = _since(since_file) if since_file is not None else None
     if fmt == "markdown":
         text = render.render_markdown(
             plan,
@@ -94,16 +107,68 @@ def command(
         text = render.render_text(plan, colour=use_colour(), unchanged=unchanged)
     elif fmt == "json":
         text = render.render_json(plan)
+    elif fmt == "checklist":
+        text = _checklist(plan, since)
     else:
-        text = render.render_checklist(plan)
+        text = _baseline(plan, since)
     write(text)
     return 0
 
 
+def _checklist(plan: Plan, since: Plan | None) -> str:
+    """Headed by each account's id at the vendor, as the plan recorded it (no name: that
+    takes a read); ``since`` only where the plans read its senders."""
+    from reconciler.plan.baseline import restrict
+    from reconciler.render.plan import render_checklist
+    from reconciler.report.model import Vendor
+
+    vendors = {a.account: Vendor(id=a.account_id) for a in plan.accounts if a.account_id}
+    since = restrict(since, plan) if since is not None else None
+    return render_checklist(plan, vendors=vendors, since=since)
+
+
+def _baseline(plan: Plan, since: Plan | None) -> str:
+    """The block, or nothing (and a note) when it would take too much of an issue."""
+    from reconciler.output import note
+    from reconciler.plan.baseline import MAX_BLOCK, carry, encode
+
+    block = encode(carry(since, plan))
+    if len(block) > MAX_BLOCK:
+        note(
+            f"The baseline would take {len(block):,} characters (at most {MAX_BLOCK:,}): not "
+            "kept, so the next checklist cannot tick what is done since."
+        )
+        return ""
+    return block
+
+
+def _since(path: str) -> Plan:
+    """A saved plan, or the baseline block in a text (a drift issue's body)."""
+    from reconciler.errors import PlanFileError
+    from reconciler.plan import baseline, planfile
+    from reconciler.render.escape import terminal
+
+    name = terminal(path)
+    text = _read(path)
+    found = baseline.decode(text, name=name)
+    if found is not None:
+        return found
+    if not text.lstrip().startswith("{"):
+        raise PlanFileError(f"{name}: neither a saved plan nor a text with a baseline block")
+    return planfile.loads(text, name=name)
+
+
 def load(path: str) -> Plan:
     """A saved plan, read with a size bound; anything else is a PlanFileError."""
-    from reconciler.errors import PlanFileError
     from reconciler.plan import planfile
+    from reconciler.render.escape import terminal
+
+    return planfile.loads(_read(path), name=terminal(path))
+
+
+def _read(path: str) -> str:
+    """The text of a file of at most MAX_PLAN_BYTES; anything else is a PlanFileError."""
+    from reconciler.errors import PlanFileError
     from reconciler.render.escape import terminal
 
     name = terminal(path)
@@ -118,7 +183,7 @@ def load(path: str) -> Plan:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PlanFileError(f"{name}: not a callfwd plan (not UTF-8 text)") from exc
-    return planfile.loads(text, name=name)
+    return text
 
 
 def merge(plans: list[Plan], names: tuple[str, ...]) -> Plan:

@@ -128,14 +128,14 @@ def test_per_account_plans_shown_together_read_as_one_plan(demo: dict[str, str])
         code, shown, err = _run("show", "globex.json", "acme-us.json", "--format", fmt)
         assert code == 0, err
         if fmt == "checklist":
-            # The vendor's name and id for each heading come from the key check: a saved
-            # plan does not record them, so show heads each account with callfwd's name.
-            whole = VENDOR_HEADING.sub(r"## Account `\1`", whole)
+            # The vendor's name for each heading comes from the key check: a saved plan
+            # records only the account's id there, so show heads each account with that.
+            whole = VENDOR_HEADING.sub(r"## Account id `\1`, `\2` in callfwd.yaml", whole)
         assert shown == whole, fmt
 
 
 VENDOR_HEADING = re.compile(
-    r"^## Account `[^`]+` \(id `[^`]+`\), `([^`]+)` in callfwd\.yaml$", re.M
+    r"^## Account `[^`]+` \(id `([^`]+)`\), `([^`]+)` in callfwd\.yaml$", re.M
 )
 
 

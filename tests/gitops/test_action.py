@@ -238,7 +238,7 @@ OUT = "@OUT@"  # the action's output folder, $RUNNER_TEMP/callfwd
         (
             {"command": "drift", "account": "globex initech"},
             ["plan", "--account", "globex", "--account", "initech", "--detailed-exitcode",
-             "--format", "markdown", "--"],
+             "--format", "markdown", "--out", f"{OUT}/plan.json", "--"],
         ),
         (
             {"command": "apply", "account": "globex", "args": "--plan p.json --auto-approve"},
@@ -262,8 +262,8 @@ OUT = "@OUT@"  # the action's output folder, $RUNNER_TEMP/callfwd
         ),
         (
             {"command": "drift", "trusted-config": "/t/c.yaml"},
-            ["plan", "--detailed-exitcode", "--format", "markdown", "--trusted-config",
-             "/t/c.yaml", "--"],
+            ["plan", "--detailed-exitcode", "--format", "markdown", "--out",
+             f"{OUT}/plan.json", "--trusted-config", "/t/c.yaml", "--"],
         ),
         (
             {"command": "apply", "trusted-config": "/t/c.yaml"},

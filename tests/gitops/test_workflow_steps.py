@@ -9,6 +9,7 @@ the real local settings API. The pull-request workflow is in test_pr_workflow.py
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from gitops_helpers import (
     StepRun,
     find_step,
     load_workflow,
+    run_action,
     run_step,
     run_uses_step,
     write_manifest,
@@ -289,3 +291,79 @@ def test_drift_publishes_the_coverage_report(acme_checkout: Path, tmp_path: Path
     assert upload["with"]["path"] == "${{ runner.temp }}/callfwd/callfwd-report.html"
     assert upload["if"] == "${{ !cancelled() && steps.report.outputs.exit-code == '0' }}"
     assert ACME_ANALYST not in run.output.replace(f"::add-mask::{ACME_ANALYST}", "") + run.summary
+
+
+# --- apply against an API without a write: the changes wait for a person -----------------------
+
+
+@pytest.fixture
+def vendor_checkout(tmp_path: Path, published_sandbox: Sandbox) -> Path:
+    """The example acme-us manifests against an API that publishes reads only."""
+    ws = tmp_path / "ws"
+    shutil.copytree(ROOT / "manifests" / "acme-us", ws / "manifests" / "acme-us")
+    (ws / "callfwd.yaml").write_text(
+        "defaults: {api: published}\n"
+        f"accounts:\n  acme-us: {{api_url: '{published_sandbox.url}', api_key_env: ACME_US_KEY}}\n",
+        encoding="utf-8",
+    )
+    return ws
+
+
+def test_apply_without_a_write_api_says_the_changes_wait_in_the_vendors_ui(
+    vendor_checkout: Path, tmp_path: Path, published_sandbox: Sandbox
+) -> None:
+    ws, temp = vendor_checkout, tmp_path / "job-temp"
+    plan_step = find_step("apply.yml", "apply", "plan")
+    plan = run_uses_step(plan_step, _values(ACME_MANAGER), cwd=ws, runner=tmp_path / "p", temp=temp)
+    assert plan.returncode == 0, plan.output
+    apply_step = next(
+        s for s in _job("apply.yml", "apply")["steps"] if s.get("name") == "Apply the saved plan"
+    )
+    assert apply_step["with"]["by-hand"] == "fail"
+    values = _values(
+        ACME_MANAGER,
+        **{
+            "steps.plan.outputs.plan-file": plan.outputs["plan-file"],
+            "inputs.allow-mass-changes && '--allow-mass-changes' || ''": "",
+        },
+    )
+    apply = run_uses_step(apply_step, values, cwd=ws, runner=tmp_path / "a", temp=temp)
+    # Red by default, but as what it is: nothing failed, three changes wait for a person.
+    assert apply.returncode == 3 and apply.outputs["exit-code"] == "3", apply.output
+    assert (
+        "::warning title=callfwd apply by hand::acme-us: 3 changes wait for a person in the "
+        "vendor's UI (the API offers no forwarding write; nothing failed)"
+    ) in apply.stdout
+    assert "::error" not in apply.stdout
+    summary = apply.summary
+    assert summary.startswith(
+        "### Apply: `acme-us`: 3 changes wait for a person in the vendor's UI\n"
+    )
+    checklist, transcript = summary.split("<details><summary>What callfwd apply printed")
+    assert re.findall(r"^- \[(.)\] \*\*[^*]+\*\* \((\+1\d{10})\)", checklist, re.MULTILINE) == [
+        (" ", "+18445550111"),
+        (" ", "+18555550122"),
+        (" ", "+18665550133"),
+    ]
+    assert "## Account `Acme US` (id `acme-us`)" in checklist  # the account to open
+    assert "No terminal to guide you" not in checklist and "No terminal" in transcript
+    assert published_sandbox.writes() == [] and published_sandbox.unpublished_requests() == []
+
+    # by-hand: warn passes the step, and says the same.
+    warn = run_uses_step(
+        {**apply_step, "with": {**apply_step["with"], "by-hand": "warn"}},
+        values,
+        cwd=ws,
+        runner=tmp_path / "w",
+        temp=tmp_path / "warn-temp",
+    )
+    assert warn.returncode == 0 and warn.outputs["exit-code"] == "3", warn.output
+    assert "::warning title=callfwd apply by hand::acme-us: 3 changes wait" in warn.stdout
+
+
+def test_by_hand_takes_fail_or_warn_only(vendor_checkout: Path, tmp_path: Path) -> None:
+    run = run_action(
+        {"command": "apply", "by-hand": "ignore"}, cwd=vendor_checkout, runner=tmp_path / "r"
+    )
+    assert run.returncode == 64
+    assert "::error title=callfwd::by-hand must be fail or warn" in run.stdout

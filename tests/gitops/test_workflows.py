@@ -192,10 +192,12 @@ def test_permissions_are_least_privilege() -> None:
             assert isinstance(perms, dict), f"{name}: job {job_name} must set its permissions"
             assert set(perms.values()) <= {"read", "write", "none"}, f"{name}: {job_name}"
             writes |= {(name, job_name, scope) for scope, v in perms.items() if v == "write"}
-    # Only the job that posts the sticky comment and the one that uploads SARIF write.
+    # Only the job that posts the sticky comment, the one that uploads SARIF and the one
+    # that keeps the drift issue write.
     assert writes == {
         ("pull-request.yml", "comment", "pull-requests"),
         ("pull-request.yml", "code-scanning", "security-events"),
+        ("drift.yml", "issue", "issues"),
     }
 
 
