@@ -72,7 +72,6 @@ notice = notice_logger()
 DEFAULT_REVISION = protocol.REVISION
 MEDIA_TYPE = protocol.MEDIA_TYPE
 SENDERS = protocol.SENDERS
-MAX_PAGES = 5_000  # pages of one listing, unless the account's max_pages says otherwise
 PAGE_SIZE = protocol.PAGE_SIZE_MAX  # the most the published list endpoint gives per page
 
 
@@ -109,7 +108,7 @@ class SettingsClient:
         account: str | None = None,
         label: str | None = None,
         key_env: str | None = None,
-        max_pages: int = MAX_PAGES,
+        max_pages: int = protocol.MAX_PAGES,
     ) -> None:
         try:
             base, self._prefix, self._root = _parse_base(base_url)

@@ -77,7 +77,7 @@ def command(
     if since_file and fmt != "checklist":
         raise click.UsageError("--since works with --format checklist")
     config, trusted = common.load_config_pair(config_path, trusted_config_path)
-    since = _saved(since_file)
+    since = common.read_plan_file(since_file, config) if since_file else None
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE
@@ -123,12 +123,6 @@ async def _plan(
     result = await make_plan(session, desired, trusted=trusted, added=added)
     vendors = vendors_of(session, session.targets) if result.plan is not None else {}
     return result, vendors
-
-
-def _saved(path: str | None) -> Plan | None:
-    from reconciler.plan.saved import read_saved_plan
-
-    return read_saved_plan(path) if path else None
 
 
 def _saved_note(plan: Plan, out: str) -> str:

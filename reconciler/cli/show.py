@@ -9,9 +9,6 @@ import click
 if TYPE_CHECKING:
     from reconciler.plan.model import Plan
 
-# A plan file of 100,000 senders is ~40 MB; anything far larger is not one.
-MAX_PLAN_BYTES = 256 * 1024 * 1024
-
 
 def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from reconciler.render.comment import MAX_URL, linkable
@@ -76,13 +73,14 @@ def command(
     Makes no API call and needs no key.
     """
     from reconciler.output import use_colour, write
+    from reconciler.plan.saved import read_saved_plan
     from reconciler.render import plan as render
 
     if fmt != "markdown" and (budget is not None or run_url is not None):
         raise click.UsageError("--budget and --run-url apply to --format markdown only")
     if fmt in ("json", "checklist") and unchanged:
         raise click.UsageError("--unchanged applies to --format markdown and text only")
-    plan = merge([load(path) for path in plan_files], plan_files)
+    plan = merge([read_saved_plan(path) for path in plan_files], plan_files)
     if fmt == "markdown":
         text = render.render_markdown(
             plan,
@@ -98,27 +96,6 @@ def command(
         text = render.render_checklist(plan)
     write(text)
     return 0
-
-
-def load(path: str) -> Plan:
-    """A saved plan, read with a size bound; anything else is a PlanFileError."""
-    from reconciler.errors import PlanFileError
-    from reconciler.plan import planfile
-    from reconciler.render.escape import terminal
-
-    name = terminal(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_PLAN_BYTES + 1)
-    except OSError as exc:
-        raise PlanFileError(f"{name}: cannot read the plan ({exc.strerror})") from exc
-    if len(data) > MAX_PLAN_BYTES:
-        raise PlanFileError(f"{name}: not a callfwd plan (over {MAX_PLAN_BYTES >> 20} MiB)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PlanFileError(f"{name}: not a callfwd plan (not UTF-8 text)") from exc
-    return planfile.loads(text, name=name)
 
 
 def merge(plans: list[Plan], names: tuple[str, ...]) -> Plan:

@@ -44,10 +44,6 @@ def _nothing_here(config: Config) -> str:
     )
 
 
-def _refused(display: str, refusal: Refusal) -> Diagnostic:
-    return error(Position(display, 1, 1), refusal.code, refusal.message)
-
-
 def _walk(
     top: str, real_top: str, root: Path, given: bool, diags: list[Diagnostic]
 ) -> list[tuple[str, Path]]:
@@ -75,7 +71,7 @@ def _walk(
                 if isinstance(where, Refusal):
                     # a manifest, or a folder of them, that leads out: say why it is not read
                     if entry.name.endswith(SUFFIXES) or entry.is_dir():
-                        diags.append(_refused(display, where))
+                        diags.append(where.diagnostic(display))
                     continue
                 if where.is_file() and entry.name.endswith(SUFFIXES):
                     found.append((display, where))
@@ -110,7 +106,7 @@ def discover(
         display = path.as_posix()
         where = confine(path, root, given=not defaults and arg not in configured)
         if isinstance(where, Refusal):
-            diags.append(_refused(display, where))
+            diags.append(where.diagnostic(display))
             continue
         if defaults and not where.exists():
             diags.append(error(Position(display, 1, 1), codes.NO_MANIFESTS, _nothing_here(config)))

@@ -101,6 +101,8 @@ def loads(text: str | bytes, *, name: str = "plan file") -> Plan:
             raise PlanFileError(
                 f"{name}: not a callfwd plan (JSON nested deeper than 1,024 levels)"
             ) from None
+        if "not valid UTF-8" in str(exc):
+            raise PlanFileError(f"{name}: not a callfwd plan (not UTF-8 text)") from None
         raise PlanFileError(f"{name}: not a callfwd plan (invalid JSON: {exc})") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise PlanFileError(f"{name}: not a callfwd plan (write one with `callfwd plan --out`)")

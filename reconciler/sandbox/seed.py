@@ -52,6 +52,7 @@ from reconciler.domain import numbers
 from reconciler.domain.senders import may_forward
 from reconciler.errors import CallfwdError
 from reconciler.manifest.loader import MAX_BYTES, MappingNode, load
+from reconciler.manifest.paths import Refusal, given_file
 from reconciler.sandbox.seed_messages import MAX_SHOWN, Problem, problem_of, render
 from reconciler.sandbox.seed_model import (
     SeedAccount,
@@ -333,14 +334,22 @@ def _summary(origin: str, lines: list[str]) -> str:
     return f"{origin}: {len(lines)} problems:\n  " + "\n  ".join(shown) + more
 
 
-def load_seed(source: str | Path | Mapping[str, Any]) -> Seed:
-    """Read a seed from a YAML file path, YAML text or already-parsed data."""
+def load_seed(source: str | Path | Mapping[str, Any], *, root: Path | None = None) -> Seed:
+    """Read a seed from a YAML file path, YAML text or already-parsed data.
+
+    A file is one the operator named: it may lie outside the repository ``root``
+    (default: the current directory's), but a symbolic link inside the repository
+    that leads out is refused unread (CF020).
+    """
     if isinstance(source, Mapping):
         return parse_seed(source)
     if isinstance(source, Path):
         origin = str(source)
+        where = given_file(source, root)
+        if isinstance(where, Refusal):
+            raise SeedError(where.line(origin))
         try:
-            with source.open("rb") as fh:
+            with where.open("rb") as fh:
                 data = fh.read(MAX_BYTES + 1)
         except FileNotFoundError:
             raise SeedError(f"{origin}: seed file not found") from None
