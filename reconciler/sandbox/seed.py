@@ -359,5 +359,5 @@ def load_seed(source: str | Path | Mapping[str, Any], *, root: Path | None = Non
         origin, data = "seed", source.encode("utf-8", "surrogatepass")
     loaded = load(origin, data, subject="a seed")
     errors = [d for d in loaded.diagnostics if d.severity == "error"]
-    root = loaded.root
-    return _checked(root.value if root is not None else {}, origin, root, errors)
+    tree = loaded.root
+    return _checked(tree.value if tree is not None else {}, origin, tree, errors)
