@@ -169,10 +169,9 @@ def saved_scope(plan: Plan, trusted: TrustedConfig) -> tuple[Plan, dict[str, Acc
     """
     from dataclasses import replace
 
-    from reconciler.diagnostics import codes
     from reconciler.errors import PlanFileError
 
-    kept = [a for a in plan.accounts if not any(n.code == codes.ACCOUNT_ADDED for n in a.notices)]
+    kept = [a for a in plan.accounts if a.planned]
     plan_names, added = trusted.plannable(a.account for a in kept)
     if refused := [a.account for a in kept if a.account in added and a.changes]:
         raise PlanFileError(

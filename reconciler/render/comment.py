@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from reconciler.plan.model import AccountPlan, Change, Level, Notice, Plan
 from reconciler.render import escape
-from reconciler.render.common import counts, plural
+from reconciler.render.common import counts, no_changes, plural
 
 MARKDOWN_MARKER = "<!-- callfwd-plan -->"
 # GitHub refuses a comment over 65,536 characters; what the workflow adds around
@@ -81,11 +81,11 @@ def _row(c: Change) -> str:
 
 
 def _total_row(a: AccountPlan) -> str:
+    name = escape.markdown(a.account, cell=True)
+    if not a.planned:
+        return f"| {name} | — | — | — | — | — |"  # nothing was read: no counts to give
     s = a.summary
-    return (
-        f"| {escape.markdown(a.account, cell=True)} | {s.create} | {s.update} | {s.delete} "
-        f"| {s.unchanged} | {s.unmanaged} |"
-    )
+    return f"| {name} | {s.create} | {s.update} | {s.delete} | {s.unchanged} | {s.unmanaged} |"
 
 
 def _more(n: int, what: str, where: str) -> str:
@@ -111,6 +111,8 @@ class _Section:
 
     def no_rows(self) -> list[str]:
         """What stands for the changes while none of its rows is shown."""
+        if not self.acct.planned:
+            return ["Not planned: nothing was read.", ""]
         if not self.rows:
             return ["No changes.", ""]
         return [f"_{plural(len(self.rows), 'change')} not shown._", ""]
@@ -173,10 +175,8 @@ class _Layout:
         if self.plan.has_changes:
             out.append(f"**{counts(total)}.**")
         else:
-            out.append(
-                f"**No changes.** Live settings match the manifests "
-                f"({total.unchanged} unchanged, {total.unmanaged} unmanaged)."
-            )
+            lead, rest = no_changes(self.plan)
+            out.append(f"**{lead}.** {rest[:1].upper()}{rest[1:]}.")
         out.append("")
         if self.warnings:
             out += [f"⚠️ **{plural(self.warnings, 'warning')}** in the accounts below.", ""]

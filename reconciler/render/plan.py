@@ -22,7 +22,7 @@ from reconciler.render.comment import (
     notice_lines,
     render_markdown,
 )
-from reconciler.render.common import counts
+from reconciler.render.common import counts, no_changes, not_planned
 from reconciler.report.model import Vendor
 
 __all__ = [
@@ -76,6 +76,9 @@ def render_text(plan: Plan, *, colour: bool = False, unchanged: Sequence[str] = 
                 else f"{_num(c.before)} -> {_num(c.after)}"
             )
             lines.append(f"  {sym} {sender:<{width}}  {change}  ({_source(c)})")
+        if not acct.planned:
+            lines.append("  not planned: nothing was read")
+            continue
         if not acct.changes:
             lines.append("  no changes")
         lines.append(f"  {counts(acct.summary)}")
@@ -86,10 +89,8 @@ def render_text(plan: Plan, *, colour: bool = False, unchanged: Sequence[str] = 
     if plan.has_changes:
         lines.append(f"Plan: {counts(total)}.")
     else:
-        lines.append(
-            f"No changes: live settings match the manifests "
-            f"({total.unchanged} unchanged, {total.unmanaged} unmanaged)."
-        )
+        lead, rest = no_changes(plan)
+        lines.append(f"{lead}: {rest}.")
     return "\n".join(lines) + "\n"
 
 
@@ -227,7 +228,10 @@ def render_checklist(
         then_keys = {(c.account, c.sender_id, c.sender) for a in saved.values() for c in a.changes}
         total = len(then_keys | now_keys)
         done = len(then_keys - now_keys)
-    if not plan.has_changes and since is None:
+    if not plan.has_changes and not_planned(plan) == len(plan.accounts) > 0:
+        lead, rest = no_changes(plan)
+        lines += [f"{lead}: {rest}.", ""]
+    elif not plan.has_changes and since is None:
         lines += ["Nothing to do: live settings match the manifests.", ""]
     elif not plan.has_changes:
         lines += [f"All {total} done: live settings match the manifests.", ""]
