@@ -9,9 +9,7 @@ are built from (``resolve_targets``, ``plan_scope``).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -201,19 +199,3 @@ def split_changed(
     changes = changes_since(ref, paths, config)
     changed = [n for n in names if changes.account_changed(n, desired.manifests.get(n, ()))]
     return changed, [n for n in names if n not in changed]
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write a whole file or nothing: a temp file in the same folder, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

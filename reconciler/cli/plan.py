@@ -105,7 +105,7 @@ def command(
     if out:
         from reconciler.plan import planfile
 
-        common.write_atomic(out, planfile.dumps(plan))
+        output.write_file(out, planfile.dumps(plan))
         output.note(_saved_note(plan, out))
     output.github_output("changes", "true" if plan.has_changes else "false")
     if detailed_exitcode and plan.has_changes:
