@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -37,7 +38,7 @@ from reconciler.api.errors import (
     unbounded_answer,
     unreachable,
 )
-from reconciler.api.exchange import Attempts, Deadline
+from reconciler.api.exchange import Attempts, Deadline, Step
 from reconciler.api.http import open_http, origin_of, request_timeout
 from reconciler.api.listing import Listing
 from reconciler.api.models import (
@@ -92,6 +93,46 @@ def _endpoint(base_url: str, path: str, query: tuple[tuple[str, str], ...] = ())
     return url.copy_merge_params(dict(query)) if query else url
 
 
+def _checked_base(base_url: str) -> tuple[httpx.URL, str, httpx.URL]:
+    """``_parse_base`` of an http(s) URL with a host and no credentials; else ``ConfigError``."""
+    try:
+        base, prefix, root = _parse_base(base_url)
+    except httpx.InvalidURL:
+        raise ConfigError(
+            "API URL is not a valid URL (a space, a line break or a control character?)"
+        ) from None
+    if base.scheme not in ("http", "https") or not base.host:
+        raise ConfigError(f"API URL must be an http(s) URL with a host: {base_url!r}")
+    if base.userinfo:
+        raise ConfigError("API URL must not carry a user name or password")
+    return base, prefix, root
+
+
+def _http_client(
+    http: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    if http is not None and transport is not None:
+        raise ValueError("give the AsyncClient or a transport for one, not both")
+    return open_http(transport=transport) if http is None else http
+
+
+@dataclass(slots=True)
+class _Call:
+    """One logical request across its attempts."""
+
+    deadline: Deadline
+    attempts: int = 0
+    maybe_applied: bool = False  # an earlier attempt may have reached the server
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """An attempt that failed in a way a retry may mend: the error, and the reason in a notice."""
+
+    error: CallfwdError
+    reason: str
+
+
 class SettingsClient:
     def __init__(
         self,
@@ -110,16 +151,7 @@ class SettingsClient:
         key_env: str | None = None,
         max_pages: int = protocol.MAX_PAGES,
     ) -> None:
-        try:
-            base, self._prefix, self._root = _parse_base(base_url)
-        except httpx.InvalidURL:
-            raise ConfigError(
-                "API URL is not a valid URL (a space, a line break or a control character?)"
-            ) from None
-        if base.scheme not in ("http", "https") or not base.host:
-            raise ConfigError(f"API URL must be an http(s) URL with a host: {base_url!r}")
-        if base.userinfo:
-            raise ConfigError("API URL must not carry a user name or password")
+        base, self._prefix, self._root = _checked_base(base_url)
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         if not sendable(self._key.reveal()):
             raise ConfigError(UNSENDABLE)
@@ -148,10 +180,8 @@ class SettingsClient:
         self._extensions = {"timeout": request_timeout(timeout).as_dict()}
         # The origin's AsyncClient, shared with the run's other accounts on it; without
         # one (a client on its own), one of its own, closed with this client.
-        if http is not None and transport is not None:
-            raise ValueError("give the AsyncClient or a transport for one, not both")
         self._own = http is None
-        self._http = open_http(transport=transport) if http is None else http
+        self._http = _http_client(http, transport)
         self._attempts = Attempts(self._request, label=label, clock=self.retry.clock)
 
     @property
@@ -348,72 +378,97 @@ class SettingsClient:
         req_headers = dict(headers or {})
         if content is not None:
             req_headers["Content-Type"] = MEDIA_TYPE
-        deadline = Deadline(self.retry.clock, self.retry.max_total)
-        attempts = 0
-        maybe_applied = False
+        call = _Call(Deadline(self.retry.clock, self.retry.max_total))
         while True:
-            attempts += 1
+            call.attempts += 1
             step = await self._attempts.attempt(
                 self._pacer_for(method, url.path), method, url, content, req_headers,
-                where=where, deadline=deadline, ok=ok, on_accepted=on_accepted,
+                where=where, deadline=call.deadline, ok=ok, on_accepted=on_accepted,
             )  # fmt: skip
-            resp, failure, retry_after = step.response, step.failure, step.retry_after
-            if step.unbounded is not None and resp is not None and resp.is_success:
-                # (an error answer over a bound is the error without its body's detail)
-                raise unbounded_answer(where, self.origin, step.unbounded, account=self.label)
-            error: CallfwdError
-            if failure is not None or resp is None:
-                assert failure is not None
-                error = transport_error(where, self.origin, failure, account=self.label)
-                reason = failure_cause(failure) or type(failure).__name__
-                if step.accepted or tls_failure(failure) is not None:
-                    raise error from failure  # accepted, or TLS: no retry helps
-            elif resp.status_code in ok:
-                return resp, None
-            elif resp.is_success:
-                try:
-                    return resp, self._document(where, resp, step.body)
-                except Undecodable:
-                    error = TransportError(
-                        f"{where}: the answer from {self.origin} is not JSON", account=self.label
-                    )
-                    reason = "an unreadable answer"
-                    maybe_applied = True
-                    if step.accepted:
-                        raise error from None
-            else:
-                error, reason = self._api_error(where, resp, step.body), f"HTTP {resp.status_code}"
-                if resp.status_code == 429:
-                    self.throttled += 1
-                if resp.status_code not in RETRY_STATUSES:
-                    if isinstance(error, PreconditionFailed):
-                        error.after_retry = maybe_applied
-                    raise error
-            status = None if resp is None else resp.status_code
-            maybe_applied = maybe_applied or may_have_reached_server(failure, status)
-            elapsed = deadline.elapsed()
-            if resp is not None and retry_after is not None and retry_after > deadline.left():
-                refusal = deadline.refusal(retry_after, "Retry-After")
-                raise self._api_error(where, resp, step.body, f" ({refusal})")
-            delay = self.retry.delay(
-                attempts=attempts,
-                elapsed=elapsed,
-                retry_after=retry_after,
-                unreachable=unreachable(failure),
-            )
-            if delay is None:
-                log.debug("giving up on %s after %d attempts", where, attempts)
-                if attempts > 1:
-                    tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
-                    error = self._again(where, resp, step.body, failure, error, tail)
-                raise error from failure
+            judged = self._judge(where, step, ok, call)
+            if not isinstance(judged, _Failed):
+                return judged
+            status = None if step.response is None else step.response.status_code
+            call.maybe_applied = call.maybe_applied or may_have_reached_server(step.failure, status)
+            delay = self._delay(where, step, call, judged)
             self.retries += 1
             notice.warning(
                 "%s: %s; retrying in %.1f s (attempt %d of %d)",
                 f"{self.label}: {where}" if self.label else where,
-                reason, delay, attempts + 1, self.retry.max_attempts,
+                judged.reason, delay, call.attempts + 1, self.retry.max_attempts,
             )  # fmt: skip
             await self.retry.sleep(delay)
+
+    def _judge(
+        self, where: str, step: Step, ok: frozenset[int], call: _Call
+    ) -> tuple[httpx.Response, Any] | _Failed:
+        """What one attempt came to: the answer and its document, or a failure a retry may
+        mend; a failure no retry mends is raised."""
+        resp = step.response
+        if step.unbounded is not None and resp is not None and resp.is_success:
+            # (an error answer over a bound is the error without its body's detail)
+            raise unbounded_answer(where, self.origin, step.unbounded, account=self.label)
+        if resp is None or step.failure is not None:
+            return self._transport_failed(where, step)
+        if resp.status_code in ok:
+            return resp, None
+        if resp.is_success:
+            return self._success(where, resp, step, call)
+        return self._error_answer(where, resp, step, call)
+
+    def _error_answer(self, where: str, resp: httpx.Response, step: Step, call: _Call) -> _Failed:
+        error = self._api_error(where, resp, step.body)
+        if resp.status_code == 429:
+            self.throttled += 1
+        if resp.status_code not in RETRY_STATUSES:
+            if isinstance(error, PreconditionFailed):
+                error.after_retry = call.maybe_applied
+            raise error
+        return _Failed(error, f"HTTP {resp.status_code}")
+
+    def _transport_failed(self, where: str, step: Step) -> _Failed:
+        failure = step.failure
+        assert failure is not None
+        error = transport_error(where, self.origin, failure, account=self.label)
+        if step.accepted or tls_failure(failure) is not None:
+            raise error from failure  # accepted, or TLS: no retry helps
+        return _Failed(error, failure_cause(failure) or type(failure).__name__)
+
+    def _success(
+        self, where: str, resp: httpx.Response, step: Step, call: _Call
+    ) -> tuple[httpx.Response, Any] | _Failed:
+        try:
+            return resp, self._document(where, resp, step.body)
+        except Undecodable:
+            error = TransportError(
+                f"{where}: the answer from {self.origin} is not JSON", account=self.label
+            )
+            if step.accepted:
+                raise error from None
+            call.maybe_applied = True
+            return _Failed(error, "an unreadable answer")
+
+    def _delay(self, where: str, step: Step, call: _Call, failed: _Failed) -> float:
+        """Seconds to wait before the next attempt; the error, once no retry is left."""
+        resp, retry_after = step.response, step.retry_after
+        elapsed = call.deadline.elapsed()
+        if resp is not None and retry_after is not None and retry_after > call.deadline.left():
+            refusal = call.deadline.refusal(retry_after, "Retry-After")
+            raise self._api_error(where, resp, step.body, f" ({refusal})")
+        delay = self.retry.delay(
+            attempts=call.attempts,
+            elapsed=elapsed,
+            retry_after=retry_after,
+            unreachable=unreachable(step.failure),
+        )
+        if delay is not None:
+            return delay
+        log.debug("giving up on %s after %d attempts", where, call.attempts)
+        error = failed.error
+        if call.attempts > 1:
+            tail = f" (gave up after {call.attempts} attempts in {elapsed:.1f} s)"
+            error = self._again(where, resp, step.body, step.failure, error, tail)
+        raise error from step.failure
 
     def _document(self, where: str, resp: httpx.Response, body: bytes) -> Any:
         """The decoded answer of a success; ``ApiError`` for one over a bound or not JSON
