@@ -3,7 +3,8 @@
 One ``SettingsClient`` talks to one account with one key. Every request goes
 through the account's ``Pacer`` (concurrency and rate limits, see
 ``reconciler.api.pacing``) and the ``RetryPolicy`` (see
-``reconciler.api.retry``). Errors come out as the exceptions in
+``reconciler.api.retry``), one attempt at a time (``reconciler.api.exchange``),
+each judged, retried or raised (``reconciler.api.request``). Errors come out as the exceptions in
 ``reconciler.errors``; the key never appears in them, in logs or in reprs.
 
     async with SettingsClient(base_url=url, api_key=key) as client:
@@ -17,7 +18,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -26,19 +26,10 @@ import orjson
 
 from reconciler import __version__
 from reconciler.api import protocol
-from reconciler.api.answers import Unbounded, Undecodable, declared_foreign, decode
 from reconciler.api.errors import (
-    api_error,
     echo,
-    failure_cause,
-    foreign_answer,
-    may_have_reached_server,
-    tls_failure,
-    transport_error,
-    unbounded_answer,
-    unreachable,
 )
-from reconciler.api.exchange import Attempts, Deadline, Step
+from reconciler.api.exchange import Attempts
 from reconciler.api.http import open_http, origin_of, request_timeout
 from reconciler.api.listing import Listing
 from reconciler.api.models import (
@@ -51,15 +42,14 @@ from reconciler.api.models import (
     parse_sender,
 )
 from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key
-from reconciler.api.retry import RETRY_STATUSES, RetryPolicy
+from reconciler.api.request import Requests
+from reconciler.api.retry import RetryPolicy
 from reconciler.domain.state import LiveSender
 from reconciler.errors import (
     ApiError,
     CallfwdError,
     ConfigError,
     NotFoundError,
-    PreconditionFailed,
-    TransportError,
     UnverifiedWrite,
 )
 from reconciler.notice import notice_logger
@@ -116,23 +106,6 @@ def _http_client(
     return open_http(transport=transport) if http is None else http
 
 
-@dataclass(slots=True)
-class _Call:
-    """One logical request across its attempts."""
-
-    deadline: Deadline
-    attempts: int = 0
-    maybe_applied: bool = False  # an earlier attempt may have reached the server
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    """An attempt that failed in a way a retry may mend: the error, and the reason in a notice."""
-
-    error: CallfwdError
-    reason: str
-
-
 class SettingsClient:
     def __init__(
         self,
@@ -164,8 +137,6 @@ class SettingsClient:
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
         self.max_pages = max_pages
-        self.retries = 0
-        self.throttled = 0  # 429 answers received
         # The key's account, when a preflight already read it (saves a GET /api/accounts).
         self._account: Account | None = None if account is None else Account(id=account)
         # Sent with every request: the key is a per-request header, never a default of the
@@ -183,11 +154,24 @@ class SettingsClient:
         self._own = http is None
         self._http = _http_client(http, transport)
         self._attempts = Attempts(self._request, label=label, clock=self.retry.clock)
+        self._requests = Requests(
+            self._attempts, self.retry, origin=self.origin, label=label, key_env=key_env
+        )
 
     @property
     def calls(self) -> int:
         """Requests sent, retries included."""
         return self._attempts.calls
+
+    @property
+    def retries(self) -> int:
+        """Attempts made again after a failure a retry may mend."""
+        return self._requests.retries
+
+    @property
+    def throttled(self) -> int:
+        """429 answers received."""
+        return self._requests.throttled
 
     def __repr__(self) -> str:
         return f"SettingsClient(base_url={str(self._root)!r}, revision={self.revision!r})"
@@ -378,123 +362,7 @@ class SettingsClient:
         req_headers = dict(headers or {})
         if content is not None:
             req_headers["Content-Type"] = MEDIA_TYPE
-        call = _Call(Deadline(self.retry.clock, self.retry.max_total))
-        while True:
-            call.attempts += 1
-            step = await self._attempts.attempt(
-                self._pacer_for(method, url.path), method, url, content, req_headers,
-                where=where, deadline=call.deadline, ok=ok, on_accepted=on_accepted,
-            )  # fmt: skip
-            judged = self._judge(where, step, ok, call)
-            if not isinstance(judged, _Failed):
-                return judged
-            status = None if step.response is None else step.response.status_code
-            call.maybe_applied = call.maybe_applied or may_have_reached_server(step.failure, status)
-            delay = self._delay(where, step, call, judged)
-            self.retries += 1
-            notice.warning(
-                "%s: %s; retrying in %.1f s (attempt %d of %d)",
-                f"{self.label}: {where}" if self.label else where,
-                judged.reason, delay, call.attempts + 1, self.retry.max_attempts,
-            )  # fmt: skip
-            await self.retry.sleep(delay)
-
-    def _judge(
-        self, where: str, step: Step, ok: frozenset[int], call: _Call
-    ) -> tuple[httpx.Response, Any] | _Failed:
-        """What one attempt came to: the answer and its document, or a failure a retry may
-        mend; a failure no retry mends is raised."""
-        resp = step.response
-        if step.unbounded is not None and resp is not None and resp.is_success:
-            # (an error answer over a bound is the error without its body's detail)
-            raise unbounded_answer(where, self.origin, step.unbounded, account=self.label)
-        if resp is None or step.failure is not None:
-            return self._transport_failed(where, step)
-        if resp.status_code in ok:
-            return resp, None
-        if resp.is_success:
-            return self._success(where, resp, step, call)
-        return self._error_answer(where, resp, step, call)
-
-    def _error_answer(self, where: str, resp: httpx.Response, step: Step, call: _Call) -> _Failed:
-        error = self._api_error(where, resp, step.body)
-        if resp.status_code == 429:
-            self.throttled += 1
-        if resp.status_code not in RETRY_STATUSES:
-            if isinstance(error, PreconditionFailed):
-                error.after_retry = call.maybe_applied
-            raise error
-        return _Failed(error, f"HTTP {resp.status_code}")
-
-    def _transport_failed(self, where: str, step: Step) -> _Failed:
-        failure = step.failure
-        assert failure is not None
-        error = transport_error(where, self.origin, failure, account=self.label)
-        if step.accepted or tls_failure(failure) is not None:
-            raise error from failure  # accepted, or TLS: no retry helps
-        return _Failed(error, failure_cause(failure) or type(failure).__name__)
-
-    def _success(
-        self, where: str, resp: httpx.Response, step: Step, call: _Call
-    ) -> tuple[httpx.Response, Any] | _Failed:
-        try:
-            return resp, self._document(where, resp, step.body)
-        except Undecodable:
-            error = TransportError(
-                f"{where}: the answer from {self.origin} is not JSON", account=self.label
-            )
-            if step.accepted:
-                raise error from None
-            call.maybe_applied = True
-            return _Failed(error, "an unreadable answer")
-
-    def _delay(self, where: str, step: Step, call: _Call, failed: _Failed) -> float:
-        """Seconds to wait before the next attempt; the error, once no retry is left."""
-        resp, retry_after = step.response, step.retry_after
-        elapsed = call.deadline.elapsed()
-        if resp is not None and retry_after is not None and retry_after > call.deadline.left():
-            refusal = call.deadline.refusal(retry_after, "Retry-After")
-            raise self._api_error(where, resp, step.body, f" ({refusal})")
-        delay = self.retry.delay(
-            attempts=call.attempts,
-            elapsed=elapsed,
-            retry_after=retry_after,
-            unreachable=unreachable(step.failure),
+        pacer = self._pacer_for(method, url.path)
+        return await self._requests.send(
+            pacer, method, url, content, req_headers, where=where, ok=ok, on_accepted=on_accepted
         )
-        if delay is not None:
-            return delay
-        log.debug("giving up on %s after %d attempts", where, call.attempts)
-        error = failed.error
-        if call.attempts > 1:
-            tail = f" (gave up after {call.attempts} attempts in {elapsed:.1f} s)"
-            error = self._again(where, resp, step.body, step.failure, error, tail)
-        raise error from step.failure
-
-    def _document(self, where: str, resp: httpx.Response, body: bytes) -> Any:
-        """The decoded answer of a success; ``ApiError`` for one over a bound or not JSON
-        by its own declaration; ``Undecodable`` for one that is not JSON (maybe cut)."""
-        if body and declared_foreign(resp) is not None:
-            raise foreign_answer(where, self.origin, resp, account=self.label)
-        try:
-            return decode(body)
-        except Unbounded as exc:
-            raise unbounded_answer(where, self.origin, exc, account=self.label) from None
-
-    def _api_error(self, where: str, resp: httpx.Response, body: bytes, tail: str = "") -> ApiError:
-        return api_error(where, resp, body, account=self.label, key_env=self.key_env, tail=tail)
-
-    def _again(
-        self,
-        where: str,
-        resp: httpx.Response | None,
-        body: bytes,
-        failure: httpx.HTTPError | None,
-        error: CallfwdError,
-        tail: str,
-    ) -> CallfwdError:
-        """``error`` again, ``tail`` added (how long it was retried)."""
-        if failure is not None:
-            return transport_error(where, self.origin, failure, tail=tail, account=self.label)
-        if resp is not None and not resp.is_success:
-            return self._api_error(where, resp, body, tail)
-        return TransportError(f"{error.message}{tail}", account=self.label)
