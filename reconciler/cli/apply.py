@@ -87,7 +87,7 @@ def command(
 
     # once, for the manifests (config) and for where keys go (trusted)
     config, trusted = common.load_config_pair(config_path, trusted_config_path)
-    saved = common.read_plan_file(plan_file, config) if plan_file else None
+    saved = common.read_plan_file(plan_file, config)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE

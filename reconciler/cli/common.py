@@ -181,13 +181,13 @@ def saved_scope(plan: Plan, trusted: TrustedConfig) -> tuple[Plan, dict[str, Acc
     return replace(plan, accounts=tuple(kept)), resolve_targets(trusted, plan_names)
 
 
-def read_plan_file(path: str, config: Config) -> Plan:
-    """A saved plan the operator named (``--plan``, ``--since``): anywhere outside the
-    repository of ``config``, but never through a link inside it that leads out."""
+def read_plan_file(path: str | None, config: Config) -> Plan | None:
+    """A saved plan the operator named (``--plan``, ``--since``; None: none named): anywhere
+    outside the repository of ``config``, but never through a link inside it that leads out."""
     from reconciler.manifest.paths import repository_root
     from reconciler.plan.saved import read_saved_plan
 
-    return read_saved_plan(path, root=repository_root(config.source))
+    return read_saved_plan(path, root=repository_root(config.source)) if path else None
 
 
 def split_changed(

@@ -77,7 +77,7 @@ def command(
     if since_file and fmt != "checklist":
         raise click.UsageError("--since works with --format checklist")
     config, trusted = common.load_config_pair(config_path, trusted_config_path)
-    since = common.read_plan_file(since_file, config) if since_file else None
+    since = common.read_plan_file(since_file, config)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE

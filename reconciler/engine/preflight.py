@@ -153,7 +153,8 @@ def _other_account(target: AccountTarget, found: str, origins: Origins) -> str:
         f"the API key in {env} belongs to account {echo(found)}, not {shown}; "
         f"refusing to plan or apply {name} with another account's key"
     )
-    if not ACCOUNT_ID.fullmatch(found):
+    if not ACCOUNT_ID.fullmatch(found) or echo(found) != found:
+        # not an id callfwd.yaml can name, or part of it is hidden as a key's: no lines to copy
         return f"{said} (the server's account id is none callfwd.yaml could name)"
     if expected != name:
         where = f" ({origins.account_id})" if origins.account_id else ""

@@ -61,3 +61,10 @@ def test_a_hostile_account_id_is_scrubbed_bounded_and_never_offered_as_yaml() ->
     assert "none callfwd.yaml could name" in message
     shown = terminal_lines(f"error: {message}")  # what the CLI's one handler prints
     assert "\x1b" not in shown and "\x07" not in shown
+
+
+def test_an_id_that_is_part_of_the_key_is_hidden_and_never_offered_as_yaml() -> None:
+    message = _refusal(KEY[-12:])  # a valid account id, and a run of the key's characters
+    assert KEY[-12:] not in message
+    assert "belongs to account ***, not acme-us" in message
+    assert "account_id:" not in message
