@@ -29,7 +29,7 @@ from reconciler.api import protocol
 from reconciler.api.errors import (
     echo,
 )
-from reconciler.api.exchange import Attempts
+from reconciler.api.exchange import Attempts, Outgoing
 from reconciler.api.http import open_http, origin_of, request_timeout
 from reconciler.api.listing import Listing
 from reconciler.api.models import (
@@ -364,5 +364,5 @@ class SettingsClient:
             req_headers["Content-Type"] = MEDIA_TYPE
         pacer = self._pacer_for(method, url.path)
         return await self._requests.send(
-            pacer, method, url, content, req_headers, where=where, ok=ok, on_accepted=on_accepted
+            Outgoing(pacer, method, url, content, req_headers, where, ok, on_accepted)
         )

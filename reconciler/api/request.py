@@ -12,7 +12,6 @@ given up on names the account, the URL, the cause and the attempts made.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +28,7 @@ from reconciler.api.errors import (
     unbounded_answer,
     unreachable,
 )
-from reconciler.api.exchange import Attempts, Deadline, Step
-from reconciler.api.pacing import Pacer
+from reconciler.api.exchange import Attempts, Deadline, Outgoing, Step
 from reconciler.api.retry import RETRY_STATUSES, RetryPolicy
 from reconciler.errors import ApiError, CallfwdError, PreconditionFailed, TransportError
 from reconciler.notice import notice_logger
@@ -77,27 +75,14 @@ class Requests:
         self.retries = 0
         self.throttled = 0  # 429 answers received
 
-    async def send(
-        self,
-        pacer: Pacer,
-        method: str,
-        url: httpx.URL,
-        content: bytes | None,
-        headers: Mapping[str, str],
-        *,
-        where: str,
-        ok: frozenset[int] = frozenset(),
-        on_accepted: Callable[[int], None] | None = None,
-    ) -> tuple[httpx.Response, Any]:
+    async def send(self, out: Outgoing) -> tuple[httpx.Response, Any]:
         """The answer and its decoded document (None for a status in ``ok``), or the error."""
+        where = out.where
         call = _Call(Deadline(self.retry.clock, self.retry.max_total))
         while True:
             call.attempts += 1
-            step = await self._attempts.attempt(
-                pacer, method, url, content, headers,
-                where=where, deadline=call.deadline, ok=ok, on_accepted=on_accepted,
-            )  # fmt: skip
-            judged = self._judge(where, step, ok, call)
+            step = await self._attempts.attempt(out, call.deadline)
+            judged = self._judge(where, step, out.ok, call)
             if not isinstance(judged, _Failed):
                 return judged
             status = None if step.response is None else step.response.status_code

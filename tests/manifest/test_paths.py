@@ -141,20 +141,20 @@ def test_callfwd_yaml_that_links_out_is_refused_unread(repo: Path) -> None:
     assert code == 1 and "callfwd.yaml:1:1: error[CF020]" in out and TOKEN[:6] not in out
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["apply", "--plan", "plan.json", "--auto-approve"],
-        ["plan", "--format", "checklist", "--since", "plan.json"],
-        ["show", "plan.json"],
-    ],
-    ids=["apply --plan", "plan --since", "show"],
-)
+# Each command that reads a saved plan the operator names, with the file's place.
+PLAN_READERS = {
+    "apply --plan": ["apply", "--plan", "{}", "--auto-approve"],
+    "plan --since": ["plan", "--format", "checklist", "--since", "{}"],
+    "show": ["show", "{}"],
+}
+
+
+@pytest.mark.parametrize("command", PLAN_READERS)
 def test_a_plan_file_linked_out_of_the_repository_is_refused_unread(
-    repo: Path, args: list[str]
+    repo: Path, command: str
 ) -> None:
     os.symlink(repo.parent / "runner" / ".env", repo / "plan.json")
-    code, out = run(*args)
+    code, out = run(*(a.format("plan.json") for a in PLAN_READERS[command]))
     assert code == 1
     assert out.startswith(
         "error: plan.json:1:1: error[CF020] plan.json is a symbolic link, or goes through one, "
@@ -163,20 +163,12 @@ def test_a_plan_file_linked_out_of_the_repository_is_refused_unread(
     assert TOKEN[:6] not in out and "GITHUB_TOKEN" not in out
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["apply", "--plan", "../runner/plan.json", "--auto-approve"],
-        ["plan", "--format", "checklist", "--since", "../runner/plan.json"],
-        ["show", "../runner/plan.json"],
-    ],
-    ids=["apply --plan", "plan --since", "show"],
-)
+@pytest.mark.parametrize("command", PLAN_READERS)
 def test_a_plan_file_the_operator_names_outside_the_repository_is_read(
-    repo: Path, args: list[str]
+    repo: Path, command: str
 ) -> None:
     write(repo.parent / "runner" / "plan.json", "{not a plan")  # as under $RUNNER_TEMP
-    code, out = run(*args)
+    code, out = run(*(a.format("../runner/plan.json") for a in PLAN_READERS[command]))
     assert code == 1
     assert out.startswith("error: ../runner/plan.json: not a callfwd plan (invalid JSON"), out
 
