@@ -69,7 +69,15 @@ def command(
 
     if not yes and not sys.stdin.isatty():
         raise click.UsageError("not a terminal: give --yes with flags (--account, --owner, ...)")
-    flags = Flags(accounts, api_url, owners, team, github_login, do_import, action)
+    flags = Flags(
+        accounts=accounts,
+        api_url=api_url,
+        owners=owners,
+        team=team,
+        github_login=github_login,
+        do_import=do_import,
+        action=action,
+    )
     with _usage_errors():
         choices = gather(flags, None if yes else _Prompt())
     result = initialize(choices)

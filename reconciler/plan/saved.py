@@ -36,11 +36,19 @@ def read_saved_plan(
 ) -> Plan:
     """The plan in ``path``, its own digest checked; ``PlanFileError`` if it cannot be.
 
-    ``path`` is one the operator named: it may lie outside the repository ``root``
-    (default: the current directory's), under ``$RUNNER_TEMP`` say, but a symbolic
-    link inside the repository that leads out is refused unread (CF020). At most
-    ``limit`` bytes are read (one more to know the file is longer), so a huge file,
-    or ``/dev/zero``, is refused without being held in memory.
+    The file is read with ``read_given``: confined, and bounded by ``limit``.
+    """
+    return planfile.loads(read_given(path, root=root, limit=limit), name=path)
+
+
+def read_given(path: str, *, root: Path | None = None, limit: int = planfile.MAX_BYTES) -> bytes:
+    """The bytes of a file the operator named (a saved plan, or a text holding one).
+
+    It may lie outside the repository ``root`` (default: the current directory's),
+    under ``$RUNNER_TEMP`` say, but a symbolic link inside the repository that leads
+    out is refused unread (CF020). At most ``limit`` bytes are read (one more to know
+    the file is longer), so a huge file, or ``/dev/zero``, is refused without being
+    held in memory. Any failure is a ``PlanFileError``.
     """
     where = given_file(path, root)
     if isinstance(where, Refusal):
@@ -55,7 +63,7 @@ def read_saved_plan(
         raise PlanFileError(f"{path}: cannot read the plan ({exc.strerror})") from exc
     if len(data) > limit:
         raise _too_large(path, limit)
-    return planfile.loads(data, name=path)
+    return data
 
 
 def _too_large(path: str, limit: int) -> PlanFileError:
