@@ -1,6 +1,8 @@
-"""The one place callfwd writes for people and for CI: the terminal and GitHub's step outputs.
+"""The one place callfwd writes for people and for CI: the terminal, GitHub's step outputs, files.
 
-Library code never prints; commands render a string and hand it here. Colour
+Library code never prints; commands render a string and hand it here. A file
+(a saved plan, a manifest, a workflow) is written whole or not at all
+(``write_file``). Colour
 is used only when the stream is a terminal, ``NO_COLOR`` is unset or empty
 (https://no-color.org) and ``TERM`` is not ``dumb``; ``style`` is the one
 way to colour text.
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
 _SGR = {"red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -78,3 +82,19 @@ def github_output(name: str, value: str) -> None:
     if under_github_actions() and path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(f"{name}={value}\n")
+
+
+def write_file(path: str | Path, text: str) -> None:
+    """Write a whole file or nothing: a temp file in the same folder, then rename."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

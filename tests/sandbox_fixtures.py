@@ -121,8 +121,9 @@ def make_seed(
 
 
 def key_for(prefix: str, i: int) -> str:
-    """The sandbox key ``make_seed`` gives account ``i``."""
-    return f"sandbox-key-{prefix}-{i:04d}"
+    """The sandbox key ``make_seed`` gives account ``i``: it does not hold the account's id
+    (``prefix-0001``), which a message would show hidden as a key's part when a server sends it."""
+    return f"sandbox-key-{prefix}{i:04d}"
 
 
 def patch_body(sender_id: str, forwarding_number: str | None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,28 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     sample = tmp_path / "m.py"
     sample.write_text("def f():\n    from reconciler.engine import planner\n")
     assert (2, "reconciler.engine") in _imports(sample)
+
+
+def _map_rows(text: str) -> dict[str, str]:
+    """Each folder's row of the map's table, by folder name."""
+    rows = {}
+    for line in text.splitlines():
+        cells = line.split("|")
+        if len(cells) > 2 and re.fullmatch(r" `[a-z_]+/` ", cells[1]):
+            rows[cells[1].strip(" `/")] = line
+    return rows
+
+
+def test_the_map_names_every_module_in_its_folders_row() -> None:
+    documented = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = _map_rows(documented)
+    top = documented[documented.index("Top-level modules:") :].split("\n\n")[0]
+    missing = []
+    for path in _modules():
+        rel = path.relative_to(PACKAGE)
+        if path.name == "__init__.py" or "templates" in rel.parts:
+            continue
+        where = top if len(rel.parts) == 1 else rows.get(rel.parts[0], "")
+        if f"`{path.name}`" not in where:
+            missing.append(str(rel))
+    assert missing == []

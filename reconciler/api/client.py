@@ -3,7 +3,8 @@
 One ``SettingsClient`` talks to one account with one key. Every request goes
 through the account's ``Pacer`` (concurrency and rate limits, see
 ``reconciler.api.pacing``) and the ``RetryPolicy`` (see
-``reconciler.api.retry``). Errors come out as the exceptions in
+``reconciler.api.retry``), one attempt at a time (``reconciler.api.exchange``),
+each judged, retried or raised (``reconciler.api.request``). Errors come out as the exceptions in
 ``reconciler.errors``; the key never appears in them, in logs or in reprs.
 
     async with SettingsClient(base_url=url, api_key=key) as client:
@@ -25,19 +26,10 @@ import orjson
 
 from reconciler import __version__
 from reconciler.api import protocol
-from reconciler.api.answers import Unbounded, Undecodable, declared_foreign, decode
 from reconciler.api.errors import (
-    api_error,
     echo,
-    failure_cause,
-    foreign_answer,
-    may_have_reached_server,
-    tls_failure,
-    transport_error,
-    unbounded_answer,
-    unreachable,
 )
-from reconciler.api.exchange import Attempts, Deadline
+from reconciler.api.exchange import Attempts, Outgoing
 from reconciler.api.http import open_http, origin_of, request_timeout
 from reconciler.api.listing import Listing
 from reconciler.api.models import (
@@ -50,15 +42,14 @@ from reconciler.api.models import (
     parse_sender,
 )
 from reconciler.api.pacing import EndpointPacers, Pacer, endpoint_key
-from reconciler.api.retry import RETRY_STATUSES, RetryPolicy
+from reconciler.api.request import Requests
+from reconciler.api.retry import RetryPolicy
 from reconciler.domain.state import LiveSender
 from reconciler.errors import (
     ApiError,
     CallfwdError,
     ConfigError,
     NotFoundError,
-    PreconditionFailed,
-    TransportError,
     UnverifiedWrite,
 )
 from reconciler.notice import notice_logger
@@ -72,7 +63,6 @@ notice = notice_logger()
 DEFAULT_REVISION = protocol.REVISION
 MEDIA_TYPE = protocol.MEDIA_TYPE
 SENDERS = protocol.SENDERS
-MAX_PAGES = 5_000  # pages of one listing, unless the account's max_pages says otherwise
 PAGE_SIZE = protocol.PAGE_SIZE_MAX  # the most the published list endpoint gives per page
 
 
@@ -93,6 +83,29 @@ def _endpoint(base_url: str, path: str, query: tuple[tuple[str, str], ...] = ())
     return url.copy_merge_params(dict(query)) if query else url
 
 
+def _checked_base(base_url: str) -> tuple[httpx.URL, str, httpx.URL]:
+    """``_parse_base`` of an http(s) URL with a host and no credentials; else ``ConfigError``."""
+    try:
+        base, prefix, root = _parse_base(base_url)
+    except httpx.InvalidURL:
+        raise ConfigError(
+            "API URL is not a valid URL (a space, a line break or a control character?)"
+        ) from None
+    if base.scheme not in ("http", "https") or not base.host:
+        raise ConfigError(f"API URL must be an http(s) URL with a host: {base_url!r}")
+    if base.userinfo:
+        raise ConfigError("API URL must not carry a user name or password")
+    return base, prefix, root
+
+
+def _http_client(
+    http: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    if http is not None and transport is not None:
+        raise ValueError("give the AsyncClient or a transport for one, not both")
+    return open_http(transport=transport) if http is None else http
+
+
 class SettingsClient:
     def __init__(
         self,
@@ -109,18 +122,9 @@ class SettingsClient:
         account: str | None = None,
         label: str | None = None,
         key_env: str | None = None,
-        max_pages: int = MAX_PAGES,
+        max_pages: int = protocol.MAX_PAGES,
     ) -> None:
-        try:
-            base, self._prefix, self._root = _parse_base(base_url)
-        except httpx.InvalidURL:
-            raise ConfigError(
-                "API URL is not a valid URL (a space, a line break or a control character?)"
-            ) from None
-        if base.scheme not in ("http", "https") or not base.host:
-            raise ConfigError(f"API URL must be an http(s) URL with a host: {base_url!r}")
-        if base.userinfo:
-            raise ConfigError("API URL must not carry a user name or password")
+        base, self._prefix, self._root = _checked_base(base_url)
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         if not sendable(self._key.reveal()):
             raise ConfigError(UNSENDABLE)
@@ -133,8 +137,6 @@ class SettingsClient:
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
         self.max_pages = max_pages
-        self.retries = 0
-        self.throttled = 0  # 429 answers received
         # The key's account, when a preflight already read it (saves a GET /api/accounts).
         self._account: Account | None = None if account is None else Account(id=account)
         # Sent with every request: the key is a per-request header, never a default of the
@@ -149,16 +151,27 @@ class SettingsClient:
         self._extensions = {"timeout": request_timeout(timeout).as_dict()}
         # The origin's AsyncClient, shared with the run's other accounts on it; without
         # one (a client on its own), one of its own, closed with this client.
-        if http is not None and transport is not None:
-            raise ValueError("give the AsyncClient or a transport for one, not both")
         self._own = http is None
-        self._http = open_http(transport=transport) if http is None else http
+        self._http = _http_client(http, transport)
         self._attempts = Attempts(self._request, label=label, clock=self.retry.clock)
+        self._requests = Requests(
+            self._attempts, self.retry, origin=self.origin, label=label, key_env=key_env
+        )
 
     @property
     def calls(self) -> int:
         """Requests sent, retries included."""
         return self._attempts.calls
+
+    @property
+    def retries(self) -> int:
+        """Attempts made again after a failure a retry may mend."""
+        return self._requests.retries
+
+    @property
+    def throttled(self) -> int:
+        """429 answers received."""
+        return self._requests.throttled
 
     def __repr__(self) -> str:
         return f"SettingsClient(base_url={str(self._root)!r}, revision={self.revision!r})"
@@ -349,98 +362,7 @@ class SettingsClient:
         req_headers = dict(headers or {})
         if content is not None:
             req_headers["Content-Type"] = MEDIA_TYPE
-        deadline = Deadline(self.retry.clock, self.retry.max_total)
-        attempts = 0
-        maybe_applied = False
-        while True:
-            attempts += 1
-            step = await self._attempts.attempt(
-                self._pacer_for(method, url.path), method, url, content, req_headers,
-                where=where, deadline=deadline, ok=ok, on_accepted=on_accepted,
-            )  # fmt: skip
-            resp, failure, retry_after = step.response, step.failure, step.retry_after
-            if step.unbounded is not None and resp is not None and resp.is_success:
-                # (an error answer over a bound is the error without its body's detail)
-                raise unbounded_answer(where, self.origin, step.unbounded, account=self.label)
-            error: CallfwdError
-            if failure is not None or resp is None:
-                assert failure is not None
-                error = transport_error(where, self.origin, failure, account=self.label)
-                reason = failure_cause(failure) or type(failure).__name__
-                if step.accepted or tls_failure(failure) is not None:
-                    raise error from failure  # accepted, or TLS: no retry helps
-            elif resp.status_code in ok:
-                return resp, None
-            elif resp.is_success:
-                try:
-                    return resp, self._document(where, resp, step.body)
-                except Undecodable:
-                    error = TransportError(
-                        f"{where}: the answer from {self.origin} is not JSON", account=self.label
-                    )
-                    reason = "an unreadable answer"
-                    maybe_applied = True
-                    if step.accepted:
-                        raise error from None
-            else:
-                error, reason = self._api_error(where, resp, step.body), f"HTTP {resp.status_code}"
-                if resp.status_code == 429:
-                    self.throttled += 1
-                if resp.status_code not in RETRY_STATUSES:
-                    if isinstance(error, PreconditionFailed):
-                        error.after_retry = maybe_applied
-                    raise error
-            status = None if resp is None else resp.status_code
-            maybe_applied = maybe_applied or may_have_reached_server(failure, status)
-            elapsed = deadline.elapsed()
-            if resp is not None and retry_after is not None and retry_after > deadline.left():
-                refusal = deadline.refusal(retry_after, "Retry-After")
-                raise self._api_error(where, resp, step.body, f" ({refusal})")
-            delay = self.retry.delay(
-                attempts=attempts,
-                elapsed=elapsed,
-                retry_after=retry_after,
-                unreachable=unreachable(failure),
-            )
-            if delay is None:
-                log.debug("giving up on %s after %d attempts", where, attempts)
-                if attempts > 1:
-                    tail = f" (gave up after {attempts} attempts in {elapsed:.1f} s)"
-                    error = self._again(where, resp, step.body, failure, error, tail)
-                raise error from failure
-            self.retries += 1
-            notice.warning(
-                "%s: %s; retrying in %.1f s (attempt %d of %d)",
-                f"{self.label}: {where}" if self.label else where,
-                reason, delay, attempts + 1, self.retry.max_attempts,
-            )  # fmt: skip
-            await self.retry.sleep(delay)
-
-    def _document(self, where: str, resp: httpx.Response, body: bytes) -> Any:
-        """The decoded answer of a success; ``ApiError`` for one over a bound or not JSON
-        by its own declaration; ``Undecodable`` for one that is not JSON (maybe cut)."""
-        if body and declared_foreign(resp) is not None:
-            raise foreign_answer(where, self.origin, resp, account=self.label)
-        try:
-            return decode(body)
-        except Unbounded as exc:
-            raise unbounded_answer(where, self.origin, exc, account=self.label) from None
-
-    def _api_error(self, where: str, resp: httpx.Response, body: bytes, tail: str = "") -> ApiError:
-        return api_error(where, resp, body, account=self.label, key_env=self.key_env, tail=tail)
-
-    def _again(
-        self,
-        where: str,
-        resp: httpx.Response | None,
-        body: bytes,
-        failure: httpx.HTTPError | None,
-        error: CallfwdError,
-        tail: str,
-    ) -> CallfwdError:
-        """``error`` again, ``tail`` added (how long it was retried)."""
-        if failure is not None:
-            return transport_error(where, self.origin, failure, tail=tail, account=self.label)
-        if resp is not None and not resp.is_success:
-            return self._api_error(where, resp, body, tail)
-        return TransportError(f"{error.message}{tail}", account=self.label)
+        pacer = self._pacer_for(method, url.path)
+        return await self._requests.send(
+            Outgoing(pacer, method, url, content, req_headers, where, ok, on_accepted)
+        )

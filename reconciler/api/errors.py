@@ -10,6 +10,7 @@ import errno
 import socket
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -81,42 +82,64 @@ def api_error(
     is not JSON is marked ``foreign``: some other web server gave it.
     """
     status = response.status_code
-    first, count = _first_error(body)
-    code = detail = title = pointer = None
-    if first is not None:
-        code = _text(first.get("code"))
-        detail = _text(first.get("detail"))
-        title = _text(first.get("title"))
-        source = first.get("source")
-        if isinstance(source, Mapping):
-            pointer = _text(source.get("pointer")) or _text(source.get("parameter"))
-    reason = detail or title or response.reason_phrase or "error"
-    reason = scrub_echo(reason.replace("\n", " "))[:_MAX_DETAIL]
-    parts = [f"{where}: HTTP {status}"]
-    if code:
-        parts.append(f" {scrub_echo(code)}")
-    parts.append(f": {reason}")
-    if pointer:
-        parts.append(f" (at {scrub_echo(pointer)})")
-    if count > 1:
-        parts.append(f" (+{count - 1} more)")
-    message = "".join(parts)
+    said = _Said.of(body)
+    message = f"{where}: HTTP {status}{said.text(response.reason_phrase)}"
     if key_env and status in (401, 403):
         message = message.rstrip(".") + auth_hint(status, key_env)
     media = declared_foreign(response)
-    foreign = first is None and media is not None
+    foreign = not said.json_api and media is not None
     if foreign:
         message += f" (an answer in {echo(media or '')}, not from a settings API)"
-    cls = error_class(status)
-    return cls(
+    return error_class(status)(
         message + tail,
         status=status,
-        code=code,
-        detail=scrub_echo(detail) if detail else None,
+        code=said.code,
+        detail=scrub_echo(said.detail) if said.detail else None,
         account=account,
         key_env=key_env,
         foreign=foreign,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What an error answer's first JSON:API error says (all None: it has none)."""
+
+    code: str | None = None
+    detail: str | None = None
+    title: str | None = None
+    pointer: str | None = None
+    count: int = 0  # errors in the answer
+
+    @property
+    def json_api(self) -> bool:
+        return self.count > 0
+
+    @classmethod
+    def of(cls, body: bytes) -> _Said:
+        first, count = _first_error(body)
+        if first is None:
+            return cls()
+        source = first.get("source")
+        pointer = None
+        if isinstance(source, Mapping):
+            pointer = _text(source.get("pointer")) or _text(source.get("parameter"))
+        return cls(
+            _text(first.get("code")),
+            _text(first.get("detail")),
+            _text(first.get("title")),
+            pointer,
+            count,
+        )
+
+    def text(self, reason_phrase: str) -> str:
+        """`` code: reason (at pointer) (+N more)``, every part a server wrote scrubbed."""
+        reason = self.detail or self.title or reason_phrase or "error"
+        reason = scrub_echo(reason.replace("\n", " "))[:_MAX_DETAIL]
+        code = f" {scrub_echo(self.code)}" if self.code else ""
+        pointer = f" (at {scrub_echo(self.pointer)})" if self.pointer else ""
+        more = f" (+{self.count - 1} more)" if self.count > 1 else ""
+        return f"{code}: {reason}{pointer}{more}"
 
 
 def foreign_answer(

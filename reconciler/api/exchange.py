@@ -71,6 +71,24 @@ class Deadline:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One logical request as each of its attempts sends it.
+
+    ``where`` names it in messages; ``ok``: error statuses that are answers, not
+    failures; ``on_accepted`` (a write) hears of a 2xx before its body is read.
+    """
+
+    pacer: Pacer
+    method: str
+    url: httpx.URL
+    content: bytes | None
+    headers: Mapping[str, str]
+    where: str
+    ok: frozenset[int] = frozenset()
+    on_accepted: Callable[[int], None] | None = None
+
+
 @dataclass(slots=True)
 class Step:
     """How one attempt ended: the answer (its body read), or the failure."""
@@ -99,35 +117,23 @@ class Attempts:
         self._why: dict[Pacer, str] = {}  # what the latest answer asked a pacer to wait for
         self._told: dict[Pacer, float] = {}  # the end of the last wait said on stderr
 
-    async def attempt(
-        self,
-        pacer: Pacer,
-        method: str,
-        url: httpx.URL,
-        content: bytes | None,
-        headers: Mapping[str, str],
-        *,
-        where: str,
-        deadline: Deadline,
-        ok: frozenset[int] = frozenset(),
-        on_accepted: Callable[[int], None] | None = None,
-    ) -> Step:
+    async def attempt(self, out: Outgoing, deadline: Deadline) -> Step:
         """One paced attempt, within ``deadline``; a wait or an answer past it raises."""
-        ticket = await self._acquire(pacer, where, deadline)
+        ticket = await self._acquire(out.pacer, out.where, deadline)
         step = Step()
         phase = "waiting for the answer"
         try:
             async with asyncio.timeout(max(0.0, deadline.left())):
                 try:
                     self.calls += 1
-                    await self._exchange(method, url, content, headers, step, ok, on_accepted)
+                    await self._exchange(out, step)
                     phase = "reading the answer"
                 finally:
-                    self._release(pacer, ticket, step)
+                    self._release(out.pacer, ticket, step)
         except TimeoutError:
             what = "the answer" if step.response is not None else "an answer"
             raise TransportError(
-                f"{where}: no whole answer within retry.max_total {deadline.budget:g} s "
+                f"{out.where}: no whole answer within retry.max_total {deadline.budget:g} s "
                 f"({phase if step.response is None else 'the answer came too slowly'}); "
                 f"stopped waiting for {what}",
                 account=self._label,
@@ -160,26 +166,18 @@ class Attempts:
             deadline.extend(self._clock() - started)
         return ticket
 
-    async def _exchange(
-        self,
-        method: str,
-        url: httpx.URL,
-        content: bytes | None,
-        headers: Mapping[str, str],
-        step: Step,
-        ok: frozenset[int],
-        on_accepted: Callable[[int], None] | None,
-    ) -> None:
+    async def _exchange(self, out: Outgoing, step: Step) -> None:
         try:
-            resp = await self._send(method, url, content, headers)
+            resp = await self._send(out.method, out.url, out.content, out.headers)
         except httpx.TransportError as exc:
             step.failure = exc
             return
         step.response = resp
         try:
-            if on_accepted is not None and resp.is_success and resp.status_code not in ok:
+            accept = out.on_accepted
+            if accept is not None and resp.is_success and resp.status_code not in out.ok:
                 step.accepted = True
-                on_accepted(resp.status_code)  # before a byte of the answer is read
+                accept(resp.status_code)  # before a byte of the answer is read
             step.body = await read(resp)
         except httpx.TransportError as exc:
             step.failure = exc  # cut short while reading

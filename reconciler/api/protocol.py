@@ -28,6 +28,11 @@ PAGE_SIZE_MAX = 20  # page[size] of the senders list: 1 to 20, default 10
 # documents nest a few levels; 1,024 is orjson's own limit (its decode error).
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 MAX_ANSWER_DEPTH = 1024
+# Pages of the senders list one listing may take before it stops with an error (an
+# account's max_pages in callfwd.yaml, this by default): a server whose links never end
+# cannot keep a client paging. 5,000 pages of 20 senders is 100,000 senders, far above
+# any account seen.
+MAX_PAGES = 5_000
 
 
 def authorization(key: str) -> str:

@@ -31,6 +31,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_MAX_TOTAL = 120.0
 DEFAULT_MAX_CONNECT_TOTAL = 15.0
+# The least callfwd.yaml may give ``max_total``: one call's whole time must leave room for
+# an answer from a distant server (at 0 every call failed before it was sent).
+MIN_MAX_TOTAL = 1.0
 
 
 async def _sleep(seconds: float) -> None:

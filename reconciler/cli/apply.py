@@ -84,11 +84,10 @@ def command(
     from reconciler.cli import EXIT_FAILURE
     from reconciler.engine.apply import ApplyOptions
     from reconciler.engine.session import run
-    from reconciler.plan.saved import read_saved_plan
 
     # once, for the manifests (config) and for where keys go (trusted)
     config, trusted = common.load_config_pair(config_path, trusted_config_path)
-    saved = read_saved_plan(plan_file) if plan_file else None
+    saved = common.read_plan_file(plan_file, config)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE

@@ -9,9 +9,7 @@ are built from (``resolve_targets``, ``plan_scope``).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -169,10 +167,9 @@ def saved_scope(plan: Plan, trusted: TrustedConfig) -> tuple[Plan, dict[str, Acc
     """
     from dataclasses import replace
 
-    from reconciler.diagnostics import codes
     from reconciler.errors import PlanFileError
 
-    kept = [a for a in plan.accounts if not any(n.code == codes.ACCOUNT_ADDED for n in a.notices)]
+    kept = [a for a in plan.accounts if a.planned]
     plan_names, added = trusted.plannable(a.account for a in kept)
     if refused := [a.account for a in kept if a.account in added and a.changes]:
         raise PlanFileError(
@@ -184,6 +181,15 @@ def saved_scope(plan: Plan, trusted: TrustedConfig) -> tuple[Plan, dict[str, Acc
     return replace(plan, accounts=tuple(kept)), resolve_targets(trusted, plan_names)
 
 
+def read_plan_file(path: str | None, config: Config) -> Plan | None:
+    """A saved plan the operator named (``--plan``, ``--since``; None: none named): anywhere
+    outside the repository of ``config``, but never through a link inside it that leads out."""
+    from reconciler.manifest.paths import repository_root
+    from reconciler.plan.saved import read_saved_plan
+
+    return read_saved_plan(path, root=repository_root(config.source)) if path else None
+
+
 def split_changed(
     names: Sequence[str], desired: Desired, ref: str, paths: Sequence[str], config: Config
 ) -> tuple[list[str], list[str]]:
@@ -193,19 +199,3 @@ def split_changed(
     changes = changes_since(ref, paths, config)
     changed = [n for n in names if changes.account_changed(n, desired.manifests.get(n, ()))]
     return changed, [n for n in names if n not in changed]
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write a whole file or nothing: a temp file in the same folder, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -12,21 +12,16 @@ from reconciler.cli import common, options
 
 if TYPE_CHECKING:
     from reconciler.config import Config
+    from reconciler.engine.importer import Owner
 
 
-def parse_owner(value: str) -> tuple[str, str]:
-    from reconciler.domain.roles import ROLES
+def _owner(value: str) -> Owner:
+    from reconciler.engine.importer import parse_owner
 
-    email, sep, role = value.rpartition(":")
-    if not sep or not email or not role:
-        raise click.BadParameter(
-            f"{value!r}: expected EMAIL:ROLE, e.g. dana@acme.example:manager", param_hint="--owner"
-        )
-    if role not in ROLES:
-        raise click.BadParameter(
-            f"{role!r} is not a role ({', '.join(ROLES)})", param_hint="--owner"
-        )
-    return email, role
+    try:
+        return parse_owner(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--owner") from None
 
 
 @click.command("import")
@@ -68,7 +63,6 @@ def command(
     after the import shows no changes.
     """
     from reconciler.engine.importer import (
-        Owner,
         check_new_manifest,
         read_live,
         render_manifest,
@@ -78,7 +72,7 @@ def command(
     from reconciler.engine.session import run
     from reconciler.errors import CallfwdError
 
-    parsed = [Owner(*parse_owner(o)) for o in owners]
+    parsed = [_owner(o) for o in owners]
     target_path = Path(out_dir) / account / f"{team}.yaml"
     if target_path.exists() and not force:
         raise CallfwdError(f"{target_path} exists; pass --force to overwrite it")
@@ -106,7 +100,7 @@ def command(
         output.write(render_diagnostics_text(errors, colour=colour), stdout=False)
         output.note(f"Nothing was written: {target_path} would not validate (see above).")
         return 1
-    common.write_atomic(target_path, text)
+    output.write_file(target_path, text)
     listed = text.count("  - sender:")
     output.note(f"Wrote {target_path} ({listed} sender{'' if listed == 1 else 's'}).")
     if skipped:

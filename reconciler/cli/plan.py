@@ -77,7 +77,7 @@ def command(
     if since_file and fmt != "checklist":
         raise click.UsageError("--since works with --format checklist")
     config, trusted = common.load_config_pair(config_path, trusted_config_path)
-    since = _saved(since_file)
+    since = common.read_plan_file(since_file, config)
     desired = common.load_desired(paths, config)
     if desired is None:
         return EXIT_FAILURE
@@ -105,7 +105,7 @@ def command(
     if out:
         from reconciler.plan import planfile
 
-        common.write_atomic(out, planfile.dumps(plan))
+        output.write_file(out, planfile.dumps(plan))
         output.note(_saved_note(plan, out))
     output.github_output("changes", "true" if plan.has_changes else "false")
     if detailed_exitcode and plan.has_changes:
@@ -123,12 +123,6 @@ async def _plan(
     result = await make_plan(session, desired, trusted=trusted, added=added)
     vendors = vendors_of(session, session.targets) if result.plan is not None else {}
     return result, vendors
-
-
-def _saved(path: str | None) -> Plan | None:
-    from reconciler.plan.saved import read_saved_plan
-
-    return read_saved_plan(path) if path else None
 
 
 def _saved_note(plan: Plan, out: str) -> str:

@@ -82,7 +82,7 @@ def command(
         return EXIT_OK
     texts = {out: _render(report, f) for out, f in formats.items()}
     for out, text in texts.items():
-        common.write_atomic(out, text)
+        output.write_file(out, text)
         output.note(f"Wrote the {formats[out]} report to {out}.")
     return EXIT_OK
 

@@ -9,9 +9,6 @@ import click
 if TYPE_CHECKING:
     from reconciler.plan.model import Plan
 
-# A plan file of 100,000 senders is ~40 MB; anything far larger is not one.
-MAX_PLAN_BYTES = 256 * 1024 * 1024
-
 
 def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from reconciler.render.comment import MAX_URL, linkable
@@ -86,6 +83,7 @@ def command(
     Makes no API call and needs no key.
     """
     from reconciler.output import use_colour, write
+    from reconciler.plan.saved import read_saved_plan
     from reconciler.render import plan as render
 
     if fmt != "markdown" and (budget is not None or run_url is not None):
@@ -94,7 +92,7 @@ def command(
         raise click.UsageError("--unchanged applies to --format markdown and text only")
     if fmt not in ("checklist", "baseline") and since_file is not None:
         raise click.UsageError("--since applies to --format checklist and baseline only")
-    plan = merge([load(path) for path in plan_files], plan_files)
+    plan = merge([read_saved_plan(path) for path in plan_files], plan_files)
     since = _since(since_file) if since_file is not None else None
     if fmt == "markdown":
         text = render.render_markdown(
@@ -158,32 +156,16 @@ def _since(path: str) -> Plan:
     return planfile.loads(text, name=name)
 
 
-def load(path: str) -> Plan:
-    """A saved plan, read with a size bound; anything else is a PlanFileError."""
-    from reconciler.plan import planfile
-    from reconciler.render.escape import terminal
-
-    return planfile.loads(_read(path), name=terminal(path))
-
-
 def _read(path: str) -> str:
-    """The text of a file of at most MAX_PLAN_BYTES; anything else is a PlanFileError."""
+    """The text of a file the operator named (confined and bounded); else a PlanFileError."""
     from reconciler.errors import PlanFileError
+    from reconciler.plan.saved import read_given
     from reconciler.render.escape import terminal
 
-    name = terminal(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_PLAN_BYTES + 1)
-    except OSError as exc:
-        raise PlanFileError(f"{name}: cannot read the plan ({exc.strerror})") from exc
-    if len(data) > MAX_PLAN_BYTES:
-        raise PlanFileError(f"{name}: not a callfwd plan (over {MAX_PLAN_BYTES >> 20} MiB)")
-    try:
-        text = data.decode("utf-8")
+        return read_given(path).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PlanFileError(f"{name}: not a callfwd plan (not UTF-8 text)") from exc
-    return text
+        raise PlanFileError(f"{terminal(path)}: not a callfwd plan (not UTF-8 text)") from exc
 
 
 def merge(plans: list[Plan], names: tuple[str, ...]) -> Plan:

@@ -84,18 +84,32 @@ def resolve_accounts(view: TrustedConfig, names: Iterable[str]) -> dict[str, Acc
             "resolve_accounts takes a TrustedConfig (reconciler.config.trust), never a "
             "plain Config: say which callfwd.yaml keys may follow"
         )
-    config = view.config
-    wanted = sorted(set(names))
     problems: list[str] = []
+    wanted = _not_added(view, sorted(set(names)), problems)
+    targets: dict[str, AccountTarget] = {}
+    for name, listed in _chosen(view.config, wanted, problems):
+        target = _build(view.config, name, listed, problems)
+        if target is not None:
+            targets[name] = target
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return targets
+
+
+def _not_added(view: TrustedConfig, wanted: list[str], problems: list[str]) -> list[str]:
+    """``wanted`` without the accounts only the working tree lists (a problem if any)."""
     added = [n for n in wanted if view.is_added(n)]
     if added:
         problems.append(
             f"account {', '.join(excerpt(n) for n in added)} is only in the working tree's "
-            f"callfwd.yaml, not in the trusted {config.name}: it is validated, not planned, "
-            "until the change that adds it is merged"
+            f"callfwd.yaml, not in the trusted {view.config.name}: it is validated, not "
+            "planned, until the change that adds it is merged"
         )
-    wanted = [n for n in wanted if n not in added]
-    chosen: list[tuple[str, bool]] = []
+    return [n for n in wanted if n not in added]
+
+
+def _chosen(config: Config, wanted: list[str], problems: list[str]) -> list[tuple[str, bool]]:
+    """(name, listed under accounts:) of each account a target can be built for."""
     if config.accounts:
         unknown = [n for n in wanted if n not in config.accounts]
         if unknown:
@@ -103,23 +117,14 @@ def resolve_accounts(view: TrustedConfig, names: Iterable[str]) -> dict[str, Acc
                 f"unknown account {', '.join(unknown)} ({config.where('accounts')}: accounts: "
                 f"lists {', '.join(sorted(config.accounts))})"
             )
-        chosen = [(n, True) for n in wanted if n in config.accounts]
-    elif wanted:
-        if len(wanted) > 1:
-            problems.append(
-                f"the manifests name {len(wanted)} accounts ({', '.join(wanted)}) but without "
-                f"accounts: in {config.name} only one can be used, with {URL_ENV} and "
-                f"{KEY_ENV}; add them to callfwd.yaml or pick one with --account"
-            )
-        chosen = [(wanted[0], False)]
-    targets: dict[str, AccountTarget] = {}
-    for name, listed in chosen:
-        target = _build(config, name, listed, problems)
-        if target is not None:
-            targets[name] = target
-    if problems:
-        raise ConfigError("; ".join(problems))
-    return targets
+        return [(n, True) for n in wanted if n in config.accounts]
+    if len(wanted) > 1:
+        problems.append(
+            f"the manifests name {len(wanted)} accounts ({', '.join(wanted)}) but without "
+            f"accounts: in {config.name} only one can be used, with {URL_ENV} and "
+            f"{KEY_ENV}; add them to callfwd.yaml or pick one with --account"
+        )
+    return [(wanted[0], False)] if wanted else []
 
 
 def _build(config: Config, name: str, listed: bool, problems: list[str]) -> AccountTarget | None:

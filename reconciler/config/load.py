@@ -29,7 +29,7 @@ from reconciler.manifest.loader import (
     ScalarNode,
     load,
 )
-from reconciler.manifest.paths import Refusal, confine, repository_root
+from reconciler.manifest.paths import Refusal, given_file, repository_root
 from reconciler.manifest.text import excerpt, shown
 
 # YAML 1.1 reads these as booleans too; in callfwd.yaml a switch is true or false.
@@ -64,9 +64,9 @@ def load_config(path: str | Path | None = None, *, option: str = "--config") -> 
         if explicit:
             raise ConfigNotFoundError(f"{option} {p}: config file not found")
         return Config()
-    where = confine(p, repository_root(p), given=True)
+    where = given_file(p, repository_root(p))
     if isinstance(where, Refusal):
-        raise ConfigFileError([error(Position(p.as_posix(), 1, 1), where.code, where.message)])
+        raise ConfigFileError([where.diagnostic(p.as_posix())])
     try:
         with where.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)

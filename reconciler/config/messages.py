@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,7 +18,7 @@ from reconciler.config.model import (
     ThresholdsConfig,
 )
 from reconciler.diagnostics import Diagnostic, Position, codes, error
-from reconciler.manifest.loader import MappingNode, ScalarNode, find
+from reconciler.manifest.loader import MappingNode, Node, ScalarNode, find
 from reconciler.manifest.parse import describe, did_you_mean, excerpt, shown
 
 Loc = tuple[str | int, ...]
@@ -74,70 +76,128 @@ def fields_of(model: type[BaseModel]) -> list[str]:
     return [n for n, f in model.model_fields.items() if not f.exclude]
 
 
-def diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
-    loc: Loc = tuple(err["loc"])
-    kind: str = err["type"]
-    node, key, _ = find(root, loc)
-    name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "item")
-    at = Position(path, node.line, node.column)
-    here = dotted(loc)
+@dataclass(frozen=True, slots=True)
+class _Error:
+    """One pydantic error about callfwd.yaml, with the node it is about."""
 
-    if kind == "extra_forbidden":
-        if key is not None:
-            at = Position(path, key.line, key.column)
-        if name == "api_key":
-            return error(
-                at,
-                codes.CONFIG_API_KEY,
-                "api_key: keys are never read from callfwd.yaml; put the key in an "
-                "environment variable and name it with api_key_env",
-            )
-        model = _MODELS.get(_shape(loc[:-1]), Config)
-        where = f" in {dotted(loc[:-1])}" if loc[:-1] else ""
-        hint = did_you_mean(name, fields_of(model))
-        if name == "account_id" and model is DefaultsConfig:
-            hint = "account_id belongs to each account, not to defaults"
-        return error(at, codes.CONFIG_UNKNOWN_KEY, f"unknown key {shown(name)}{where}; {hint}")
-    if kind == "bool_type":
+    path: str
+    loc: Loc
+    node: Node
+    key: Node | None  # the key's own node, where the value has one
+    ctx: Mapping[str, Any]
+    msg: str  # pydantic's words
+
+    @property
+    def name(self) -> str:
+        return next((str(p) for p in reversed(self.loc) if isinstance(p, str)), "item")
+
+    @property
+    def here(self) -> str:
+        return dotted(self.loc)
+
+    @property
+    def at(self) -> Position:
+        return Position(self.path, self.node.line, self.node.column)
+
+
+def diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
+    """A pydantic error about callfwd.yaml as a diagnostic at its value's line and column."""
+    loc: Loc = tuple(err["loc"])
+    node, key, _ = find(root, loc)
+    e = _Error(path, loc, node, key, err.get("ctx") or {}, str(err["msg"]))
+    return _sentence(err["type"])(e)
+
+
+def _sentence(kind: str) -> Callable[[_Error], Diagnostic]:
+    """What says an error of ``kind`` in callfwd's words."""
+    if kind in _BY_KIND:
+        return _BY_KIND[kind]
+    if kind.endswith("_type") or kind == "int_from_float":
+        return _wrong_type
+    return _bad_value
+
+
+def _unknown_key(e: _Error) -> Diagnostic:
+    at = Position(e.path, e.key.line, e.key.column) if e.key is not None else e.at
+    if e.name == "api_key":
         return error(
-            at, codes.CONFIG_NOT_BOOL, f"{here} must be true or false, not {describe(node)}"
+            at,
+            codes.CONFIG_API_KEY,
+            "api_key: keys are never read from callfwd.yaml; put the key in an "
+            "environment variable and name it with api_key_env",
         )
-    if kind.endswith("_type") or kind in ("int_from_float", "model_attributes_type"):
-        expected = "text" if isinstance(loc[-1], int) else _EXPECTED.get(name, "another type")
-        if _shape(loc) == ("accounts", "*"):
-            expected = "a mapping of its settings ({} for none)"
-        msg = f"{here} must be {expected}, not {describe(node)}"
-        if (
-            isinstance(node, ScalarNode)
-            and node.plain
-            and node.value is not None
-            and (name in _TEXT_FIELDS or isinstance(loc[-1], int))
-        ):
-            msg += (
-                f'; quote it: {name}: "{excerpt(node.raw)}"'
-                if name in _TEXT_FIELDS
-                else "; quote it"
-            )
-        return error(at, codes.CONFIG_WRONG_TYPE, msg)
-    ctx = err.get("ctx") or {}
-    if kind == "literal_error":
-        choices = _LITERALS.get(name, ())
-        words = f"{', '.join(choices[:-1])} or {choices[-1]}" if choices else "another value"
-        msg = f"{here} must be {words}, not {describe(node)}"
-        if isinstance(node, ScalarNode) and isinstance(node.value, str) and choices:
-            hint = did_you_mean(node.value, list(choices))
-            if hint.startswith("did you mean"):
-                msg += f"; {hint}"
-        return error(at, codes.CONFIG_BAD_VALUE, msg)
-    if kind in ("greater_than_equal", "greater_than"):
-        bound = _number(ctx.get("ge", ctx.get("gt")))
-        msg = f"{here} must be at least {bound}, not {describe(node)}"
-    elif kind in ("less_than_equal", "less_than"):
-        bound = _number(ctx.get("le", ctx.get("lt")))
-        msg = f"{here} must be at most {bound}, not {describe(node)}"
+    model = _MODELS.get(_shape(e.loc[:-1]), Config)
+    where = f" in {dotted(e.loc[:-1])}" if e.loc[:-1] else ""
+    hint = did_you_mean(e.name, fields_of(model))
+    if e.name == "account_id" and model is DefaultsConfig:
+        hint = "account_id belongs to each account, not to defaults"
+    return error(at, codes.CONFIG_UNKNOWN_KEY, f"unknown key {shown(e.name)}{where}; {hint}")
+
+
+def _not_bool(e: _Error) -> Diagnostic:
+    msg = f"{e.here} must be true or false, not {describe(e.node)}"
+    return error(e.at, codes.CONFIG_NOT_BOOL, msg)
+
+
+def _wrong_type(e: _Error) -> Diagnostic:
+    if _shape(e.loc) == ("accounts", "*"):
+        expected = "a mapping of its settings ({} for none)"
+    elif isinstance(e.loc[-1], int):
+        expected = "text"
     else:
-        msg = f"{here} {str(err['msg']).removeprefix('Value error, ')}"
-    return error(at, codes.CONFIG_BAD_VALUE, msg)
+        expected = _EXPECTED.get(e.name, "another type")
+    msg = f"{e.here} must be {expected}, not {describe(e.node)}" + _quote_it(e)
+    return error(e.at, codes.CONFIG_WRONG_TYPE, msg)
+
+
+def _quote_it(e: _Error) -> str:
+    """How to write a plain scalar YAML read as another type (a number, say) as text."""
+    node, name = e.node, e.name
+    if not isinstance(node, ScalarNode) or not node.plain or node.value is None:
+        return ""
+    if name in _TEXT_FIELDS:
+        return f'; quote it: {name}: "{excerpt(node.raw)}"'
+    return "; quote it" if isinstance(e.loc[-1], int) else ""
+
+
+def _literal(e: _Error) -> Diagnostic:
+    choices = _LITERALS.get(e.name, ())
+    words = f"{', '.join(choices[:-1])} or {choices[-1]}" if choices else "another value"
+    msg = f"{e.here} must be {words}, not {describe(e.node)}"
+    value = e.node.value if isinstance(e.node, ScalarNode) else None
+    if isinstance(value, str) and choices:
+        hint = did_you_mean(value, list(choices))
+        if hint.startswith("did you mean"):
+            msg += f"; {hint}"
+    return error(e.at, codes.CONFIG_BAD_VALUE, msg)
+
+
+def _at_least(e: _Error) -> Diagnostic:
+    bound = _number(e.ctx.get("ge", e.ctx.get("gt")))
+    msg = f"{e.here} must be at least {bound}, not {describe(e.node)}"
+    return error(e.at, codes.CONFIG_BAD_VALUE, msg)
+
+
+def _at_most(e: _Error) -> Diagnostic:
+    bound = _number(e.ctx.get("le", e.ctx.get("lt")))
+    msg = f"{e.here} must be at most {bound}, not {describe(e.node)}"
+    return error(e.at, codes.CONFIG_BAD_VALUE, msg)
+
+
+def _bad_value(e: _Error) -> Diagnostic:
+    msg = f"{e.here} {e.msg.removeprefix('Value error, ')}"
+    return error(e.at, codes.CONFIG_BAD_VALUE, msg)
+
+
+_BY_KIND: dict[str, Callable[[_Error], Diagnostic]] = {
+    "extra_forbidden": _unknown_key,
+    "bool_type": _not_bool,
+    "literal_error": _literal,
+    "greater_than_equal": _at_least,
+    "greater_than": _at_least,
+    "less_than_equal": _at_most,
+    "less_than": _at_most,
+}
 
 
 def _number(value: object) -> str:

@@ -15,7 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from reconciler.api.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONNECT_TOTAL, DEFAULT_MAX_TOTAL
+from reconciler.api.protocol import MAX_PAGES
+from reconciler.api.retry import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_CONNECT_TOTAL,
+    DEFAULT_MAX_TOTAL,
+    MIN_MAX_TOTAL,
+)
 from reconciler.manifest.nodes import MappingNode, find
 
 DEFAULT_CONFIG = "callfwd.yaml"
@@ -28,10 +34,8 @@ ACCOUNT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # API's extensions too (PATCH, ETags, /api/me), or unknown and probed.
 ApiMode = Literal["published", "extended", "auto"]
 API_MODES: tuple[str, ...] = ("published", "extended", "auto")
-# Pages of the senders list one listing may take before it stops with an error: a
-# server whose links never end cannot keep callfwd paging. 5,000 pages of 20 senders
-# is 100,000 senders, far above any account seen; the bounds keep a typo harmless.
-DEFAULT_MAX_PAGES = 5_000
+# max_pages: the client's bound by default (api/protocol.py); the limits keep a typo harmless.
+DEFAULT_MAX_PAGES = MAX_PAGES
 MAX_PAGES_LIMIT = 1_000_000
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -61,7 +65,7 @@ class RetryConfig(BaseModel):
     model_config = _STRICT
 
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=20)
-    max_total: float = Field(default=DEFAULT_MAX_TOTAL, ge=0, le=3600)
+    max_total: float = Field(default=DEFAULT_MAX_TOTAL, ge=MIN_MAX_TOTAL, le=3600)
     max_connect_total: float = Field(default=DEFAULT_MAX_CONNECT_TOTAL, ge=0, le=3600)
 
 

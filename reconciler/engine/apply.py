@@ -45,6 +45,7 @@ from reconciler.api.client import PAGE_SIZE
 from reconciler.api.errors import echo
 from reconciler.engine.fanout import each_account
 from reconciler.engine.preflight import NO_WRITE
+from reconciler.engine.recheck import ALREADY_HELD, Recheck, Verdict, changed_since, recheck
 from reconciler.errors import (
     AccountFailure,
     AccountsFailed,
@@ -114,19 +115,9 @@ async def _write_one(
     if etag is None or reread:
         # No ETags from this API: read just before writing and compare to the plan.
         live = await client.get_sender(change.sender_id)
-        if live.number != change.sender or not live.can_forward:
-            return ChangeResult(
-                change,
-                Outcome.FAILED,
-                f"sender id {echo(change.sender_id)} is "
-                f"{echo(live.number or 'a sender without a number')} "
-                f"({echo(live.country)} {echo(live.type)}), not the US toll-free sender "
-                f"{change.sender}; nothing written",
-            )
-        if live.forwarding_number == change.after:
-            return ChangeResult(change, Outcome.ALREADY_SET, "already held the planned value")
-        if live.forwarding_number != change.before:
-            return _stale(change, live.forwarding_number)
+        found = recheck(change, live)
+        if found.verdict is not Verdict.READY:
+            return _not_written(change, found)
         etag = live.etag
     try:
         confirmed = await client.set_forwarding(
@@ -135,34 +126,51 @@ async def _write_one(
     except UnverifiedWrite as exc:
         return ChangeResult(change, Outcome.UNVERIFIED, exc.message)
     except PreconditionFailed as exc:
-        live = await client.get_sender(change.sender_id)
-        if live.forwarding_number == change.after:
-            # After a retry the 412 may answer our own first attempt: then it is ours.
-            if exc.after_retry:
-                return ChangeResult(change, Outcome.APPLIED, "confirmed by a re-read")
-            return ChangeResult(change, Outcome.ALREADY_SET, "already held the planned value")
-        return _stale(change, live.forwarding_number)
+        return await _after_412(client, change, exc)
     except ApiError as exc:
         if exc.status == 405:
             raise NoWriteError(NO_WRITE.format(url=client.origin)) from exc
         raise
-    if confirmed.forwarding_number != change.after:
-        return ChangeResult(
-            change,
-            Outcome.FAILED,
-            f"the server answered {echo(confirmed.forwarding_number or 'no forwarding')} "
-            f"instead of {change.after or 'no forwarding'}",
-        )
-    return ChangeResult(change, Outcome.APPLIED)
+    return _confirmed(change, confirmed.forwarding_number)
 
 
-def _stale(change: Change, now: str | None) -> ChangeResult:
+def _confirmed(change: Change, held: str | None) -> ChangeResult:
+    """A write the server answered: applied if it holds the planned value now."""
+    if held == change.after:
+        return ChangeResult(change, Outcome.APPLIED)
     return ChangeResult(
         change,
-        Outcome.STALE,
-        f"changed since the plan (planned from {change.before or 'no forwarding'}, "
-        f"now {echo(now or 'no forwarding')}); left as it is, plan again",
+        Outcome.FAILED,
+        f"the server answered {echo(held or 'no forwarding')} "
+        f"instead of {change.after or 'no forwarding'}",
     )
+
+
+# What apply makes of a change it does not write, by what the re-read found.
+_NOT_WRITTEN = {
+    Verdict.WRONG_SENDER: (Outcome.FAILED, "; nothing written"),
+    Verdict.ALREADY_SET: (Outcome.ALREADY_SET, ""),
+    Verdict.STALE: (Outcome.STALE, "; left as it is, plan again"),
+}
+
+
+def _not_written(change: Change, found: Recheck) -> ChangeResult:
+    outcome, tail = _NOT_WRITTEN[found.verdict]
+    return ChangeResult(change, outcome, found.reason + tail)
+
+
+async def _after_412(
+    client: SettingsClient, change: Change, exc: PreconditionFailed
+) -> ChangeResult:
+    """The sender changed since it was read: re-read; the planned value may be ours."""
+    live = await client.get_sender(change.sender_id)
+    if live.forwarding_number != change.after:
+        stale = Recheck(Verdict.STALE, changed_since(change, live.forwarding_number))
+        return _not_written(change, stale)
+    # After a retry the 412 may answer our own first attempt: then it is ours.
+    if exc.after_retry:
+        return ChangeResult(change, Outcome.APPLIED, "confirmed by a re-read")
+    return ChangeResult(change, Outcome.ALREADY_SET, ALREADY_HELD)
 
 
 async def _apply_account(
@@ -213,26 +221,38 @@ async def _verify(client: SettingsClient, acct: AccountPlan, report: ApplyReport
     ]
     if not applied:
         return
+    now = await _values_now(client, acct, applied)
+    for c in applied:
+        if (what := _mismatch(c, now)) is not None:
+            report.mismatches.append(
+                AccountFailure(c.account, f"{c.sender} {what}", sender=c.sender)
+            )
+
+
+async def _values_now(
+    client: SettingsClient, acct: AccountPlan, applied: list[Change]
+) -> dict[str, str | CallfwdError | None]:
+    """Each applied change's sender id -> its forwarding now (or why it could not be read):
+    one GET per change, or the whole listing where that takes fewer calls."""
     pages = -(-len(acct.senders) // PAGE_SIZE)
-    now: dict[str, str | CallfwdError | None]
     if pages < len(applied):
         live = {s.id: s.forwarding_number for s in await client.list_senders()}
-        now = {c.sender_id: live[c.sender_id] for c in applied if c.sender_id in live}
-    else:
-        got = await asyncio.gather(*(_reread(client, c.sender_id) for c in applied))
-        now = {c.sender_id: value for c, value in zip(applied, got, strict=True)}
-    for c in applied:
-        value = now.get(c.sender_id)
-        if c.sender_id not in now:
-            what = "is not in the account's senders any more after apply"
-        elif isinstance(value, CallfwdError):
-            what = f"could not be re-read after apply: {value.message}"
-        elif value == c.after:
-            continue
-        else:
-            held = echo(value) if isinstance(value, str) else "no forwarding"
-            what = f"holds {held} after apply, expected {c.after or 'no forwarding'}"
-        report.mismatches.append(AccountFailure(c.account, f"{c.sender} {what}", sender=c.sender))
+        return {c.sender_id: live[c.sender_id] for c in applied if c.sender_id in live}
+    got = await asyncio.gather(*(_reread(client, c.sender_id) for c in applied))
+    return {c.sender_id: value for c, value in zip(applied, got, strict=True)}
+
+
+def _mismatch(c: Change, now: Mapping[str, str | CallfwdError | None]) -> str | None:
+    """What is wrong with the sender of an applied change now, if anything."""
+    if c.sender_id not in now:
+        return "is not in the account's senders any more after apply"
+    value = now[c.sender_id]
+    if isinstance(value, CallfwdError):
+        return f"could not be re-read after apply: {value.message}"
+    if value == c.after:
+        return None
+    held = echo(value) if isinstance(value, str) else "no forwarding"
+    return f"holds {held} after apply, expected {c.after or 'no forwarding'}"
 
 
 async def _reread(client: SettingsClient, sender_id: str) -> str | CallfwdError | None:
@@ -274,6 +294,34 @@ async def with_live_values(session: Session, plan: Plan, desired: Desired) -> Pl
     )
 
 
+async def _refuse_before_writing(
+    session: Session, plan: Plan, options: ApplyOptions
+) -> dict[str, AccountPlan]:
+    """The accounts with changes, once every one of them may be written; else the refusal.
+
+    Thresholds, then every account's key and write, all before the first write anywhere.
+    """
+    targets = session.targets
+    if not options.allow_mass_changes and (refusals := threshold_refusals(plan, targets)):
+        raise UnsafePlanError("refusing to apply above the safety thresholds", refusals)
+    work = {a.account: a for a in plan.accounts if a.changes}
+    if missing := sorted(n for n in work if n not in targets):
+        raise CallfwdError(f"no API settings for account(s) {', '.join(missing)} in this plan")
+    await _refuse_unwritable(session, work)
+    return work
+
+
+async def _refuse_unwritable(session: Session, work: Mapping[str, AccountPlan]) -> None:
+    """Every account's key and write checked; ``AccountsFailed`` if any may not be written."""
+    names = sorted(work)
+    failures = await session.check_keys(names)
+    if not failures:
+        checks, failures = await each_account(names, lambda n: _refusals(session, work[n]))
+        failures += [AccountFailure(n, text) for n, texts in checks.items() for text in texts]
+    if failures:
+        raise AccountsFailed("refusing to apply, nothing was changed", failures)
+
+
 async def apply(
     session: Session,
     plan: Plan,
@@ -290,22 +338,8 @@ async def apply(
     ``on_accepted`` hears of each write the server accepted, before its answer is
     read; ``on_result`` of each change as it ends.
     """
-    targets = session.targets
-    if not options.allow_mass_changes and (refusals := threshold_refusals(plan, targets)):
-        raise UnsafePlanError("refusing to apply above the safety thresholds", refusals)
-    work = {a.account: a for a in plan.accounts if a.changes}
-    missing = sorted(n for n in work if n not in targets)
-    if missing:
-        raise CallfwdError(f"no API settings for account(s) {', '.join(missing)} in this plan")
+    work = await _refuse_before_writing(session, plan, options)
     names = sorted(work)
-
-    # Every account's key and write are checked before the first write anywhere.
-    failures = await session.check_keys(names)
-    if not failures:
-        checks, failures = await each_account(names, lambda n: _refusals(session, work[n]))
-        failures += [AccountFailure(n, text) for n, texts in checks.items() for text in texts]
-    if failures:
-        raise AccountsFailed("refusing to apply, nothing was changed", failures)
 
     report = ApplyReport() if report is None else report
     stop = asyncio.Event()

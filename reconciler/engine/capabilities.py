@@ -9,9 +9,12 @@ configuration (``api:`` in callfwd.yaml, ``AccountTarget.api``):
     extended    the local API with its extensions: ``/api/me`` is read, the
                 write is there; nothing is probed.
     auto        an unknown server: ``/api/me`` and the write probe are asked,
-                and any answer other than success means "not offered" (a
-                server that answers an unknown route with 400, 401 or 403
-                offers nothing more; it does not fail the run).
+                and an error answer means "not offered" (a server that
+                answers an unknown route with 400, 401, 403 or 404 offers
+                nothing more; it does not fail the run). A server error or a
+                rate limit that outlasts the retries says nothing about what
+                the API offers: it fails the account as any read does, and
+                the question is asked again by the next account that needs it.
 
 One ``Capabilities`` serves every account on one API for the whole run
 (``engine.session``): the first account that needs to know asks, the others
@@ -24,7 +27,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, RateLimited, ServerError
 
 if TYPE_CHECKING:
     from reconciler.api.client import SettingsClient
@@ -69,6 +72,8 @@ class Capabilities:
         try:
             return await client.get_me()
         except ApiError as exc:
+            if _not_now(exc):
+                raise
             log.info("GET /api/me answered %s: taken as not offered", exc.status or "no JSON")
             return None
 
@@ -76,5 +81,12 @@ class Capabilities:
         try:
             return await client.offers_write(sender_id)
         except ApiError as exc:
+            if _not_now(exc):
+                raise
             log.info("the write probe was answered %s: no write offered", exc.status or "no JSON")
             return False
+
+
+def _not_now(exc: ApiError) -> bool:
+    """An error that says "not now" (5xx, 429 after the retries), not "not offered"."""
+    return isinstance(exc, ServerError | RateLimited)

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler.engine.fanout import each_account
+from reconciler.engine.recheck import Verdict, recheck
 from reconciler.errors import AccountsFailed, CallfwdError, NotFoundError
 from reconciler.plan.guided import (
     POLL_SECONDS,
@@ -161,24 +162,13 @@ class _Guide:
             live = await client.get_sender(c.sender_id)
         except CallfwdError as exc:
             return StepResult(step, HandOutcome.FAILED, f"could not read the sender: {exc.message}")
-        if live.number != c.sender or not live.can_forward:
-            return StepResult(
-                step,
-                HandOutcome.FAILED,
-                f"sender id {c.sender_id} is {live.number or 'a sender without a number'} "
-                f"({live.country} {live.type}), not the US toll-free sender {c.sender}",
-            )
-        if live.forwarding_number == c.after:
-            return StepResult(
-                step, HandOutcome.ALREADY_SET, "already held the planned value", _now()
-            )
-        if live.forwarding_number != c.before:
-            return StepResult(
-                step,
-                HandOutcome.STALE,
-                f"changed since the plan (planned from {c.before or 'no forwarding'}, now "
-                f"{live.forwarding_number or 'no forwarding'}); not guided, plan again",
-            )
+        found = recheck(c, live)
+        if found.verdict is Verdict.WRONG_SENDER:
+            return StepResult(step, HandOutcome.FAILED, found.reason)
+        if found.verdict is Verdict.ALREADY_SET:
+            return StepResult(step, HandOutcome.ALREADY_SET, found.reason, _now())
+        if found.verdict is Verdict.STALE:
+            return StepResult(step, HandOutcome.STALE, f"{found.reason}; not guided, plan again")
         self.show(Started(step, self.poll))
         try:
             return await self._wait(step, client)

@@ -36,6 +36,18 @@ class Owner:
     role: str
 
 
+def parse_owner(value: str) -> Owner:
+    """``dana@acme.example:manager`` as an ``Owner``; ``ValueError`` saying what to write."""
+    from reconciler.domain.roles import ROLES
+
+    email, sep, role = value.rpartition(":")
+    if not sep or not email or not role:
+        raise ValueError(f"{value!r}: expected EMAIL:ROLE, e.g. dana@acme.example:manager")
+    if role not in ROLES:
+        raise ValueError(f"{role!r} is not a role ({', '.join(ROLES)})")
+    return Owner(email, role)
+
+
 class NoOwner(CallfwdError):
     """No owner was given and the API does not say whose key it is."""
 

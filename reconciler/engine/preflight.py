@@ -143,12 +143,19 @@ async def check_key(
 
 
 def _other_account(target: AccountTarget, found: str, origins: Origins) -> str:
+    """Why the key is refused; ``found`` (the server's id) is shown as server text is."""
+    from reconciler.api.errors import echo
+    from reconciler.config.model import ACCOUNT_ID
+
     name, expected, env = target.name, target.account_id, target.api_key_env
     shown = expected if expected == name else f"{expected} ({name})"
     said = (
-        f"the API key in {env} belongs to account {found}, not {shown}; "
+        f"the API key in {env} belongs to account {echo(found)}, not {shown}; "
         f"refusing to plan or apply {name} with another account's key"
     )
+    if not ACCOUNT_ID.fullmatch(found) or echo(found) != found:
+        # not an id callfwd.yaml can name, or part of it is hidden as a key's: no lines to copy
+        return f"{said} (the server's account id is none callfwd.yaml could name)"
     if expected != name:
         where = f" ({origins.account_id})" if origins.account_id else ""
         return f"{said}: check that {env} holds {name}'s key, or correct its account_id{where}"

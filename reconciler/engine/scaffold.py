@@ -16,6 +16,7 @@ from pathlib import Path
 from reconciler import __version__, raw_file_url
 from reconciler.engine.importer import Owner, render_manifest
 from reconciler.engine.workflows import WORKFLOWS, render
+from reconciler.output import write_file
 
 CONFIG = "callfwd.yaml"
 ACTORS = ".github/callfwd-actors.yaml"
@@ -162,7 +163,7 @@ def write_new(root: Path, files: Sequence[FileText]) -> list[Outcome]:
         elif path.exists() or path.is_symlink():
             outcomes.append(Outcome(f.path, "kept"))
         else:
-            _write(path, f.text)
+            write_file(path, f.text)
             outcomes.append(Outcome(f.path, "created"))
     return outcomes
 
@@ -174,20 +175,5 @@ def _extend_gitignore(path: Path, wanted: str) -> Outcome:
     if not missing:
         return Outcome(GITIGNORE, "up to date")
     sep = "" if not text or text.endswith("\n") else "\n"
-    _write(path, text + sep + "".join(f"{line}\n" for line in missing))
+    write_file(path, text + sep + "".join(f"{line}\n" for line in missing))
     return Outcome(GITIGNORE, f"added {', '.join(missing)}")
-
-
-def _write(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -25,7 +25,7 @@ from pathlib import Path
 from reconciler.domain.roles import ALLOWED_ROLES, ROLES
 from reconciler.manifest import gitrev
 from reconciler.manifest.discovery import SUFFIXES
-from reconciler.manifest.loader import MappingNode, ScalarNode, load
+from reconciler.manifest.loader import MappingNode, Node, ScalarNode, load
 from reconciler.manifest.parse import parse_manifest
 from reconciler.manifest.text import MAX_BYTES, excerpt
 
@@ -201,28 +201,28 @@ def _parse_actors(blob: gitrev.Blob, ref: str) -> ActorRoles | Unreadable:
         return Unreadable(f"{where} is not valid YAML")
     if loaded.root is None:
         return ActorRoles()
-    roles: dict[str, dict[str, str]] = {}
-    emails: dict[str, str] = {}
+    actors = ActorRoles()
     for login, (_, node) in loaded.root.entries.items():
-        if isinstance(node, ScalarNode):
-            if isinstance(node.value, str):
-                emails.setdefault(login.lower(), node.value)  # login: email, no roles
-            continue
-        if not isinstance(node, MappingNode):
-            return Unreadable(
-                f"{where}: the entry of {excerpt(login)} must be an email or a mapping"
-            )
-        email = node.value.get("email")
-        given = node.value.get("roles", {})
-        if not isinstance(email, str) or not isinstance(given, dict):
-            return Unreadable(
-                f"{where}: the entry of {excerpt(login)} needs email: (text) and roles: (a mapping)"
-            )
-        bad = [a for a, r in given.items() if r not in ROLES]
-        if bad:
-            return Unreadable(
-                f"{where}: {excerpt(login)} has an unknown role in account {excerpt(str(bad[0]))}"
-            )
-        roles.setdefault(email.lower(), {}).update({str(a): str(r) for a, r in given.items()})
-        emails.setdefault(login.lower(), email)
-    return ActorRoles(roles, emails)
+        if (bad := _add_actor(actors, login, node)) is not None:
+            return Unreadable(f"{where}: {bad}")
+    return actors
+
+
+def _add_actor(actors: ActorRoles, login: str, node: Node) -> str | None:
+    """Add one entry of the actor map to ``actors``; what is wrong with it, if anything."""
+    if isinstance(node, ScalarNode):
+        if isinstance(node.value, str):
+            actors.emails.setdefault(login.lower(), node.value)  # login: email, no roles
+        return None
+    if not isinstance(node, MappingNode):
+        return f"the entry of {excerpt(login)} must be an email or a mapping"
+    email = node.value.get("email")
+    given = node.value.get("roles", {})
+    if not isinstance(email, str) or not isinstance(given, dict):
+        return f"the entry of {excerpt(login)} needs email: (text) and roles: (a mapping)"
+    bad = [a for a, r in given.items() if r not in ROLES]
+    if bad:
+        return f"{excerpt(login)} has an unknown role in account {excerpt(str(bad[0]))}"
+    actors.roles.setdefault(email.lower(), {}).update({str(a): str(r) for a, r in given.items()})
+    actors.emails.setdefault(login.lower(), email)
+    return None

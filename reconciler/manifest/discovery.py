@@ -44,10 +44,6 @@ def _nothing_here(config: Config) -> str:
     )
 
 
-def _refused(display: str, refusal: Refusal) -> Diagnostic:
-    return error(Position(display, 1, 1), refusal.code, refusal.message)
-
-
 def _walk(
     top: str, real_top: str, root: Path, given: bool, diags: list[Diagnostic]
 ) -> list[tuple[str, Path]]:
@@ -60,33 +56,41 @@ def _walk(
     stack = [(top, real_top)]
     while stack:
         shown, real = stack.pop()
-        try:
-            with os.scandir(real) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            continue  # unreadable or vanished: as os.walk, skip it
         subdirs = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
+        for entry in _entries(real):
             display = Path(shown, entry.name).as_posix()
             if entry.is_symlink():
-                where = confine(display, root, given=given)
-                if isinstance(where, Refusal):
-                    # a manifest, or a folder of them, that leads out: say why it is not read
-                    if entry.name.endswith(SUFFIXES) or entry.is_dir():
-                        diags.append(_refused(display, where))
-                    continue
-                if where.is_file() and entry.name.endswith(SUFFIXES):
+                if (where := _linked(entry, display, root, given, diags)) is not None:
                     found.append((display, where))
-                continue  # a linked directory is never walked
-            if entry.is_dir(follow_symlinks=False):
+            elif entry.is_dir(follow_symlinks=False):
                 subdirs.append((display, os.path.join(real, entry.name)))
             elif entry.name.endswith(SUFFIXES):
                 found.append((display, Path(real, entry.name)))
         stack.extend(reversed(subdirs))
     found.sort(key=lambda pair: pair[0])
     return found
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    """The folder's entries by name, hidden ones left out; none if it cannot be read."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError:
+        return []  # unreadable or vanished: as os.walk, skip it
+
+
+def _linked(
+    entry: os.DirEntry[str], display: str, root: Path, given: bool, diags: list[Diagnostic]
+) -> Path | None:
+    """Where a linked manifest file leads, if it may be read; a linked directory is never
+    walked, and a manifest or a folder of them that leads out is reported."""
+    where = confine(display, root, given=given)
+    if isinstance(where, Refusal):
+        if entry.name.endswith(SUFFIXES) or entry.is_dir():
+            diags.append(where.diagnostic(display))
+        return None
+    return where if where.is_file() and entry.name.endswith(SUFFIXES) else None
 
 
 def discover(
@@ -98,46 +102,54 @@ def discover(
     A path that is also in ``config.manifests`` counts as chosen by callfwd.yaml,
     however it arrives here.
     """
-    root = root if root is not None else repository_root(config.source)
-    diags: list[Diagnostic] = []
+    finder = _Finder(config, root if root is not None else repository_root(config.source))
     files: dict[str, SourceFile] = {}
     seen: set[str] = set()
-    excluded = config.excluder()
-    configured = set(config.manifests)
-    defaults = not paths
     for arg in paths or config.manifests:
-        path = Path(arg)
-        display = path.as_posix()
-        where = confine(path, root, given=not defaults and arg not in configured)
-        if isinstance(where, Refusal):
-            diags.append(_refused(display, where))
-            continue
-        if defaults and not where.exists():
-            diags.append(error(Position(display, 1, 1), codes.NO_MANIFESTS, _nothing_here(config)))
-            continue
-        if where.is_dir():
-            given = not defaults and arg not in configured
-            found = [
-                (d, p) for d, p in _walk(display, str(where), root, given, diags) if not excluded(d)
-            ]
-            if not found:
-                diags.append(
-                    error(
-                        Position(display, 1, 1),
-                        codes.NO_MANIFESTS,
-                        "no manifest files (*.yaml, *.yml) in this directory",
-                    )
-                )
-        elif where.exists():
-            found = [(display, where)]
-        else:
-            diags.append(
-                error(Position(display, 1, 1), codes.CANNOT_READ, "no such file or directory")
-            )
-            continue
-        for d, p in found:
+        for d, p in finder.files_of(arg, defaults=not paths):
             key = os.path.normcase(str(p))
             if key not in seen:
                 seen.add(key)
                 files[d] = SourceFile(d, p)
-    return [files[k] for k in sorted(files)], diags
+    return [files[k] for k in sorted(files)], finder.diags
+
+
+class _Finder:
+    """The manifest files one PATH argument (or callfwd.yaml's entry) stands for."""
+
+    def __init__(self, config: Config, root: Path) -> None:
+        self.config = config
+        self.root = root
+        self.excluded = config.excluder()
+        self.configured = set(config.manifests)
+        self.diags: list[Diagnostic] = []
+
+    def files_of(self, arg: str, *, defaults: bool) -> list[tuple[str, Path]]:
+        """``(display, real path)`` of each file ``arg`` names; ``defaults``: from callfwd.yaml."""
+        display = Path(arg).as_posix()
+        given = not defaults and arg not in self.configured
+        where = confine(arg, self.root, given=given)
+        if isinstance(where, Refusal):
+            self.diags.append(where.diagnostic(display))
+            return []
+        if where.is_dir():
+            return self._folder(display, where, given)
+        if where.exists():
+            return [(display, where)]
+        if defaults:
+            self._problem(display, codes.NO_MANIFESTS, _nothing_here(self.config))
+        else:
+            self._problem(display, codes.CANNOT_READ, "no such file or directory")
+        return []
+
+    def _folder(self, display: str, where: Path, given: bool) -> list[tuple[str, Path]]:
+        found = _walk(display, str(where), self.root, given, self.diags)
+        found = [(d, p) for d, p in found if not self.excluded(d)]
+        if not found:
+            self._problem(
+                display, codes.NO_MANIFESTS, "no manifest files (*.yaml, *.yml) in this directory"
+            )
+        return found
+
+    def _problem(self, display: str, code: str, message: str) -> None:
+        self.diags.append(error(Position(display, 1, 1), code, message))

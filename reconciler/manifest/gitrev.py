@@ -130,30 +130,48 @@ def list_files(commit: str, pathspecs: Iterable[str], repo: Path) -> list[TreeFi
 def read_files(commit: str, paths: Sequence[str], repo: Path, *, max_bytes: int) -> dict[str, Blob]:
     """The bytes of ``paths`` at ``commit``, in one git process; files over ``max_bytes``
     and files that do not exist there are left out of the bytes (``data`` None) or the map."""
-    wanted = [p for p in dict.fromkeys(paths) if p and "\n" not in p and "\r" not in p]
+    wanted = [p for p in dict.fromkeys(paths) if _one_line(p)]  # git's batch reads lines
     if not wanted:
         return {}
-    # --batch-check first: sizes, so that nothing over the bound is ever read.
-    request = "".join(f"{commit}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
-    checked = _run(["cat-file", "--batch-check=%(objecttype) %(objectsize)"], repo, request)
+    # sizes first, so that nothing over the bound is ever read
+    sizes = _sizes(commit, wanted, repo)
+    blobs = {p: Blob(None, n) for p, n in sizes.items() if n > max_bytes}
+    small = [p for p, n in sizes.items() if n <= max_bytes]
+    return {**blobs, **_contents(commit, small, repo)} if small else blobs
+
+
+def _one_line(path: str) -> bool:
+    return bool(path) and "\n" not in path and "\r" not in path
+
+
+def _request(commit: str, paths: Sequence[str]) -> bytes:
+    """``commit:path`` lines for ``git cat-file --batch``."""
+    return "".join(f"{commit}:{p}\n" for p in paths).encode("utf-8", "surrogateescape")
+
+
+def _sizes(commit: str, paths: Sequence[str], repo: Path) -> dict[str, int]:
+    """The size of each of ``paths`` that is a file at ``commit`` (others are left out)."""
+    checked = _run(
+        ["cat-file", "--batch-check=%(objecttype) %(objectsize)"], repo, _request(commit, paths)
+    )
     sizes: dict[str, int] = {}
-    for path, line in zip(wanted, checked.decode("ascii", "replace").splitlines(), strict=False):
+    for path, line in zip(paths, checked.decode("ascii", "replace").splitlines(), strict=False):
         parts = line.split()
         if len(parts) == 2 and parts[0] == "blob" and parts[1].isdigit():
             sizes[path] = int(parts[1])
-    blobs = {p: Blob(None, n) for p, n in sizes.items() if n > max_bytes}
-    small = [p for p, n in sizes.items() if n <= max_bytes]
-    if not small:
-        return blobs
-    request = "".join(f"{commit}:{p}\n" for p in small).encode("utf-8", "surrogateescape")
-    out = _run(["cat-file", "--batch"], repo, request)
+    return sizes
+
+
+def _contents(commit: str, paths: Sequence[str], repo: Path) -> dict[str, Blob]:
+    """The bytes of ``paths``, each a file at ``commit``: a header line, the content, a newline."""
+    out = _run(["cat-file", "--batch"], repo, _request(commit, paths))
+    blobs = {}
     pos = 0
-    for path in small:
+    for path in paths:
         end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        size = int(header[2])
+        size = int(out[pos:end].split()[2])
         blobs[path] = Blob(out[end + 1 : end + 1 + size], size)
-        pos = end + 1 + size + 1  # the content, then a newline
+        pos = end + 1 + size + 1
     return blobs
 
 

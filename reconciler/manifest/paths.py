@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.diagnostics import codes
+from reconciler.diagnostics import Diagnostic, Position, codes, error
 from reconciler.manifest import gitrev
 
 
@@ -35,6 +35,14 @@ class Refusal:
 
     code: str
     message: str
+
+    def diagnostic(self, shown: str) -> Diagnostic:
+        """The refusal at the top of the file ``shown`` (as given), as validate reports it."""
+        return error(Position(shown, 1, 1), self.code, self.message)
+
+    def line(self, shown: str) -> str:
+        """One line, as callfwd.yaml's problems are printed: ``path:1:1: error[CF020] …``."""
+        return f"{shown}:1:1: error[{self.code}] {self.message}"
 
 
 def repository_root(config_file: str | Path | None = None) -> Path:
@@ -77,6 +85,13 @@ def confine(path: str | Path, root: Path, *, given: bool = False) -> Path | Refu
         f"{shown} is outside the repository ({root}); it is not read: paths in callfwd.yaml "
         "must stay inside the repository (give a file elsewhere on the command line)",
     )
+
+
+def given_file(path: str | Path, root: Path | None = None) -> Path | Refusal:
+    """``confine`` for a file the operator named (a saved plan, a seed): allowed outside the
+    repository, refused through a link inside it. ``root``: the current directory's
+    repository unless given."""
+    return confine(path, root if root is not None else repository_root(), given=True)
 
 
 def _passes_through(lexical: str, root: Path) -> bool:

@@ -137,6 +137,13 @@ class AccountPlan:
     def warnings(self) -> tuple[Notice, ...]:
         return tuple(n for n in self.notices if n.level is Level.WARNING)
 
+    @property
+    def planned(self) -> bool:
+        """Whether live settings were read for it: not an account a change adds (CF525)."""
+        from reconciler.diagnostics.codes import ACCOUNT_ADDED
+
+        return not any(n.code == ACCOUNT_ADDED for n in self.notices)
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:

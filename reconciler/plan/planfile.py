@@ -93,15 +93,19 @@ def _old_format(name: str, version: object) -> PlanFileError:
     )
 
 
+def _why_not_json(exc: orjson.JSONDecodeError) -> str:
+    if str(exc).startswith("depth limit exceeded"):
+        return "JSON nested deeper than 1,024 levels"
+    if "not valid UTF-8" in str(exc):
+        return "not UTF-8 text"
+    return f"invalid JSON: {exc}"
+
+
 def loads(text: str | bytes, *, name: str = "plan file") -> Plan:
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        if str(exc).startswith("depth limit exceeded"):
-            raise PlanFileError(
-                f"{name}: not a callfwd plan (JSON nested deeper than 1,024 levels)"
-            ) from None
-        raise PlanFileError(f"{name}: not a callfwd plan (invalid JSON: {exc})") from None
+        raise PlanFileError(f"{name}: not a callfwd plan ({_why_not_json(exc)})") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise PlanFileError(f"{name}: not a callfwd plan (write one with `callfwd plan --out`)")
     if doc.get("format_version") != FORMAT_VERSION:

@@ -19,9 +19,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from reconciler.domain.state import Forwarding, LiveSender
 from reconciler.errors import PlanFileError
+from reconciler.manifest.paths import Refusal, given_file
 from reconciler.plan import planfile
 from reconciler.plan.diff import changed_sources, diff_account, manifest_digest, source_digests
 from reconciler.plan.model import AccountPlan, Plan
@@ -29,14 +31,30 @@ from reconciler.plan.rederive import rederive
 from reconciler.plan.safety import Limits, threshold_verdicts
 
 
-def read_saved_plan(path: str, *, limit: int = planfile.MAX_BYTES) -> Plan:
+def read_saved_plan(
+    path: str, *, root: Path | None = None, limit: int = planfile.MAX_BYTES
+) -> Plan:
     """The plan in ``path``, its own digest checked; ``PlanFileError`` if it cannot be.
 
-    At most ``limit`` bytes are read (one more to know the file is longer), so a
-    huge file, or ``/dev/zero``, is refused without being held in memory.
+    The file is read with ``read_given``: confined, and bounded by ``limit``.
     """
+    return planfile.loads(read_given(path, root=root, limit=limit), name=path)
+
+
+def read_given(path: str, *, root: Path | None = None, limit: int = planfile.MAX_BYTES) -> bytes:
+    """The bytes of a file the operator named (a saved plan, or a text holding one).
+
+    It may lie outside the repository ``root`` (default: the current directory's),
+    under ``$RUNNER_TEMP`` say, but a symbolic link inside the repository that leads
+    out is refused unread (CF020). At most ``limit`` bytes are read (one more to know
+    the file is longer), so a huge file, or ``/dev/zero``, is refused without being
+    held in memory. Any failure is a ``PlanFileError``.
+    """
+    where = given_file(path, root)
+    if isinstance(where, Refusal):
+        raise PlanFileError(where.line(path))
     try:
-        with open(path, "rb") as fh:
+        with open(where, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > limit:
                 raise _too_large(path, limit)
@@ -45,7 +63,7 @@ def read_saved_plan(path: str, *, limit: int = planfile.MAX_BYTES) -> Plan:
         raise PlanFileError(f"{path}: cannot read the plan ({exc.strerror})") from exc
     if len(data) > limit:
         raise _too_large(path, limit)
-    return planfile.loads(data, name=path)
+    return data
 
 
 def _too_large(path: str, limit: int) -> PlanFileError:

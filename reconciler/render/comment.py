@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from reconciler.plan.model import AccountPlan, Change, Level, Notice, Plan
 from reconciler.render import escape
-from reconciler.render.common import counts, plural
+from reconciler.render.common import counts, no_changes, plural
 
 MARKDOWN_MARKER = "<!-- callfwd-plan -->"
 # GitHub refuses a comment over 65,536 characters; what the workflow adds around
@@ -81,11 +81,11 @@ def _row(c: Change) -> str:
 
 
 def _total_row(a: AccountPlan) -> str:
+    name = escape.markdown(a.account, cell=True)
+    if not a.planned:
+        return f"| {name} | — | — | — | — | — |"  # nothing was read: no counts to give
     s = a.summary
-    return (
-        f"| {escape.markdown(a.account, cell=True)} | {s.create} | {s.update} | {s.delete} "
-        f"| {s.unchanged} | {s.unmanaged} |"
-    )
+    return f"| {name} | {s.create} | {s.update} | {s.delete} | {s.unchanged} | {s.unmanaged} |"
 
 
 def _more(n: int, what: str, where: str) -> str:
@@ -111,6 +111,8 @@ class _Section:
 
     def no_rows(self) -> list[str]:
         """What stands for the changes while none of its rows is shown."""
+        if not self.acct.planned:
+            return ["Not planned: nothing was read.", ""]
         if not self.rows:
             return ["No changes.", ""]
         return [f"_{plural(len(self.rows), 'change')} not shown._", ""]
@@ -173,10 +175,8 @@ class _Layout:
         if self.plan.has_changes:
             out.append(f"**{counts(total)}.**")
         else:
-            out.append(
-                f"**No changes.** Live settings match the manifests "
-                f"({total.unchanged} unchanged, {total.unmanaged} unmanaged)."
-            )
+            lead, rest = no_changes(self.plan)
+            out.append(f"**{lead}.** {rest[:1].upper()}{rest[1:]}.")
         out.append("")
         if self.warnings:
             out += [f"⚠️ **{plural(self.warnings, 'warning')}** in the accounts below.", ""]
@@ -184,19 +184,9 @@ class _Layout:
 
     def cut_notice(self, *, upper_bound: bool = False) -> list[str]:
         """What was left out; with ``upper_bound``, as long as it can ever be."""
-        secs = self.sections
-        parts = [  # (shown, total, what)
-            (sum(s.shown_rows for s in secs), sum(len(s.rows) for s in secs), "change"),
-            (sum(s.shown_warnings for s in secs), self.warnings, "warning"),
-            (sum(s.shown_notes for s in secs), sum(len(s.notes) for s in secs), "note"),
-            (self.shown_totals, len(self.plan.accounts), "account total"),
-            (self.shown_unchanged, len(self.unchanged), "unchanged account"),
-        ]
         said = [
-            f"{(total if upper_bound else total - shown):,} of {total:,} {what}"
-            + ("" if total == 1 else "s")
-            for shown, total, what in parts
-            if total and (upper_bound or shown < total)
+            f"{total - shown:,} of {total:,} {what}{'' if total == 1 else 's'}"
+            for shown, total, what in self._cut_parts(upper_bound)
         ]
         where = (
             f"is uploaded with [the workflow run](<{self.run_url}>)"
@@ -207,6 +197,26 @@ class _Layout:
             f"> ✂️ **Shortened to fit a comment.** Not shown here: {', '.join(said)}. "
             f"The full plan (json and markdown) {where}.",
             "",
+        ]
+
+    def _cut_parts(self, upper_bound: bool) -> list[tuple[int, int, str]]:
+        """(shown, in all, what) of each part that lost something; with ``upper_bound``,
+        of each part that could, as if nothing of it were shown."""
+        parts = [
+            *self._section_parts(),
+            (self.shown_totals, len(self.plan.accounts), "account total"),
+            (self.shown_unchanged, len(self.unchanged), "unchanged account"),
+        ]
+        if upper_bound:
+            return [(0, total, what) for _, total, what in parts if total]
+        return [part for part in parts if part[0] < part[1]]
+
+    def _section_parts(self) -> list[tuple[int, int, str]]:
+        secs = self.sections
+        return [
+            (sum(s.shown_rows for s in secs), sum(len(s.rows) for s in secs), "change"),
+            (sum(s.shown_warnings for s in secs), self.warnings, "warning"),
+            (sum(s.shown_notes for s in secs), sum(len(s.notes) for s in secs), "note"),
         ]
 
     def totals(self) -> list[str]:
@@ -253,17 +263,17 @@ class _Ledger:
         self.left += n
 
 
+def _section(acct: AccountPlan) -> _Section:
+    return _Section(
+        acct,
+        warnings=[notice_line(n) for n in acct.notices if n.level is Level.WARNING],
+        notes=[notice_line(n) for n in acct.notices if n.level is not Level.WARNING],
+        rows=[_row(c) for c in acct.changes],
+    )
+
+
 def _layout(plan: Plan, unchanged: Sequence[str], run_url: str | None) -> _Layout:
-    sections = [
-        _Section(
-            acct,
-            warnings=[notice_line(n) for n in acct.notices if n.level is Level.WARNING],
-            notes=[notice_line(n) for n in acct.notices if n.level is not Level.WARNING],
-            rows=[_row(c) for c in acct.changes],
-        )
-        for acct in plan.accounts
-        if acct.changes or acct.notices
-    ]
+    sections = [_section(acct) for acct in plan.accounts if acct.changes or acct.notices]
     url = run_url if run_url is not None and linkable(run_url) else None
     return _Layout(plan, list(dict.fromkeys(unchanged)), url, sections)
 
@@ -286,68 +296,89 @@ def _fill(ledger: _Ledger, items: Sequence[str], shown: int, done_refund: int) -
 
 
 def _fit(layout: _Layout, budget: int) -> None:
-    """Choose what is shown, by priority, so that ``layout.render()`` fits ``budget``.
+    """Choose what is shown, by priority, so that ``layout.render()`` fits ``budget``."""
+    fitter = _Fitter(layout, budget)
+    usable = fitter.warnings()
+    fitter.totals()
+    fitter.notes(usable)
+    fitter.rows(usable)
+    fitter.unchanged()
+
+
+class _Fitter:
+    """Deals the budget out, part by part, in the order of the module docstring.
 
     Each part is charged the most it can add to the output: a section is opened
     at its size with nothing shown (every "N more ... not shown" line in it), a
     list's "more" line is given back once all its items fit.
     """
-    ledger = _Ledger(budget)
-    layout.cut = True
-    # The head, the cut notice, the totals table and the unchanged line with nothing shown
-    # are at most ~1,200 bytes (an account name aside), less than MIN_BUDGET.
-    fixed = layout.head() + layout.cut_notice(upper_bound=True) + layout.totals()
-    ledger.take(_size(fixed + layout.unchanged_lines()))
 
-    def open_section(s: _Section) -> bool:
-        if not s.present and ledger.take(_size(s.lines())):
+    def __init__(self, layout: _Layout, budget: int) -> None:
+        self.layout = layout
+        self.ledger = _Ledger(budget)
+        layout.cut = True
+        # The head, the cut notice, the totals table and the unchanged line with nothing
+        # shown are at most ~1,200 bytes (an account name aside), less than MIN_BUDGET.
+        fixed = layout.head() + layout.cut_notice(upper_bound=True) + layout.totals()
+        self.ledger.take(_size(fixed + layout.unchanged_lines()))
+
+    def open(self, s: _Section) -> bool:
+        """Whether the section is shown, opening it if it fits with nothing in it."""
+        if not s.present and self.ledger.take(_size(s.lines())):
             s.present = True
         return s.present
 
-    # 1. every warning: a section that has any is opened first
-    for s in layout.sections:
-        if s.warnings and open_section(s):
-            refund = _size([s.more(len(s.warnings), "warning")])
-            s.shown_warnings = _fill(ledger, s.warnings, 0, refund)
-    # a section whose warnings could not be shown at all is not shown later either
-    usable = [s for s in layout.sections if s.present or not s.warnings]
+    def warnings(self) -> list[_Section]:
+        """Every warning first; the sections left that may be shown later."""
+        for s in self.layout.sections:
+            if s.warnings and self.open(s):
+                refund = _size([s.more(len(s.warnings), "warning")])
+                s.shown_warnings = _fill(self.ledger, s.warnings, 0, refund)
+        # a section whose warnings could not be shown at all is not shown later either
+        return [s for s in self.layout.sections if s.present or not s.warnings]
 
-    # 2. each account's totals
-    refund = _size(layout.totals()[len(_TABLE_HEAD) + 1 :])
-    rows = [_total_row(a) for a in layout.plan.accounts]
-    layout.shown_totals = _fill(ledger, rows, 0, refund)
+    def totals(self) -> None:
+        layout = self.layout
+        refund = _size(layout.totals()[len(_TABLE_HEAD) + 1 :])
+        rows = [_total_row(a) for a in layout.plan.accounts]
+        layout.shown_totals = _fill(self.ledger, rows, 0, refund)
 
-    # 3. notes
-    for s in usable:
-        if s.notes and open_section(s):
-            s.shown_notes = _fill(ledger, s.notes, 0, _size([s.more(len(s.notes), "note")]))
+    def notes(self, usable: Sequence[_Section]) -> None:
+        for s in usable:
+            if s.notes and self.open(s):
+                refund = _size([s.more(len(s.notes), "note")])
+                s.shown_notes = _fill(self.ledger, s.notes, 0, refund)
 
-    # 4. change rows, one per account in turn
-    turn = [s for s in usable if s.rows]
-    framed: set[int] = set()
-    while turn:
-        still = []
-        for s in turn:
-            if id(s) not in framed:
-                if not open_section(s) or not ledger.take(s.frame_bound()):
-                    continue
-                framed.add(id(s))
-            if ledger.take(_size([s.rows[s.shown_rows]])):
-                if not s.shown_rows:
-                    ledger.give(_size(s.no_rows()))  # the table stands in its place now
-                s.shown_rows += 1
-                if s.shown_rows < len(s.rows):
-                    still.append(s)
-        turn = still
+    def rows(self, usable: Sequence[_Section]) -> None:
+        """Change rows dealt out one per account in turn, while any fits."""
+        turn = [s for s in usable if s.rows]
+        framed: set[int] = set()
+        while turn:
+            turn = [s for s in turn if self._one_row(s, framed)]
 
-    # 5. the unchanged accounts (their names; they have nothing to review)
-    size = _size(layout.unchanged_lines())
-    while layout.shown_unchanged < len(layout.unchanged):
-        step = _size(layout.unchanged_lines(layout.shown_unchanged + 1)) - size
-        if not ledger.take(step):
-            break
-        size += step
-        layout.shown_unchanged += 1
+    def _one_row(self, s: _Section, framed: set[int]) -> bool:
+        """Show the section's next row if it fits; whether it has more to show then."""
+        if id(s) not in framed:
+            if not self.open(s) or not self.ledger.take(s.frame_bound()):
+                return False
+            framed.add(id(s))
+        if not self.ledger.take(_size([s.rows[s.shown_rows]])):
+            return False
+        if not s.shown_rows:
+            self.ledger.give(_size(s.no_rows()))  # the table stands in its place now
+        s.shown_rows += 1
+        return s.shown_rows < len(s.rows)
+
+    def unchanged(self) -> None:
+        """The unchanged accounts' names, last (they have nothing to review)."""
+        layout = self.layout
+        size = _size(layout.unchanged_lines())
+        while layout.shown_unchanged < len(layout.unchanged):
+            step = _size(layout.unchanged_lines(layout.shown_unchanged + 1)) - size
+            if not self.ledger.take(step):
+                break
+            size += step
+            layout.shown_unchanged += 1
 
 
 def render_markdown(

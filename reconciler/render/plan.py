@@ -22,7 +22,7 @@ from reconciler.render.comment import (
     notice_lines,
     render_markdown,
 )
-from reconciler.render.common import counts
+from reconciler.render.common import counts, no_changes, not_planned
 from reconciler.report.model import Vendor
 
 __all__ = [
@@ -59,26 +59,7 @@ def _notice(n: Notice) -> str:
 
 def render_text(plan: Plan, *, colour: bool = False, unchanged: Sequence[str] = ()) -> str:
     """The plan for a terminal; ``unchanged`` names accounts that were not planned."""
-    lines: list[str] = []
-    for acct in plan.accounts:
-        lines.append(
-            f"account {escape.terminal(acct.account)}" + (" (prune)" if acct.prune else "")
-        )
-        for n in acct.notices:
-            lines.append(f"  {_notice(n)}")
-        senders = [escape.terminal(c.sender) for c in acct.changes]
-        width = max((len(s) for s in senders), default=0)
-        for c, sender in zip(acct.changes, senders, strict=True):
-            sym = style(c.action.symbol, fg=_COLOUR[c.action], enabled=colour)
-            change = (
-                _num(c.after)
-                if c.action is Action.CREATE
-                else f"{_num(c.before)} -> {_num(c.after)}"
-            )
-            lines.append(f"  {sym} {sender:<{width}}  {change}  ({_source(c)})")
-        if not acct.changes:
-            lines.append("  no changes")
-        lines.append(f"  {counts(acct.summary)}")
+    lines = [line for acct in plan.accounts for line in _account_text(acct, colour)]
     if unchanged:
         names = ", ".join(escape.terminal(a) for a in unchanged)
         lines.append(f"unchanged, not planned: {names}")
@@ -86,11 +67,28 @@ def render_text(plan: Plan, *, colour: bool = False, unchanged: Sequence[str] = 
     if plan.has_changes:
         lines.append(f"Plan: {counts(total)}.")
     else:
-        lines.append(
-            f"No changes: live settings match the manifests "
-            f"({total.unchanged} unchanged, {total.unmanaged} unmanaged)."
-        )
+        lead, rest = no_changes(plan)
+        lines.append(f"{lead}: {rest}.")
     return "\n".join(lines) + "\n"
+
+
+def _account_text(acct: AccountPlan, colour: bool) -> list[str]:
+    prune = " (prune)" if acct.prune else ""
+    lines = [f"account {escape.terminal(acct.account)}{prune}"]
+    lines += [f"  {_notice(n)}" for n in acct.notices]
+    senders = [escape.terminal(c.sender) for c in acct.changes]
+    width = max((len(s) for s in senders), default=0)
+    for c, sender in zip(acct.changes, senders, strict=True):
+        sym = style(c.action.symbol, fg=_COLOUR[c.action], enabled=colour)
+        change = (
+            _num(c.after) if c.action is Action.CREATE else f"{_num(c.before)} -> {_num(c.after)}"
+        )
+        lines.append(f"  {sym} {sender:<{width}}  {change}  ({_source(c)})")
+    if not acct.planned:
+        return [*lines, "  not planned: nothing was read"]
+    if not acct.changes:
+        lines.append("  no changes")
+    return [*lines, f"  {counts(acct.summary)}"]
 
 
 # ---------------------------------------------------------------- json
@@ -204,6 +202,31 @@ def _ticks(acct: AccountPlan, saved: AccountPlan | None) -> list[str]:
     return lines + [_task(c) for left in now.values() for c in left]
 
 
+def _checklist_head(plan: Plan, since: Plan | None, saved: Mapping[str, AccountPlan]) -> list[str]:
+    """What is left to do, and how much is done since the saved plan, if one is given."""
+    done = total = 0
+    if since is not None:
+        now_keys = {(c.account, c.sender_id, c.sender) for c in plan.changes}
+        then_keys = {(c.account, c.sender_id, c.sender) for a in saved.values() for c in a.changes}
+        total = len(then_keys | now_keys)
+        done = len(then_keys - now_keys)
+    if plan.has_changes:
+        n = len(plan.changes)
+        progress = f" ({done} of {total} done since the saved plan)" if since is not None else ""
+        return [
+            f"{n} change{'s' if n != 1 else ''} to make by hand{progress}. For each sender: "
+            f"open the account, go to {CHECKLIST_PATH}, and do what the line says (Set up, "
+            "Edit or Delete, then Save). Then run `callfwd plan` again: it shows no changes "
+            "when every box is done."
+        ]
+    if not_planned(plan) == len(plan.accounts) > 0:
+        lead, rest = no_changes(plan)
+        return [f"{lead}: {rest}."]
+    if since is None:
+        return ["Nothing to do: live settings match the manifests."]
+    return [f"All {total} done: live settings match the manifests."]
+
+
 def render_checklist(
     plan: Plan, *, vendors: Mapping[str, Vendor] | None = None, since: Plan | None = None
 ) -> str:
@@ -220,27 +243,7 @@ def render_checklist(
     accounts = {a.account: a for a in plan.accounts}
     # Only the accounts planned now can say what is done.
     saved = {a.account: a for a in since.accounts if a.account in accounts} if since else {}
-    lines = ["# callfwd checklist", ""]
-    done = total = 0
-    if since is not None:
-        now_keys = {(c.account, c.sender_id, c.sender) for c in plan.changes}
-        then_keys = {(c.account, c.sender_id, c.sender) for a in saved.values() for c in a.changes}
-        total = len(then_keys | now_keys)
-        done = len(then_keys - now_keys)
-    if not plan.has_changes and since is None:
-        lines += ["Nothing to do: live settings match the manifests.", ""]
-    elif not plan.has_changes:
-        lines += [f"All {total} done: live settings match the manifests.", ""]
-    else:
-        n = len(plan.changes)
-        progress = f" ({done} of {total} done since the saved plan)" if since is not None else ""
-        lines += [
-            f"{n} change{'s' if n != 1 else ''} to make by hand{progress}. For each sender: "
-            f"open the account, go to {CHECKLIST_PATH}, and do what the line says (Set up, "
-            "Edit or Delete, then Save). Then run `callfwd plan` again: it shows no changes "
-            "when every box is done.",
-            "",
-        ]
+    lines = ["# callfwd checklist", "", *_checklist_head(plan, since, saved), ""]
     for acct in plan.accounts:
         tasks = _ticks(acct, saved.get(acct.account))
         if not tasks and not acct.notices:

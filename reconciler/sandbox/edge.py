@@ -82,6 +82,27 @@ class Metrics:
         }
 
 
+def _log_line(scope: Scope, status: int, ms: float, fault: FaultRule | None) -> None:
+    """The request log's line: who, what, the answer's status, time, account and key id."""
+    target = scope.get("raw_path") or scope["path"].encode()
+    qs = scope.get("query_string")
+    line = target.decode("ascii", "backslashreplace")[:300]
+    if qs:
+        line += "?" + qs.decode("ascii", "backslashreplace")[:300]
+    client = scope.get("client")
+    log.info(
+        '%s "%s %s" %s %.1fms account=%s key=%s%s',
+        f"{client[0]}:{client[1]}" if client else "-",
+        scope["method"],
+        line,
+        status or "dropped",
+        ms,
+        scope.get("callfwd.account") or "-",
+        scope.get("callfwd.key_id") or "-",
+        f" fault={fault.kind}/{fault.when}" if fault else "",
+    )
+
+
 class Edge:
     def __init__(
         self,
@@ -103,52 +124,44 @@ class Edge:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        path: str = scope["path"]
-        method: str = scope["method"]
-        admin = path.startswith("/_sandbox/")
+        admin = scope["path"].startswith("/_sandbox/")
         status = 0
         fault: FaultRule | None = None
         if not admin:
             self.metrics.in_flight += 1
         try:
-            if self.latency and not admin:
-                await asyncio.sleep(self.latency)
-            if not admin and self.faults.active:
-                latency, fault = self.faults.pick(method, path)
-                if latency:
-                    await asyncio.sleep(latency)
-                if fault is not None and fault.answers_before:
-                    status = await fault_answers.answer_before(fault, send)
-                    return
+            fault = None if admin else await self._delay_and_pick(scope)
+            if fault is not None and fault.answers_before:
+                status = await fault_answers.answer_before(fault, send)
+                return
             fault_answers.adjust_request(fault, scope)
             status = await self._run(scope, receive, send, start, fault)
         finally:
             ms = (time.perf_counter() - start) * 1000.0
-            account = scope.get("callfwd.account") or "-"
             if not admin:
                 self.metrics.in_flight -= 1
-                label = getattr(scope.get("route"), "path", None)
-                if label is None and fault is not None:
-                    label = self.route_of(scope) or "(fault)"
-                self.metrics.add(method, label or "(no route)", account, status, ms)
+                self._count(scope, status, ms, fault)
             if log.isEnabledFor(logging.INFO):
-                target = scope.get("raw_path") or path.encode()
-                qs = scope.get("query_string")
-                line = target.decode("ascii", "backslashreplace")[:300]
-                if qs:
-                    line += "?" + qs.decode("ascii", "backslashreplace")[:300]
-                client = scope.get("client")
-                log.info(
-                    '%s "%s %s" %s %.1fms account=%s key=%s%s',
-                    f"{client[0]}:{client[1]}" if client else "-",
-                    method,
-                    line,
-                    status or "dropped",
-                    ms,
-                    account,
-                    scope.get("callfwd.key_id") or "-",
-                    f" fault={fault.kind}/{fault.when}" if fault else "",
-                )
+                _log_line(scope, status, ms, fault)
+
+    async def _delay_and_pick(self, scope: Scope) -> FaultRule | None:
+        """Wait ``latency`` (and a fault's own), and the fault this request meets, if any."""
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if not self.faults.active:
+            return None
+        latency, fault = self.faults.pick(scope["method"], scope["path"])
+        if latency:
+            await asyncio.sleep(latency)
+        return fault
+
+    def _count(self, scope: Scope, status: int, ms: float, fault: FaultRule | None) -> None:
+        """One /api/ request in the metrics, by its route template (or the fault's)."""
+        label = getattr(scope.get("route"), "path", None)
+        if label is None and fault is not None:
+            label = self.route_of(scope) or "(fault)"
+        account = scope.get("callfwd.account") or "-"
+        self.metrics.add(scope["method"], label or "(no route)", account, status, ms)
 
     async def _run(
         self, scope: Scope, receive: Receive, send: Send, start: float, fault: FaultRule | None

@@ -58,18 +58,18 @@ def _if_match(header: str, etag: str) -> bool:
     return False
 
 
+def _json_body(schema: object) -> dict[str, object]:
+    """The OpenAPI request body of a route that takes a JSON:API document."""
+    return {"requestBody": {"required": True, "content": {protocol.MEDIA_TYPE: {"schema": schema}}}}
+
+
 @router.patch(
     SENDERS + "/{sender_id}",
     response_class=JsonApiResponse,
     operation_id="update_text_messaging_sender",
     responses={200: {"model": dm.SenderDocument, "headers": dm.ETAG_HEADERS}},
     summary="Set or remove a sender's forwarding number" + EXTENSION,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/vnd.api+json": {"schema": dm.PATCH_BODY}},
-        }
-    },
+    openapi_extra=_json_body(dm.PATCH_BODY),
 )
 async def patch_sender(
     request: Request,
@@ -200,12 +200,7 @@ def audit_resource(e: AuditEvent) -> dm.AuditResource:
     operation_id="create_call_route",
     responses={200: {"model": dm.CallRouteDocument, "headers": dm.RATE_HEADERS}},
     summary="Where a call to a sender goes: forwarded or ringing, a simulation" + EXTENSION,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/vnd.api+json": {"schema": dm.CALL_ROUTE_BODY}},
-        }
-    },
+    openapi_extra=_json_body(dm.CALL_ROUTE_BODY),
 )
 async def route_call(request: Request, user: Reader) -> Response:
     data = await read_document(request)

@@ -52,6 +52,7 @@ from reconciler.domain import numbers
 from reconciler.domain.senders import may_forward
 from reconciler.errors import CallfwdError
 from reconciler.manifest.loader import MAX_BYTES, MappingNode, load
+from reconciler.manifest.paths import Refusal, given_file
 from reconciler.sandbox.seed_messages import MAX_SHOWN, Problem, problem_of, render
 from reconciler.sandbox.seed_model import (
     SeedAccount,
@@ -255,31 +256,10 @@ class _Checker:
         s = self.part(SeedSender, raw, at)
         if s is None:
             return
-        pending = s.number is None and s.status == "pending_registration"
-        ident, why = (None, "") if pending else _identifier(s)
-        if ident is None and not pending:
-            self.problems.append(Problem((*at, "number"), why))
+        known, ident = self.number(at, s, account_id, numbers_seen)
+        if not known:
             return
-        if ident is not None and (ident, s.country) in numbers_seen:
-            self.problems.append(
-                Problem((*at, "number"), f"{ident} ({s.country}) appears twice in {account_id}")
-            )
-        numbers_seen.add((ident or "", s.country))
-        forward: str | None = None
-        if s.forward_to is not None:
-            if not may_forward(s.type, s.country):
-                self.problems.append(
-                    Problem(
-                        (*at, "forward_to"),
-                        f"only US toll-free senders can forward calls; this is a {s.country} "
-                        f"{s.type} sender",
-                    )
-                )
-            else:
-                result = _check_forward_to(s.forward_to, sender=ident)
-                if result.e164 is None:
-                    self.problems.append(Problem((*at, "forward_to"), result.message))
-                forward = result.e164
+        forward = self.forward_to(at, s, ident)
         sid = s.id or sender_id(account_id, ident or f"pending-{index}", s.country)
         if sid in self._sender_ids:
             self.problems.append(Problem((*at, "id"), f"sender id {sid!r} appears twice"))
@@ -297,6 +277,44 @@ class _Checker:
                 registration_id(sid) if s.type == "toll_free" else None,
             )
         )
+
+    def number(
+        self,
+        at: tuple[str | int, ...],
+        s: SeedSender,
+        account_id: str,
+        numbers_seen: set[tuple[str, str]],
+    ) -> tuple[bool, str | None]:
+        """(whether the sender's number may be stored, its identifier: None while pending)."""
+        pending = s.number is None and s.status == "pending_registration"
+        ident, why = (None, "") if pending else _identifier(s)
+        if ident is None and not pending:
+            self.problems.append(Problem((*at, "number"), why))
+            return False, None
+        if ident is not None and (ident, s.country) in numbers_seen:
+            self.problems.append(
+                Problem((*at, "number"), f"{ident} ({s.country}) appears twice in {account_id}")
+            )
+        numbers_seen.add((ident or "", s.country))
+        return True, ident
+
+    def forward_to(self, at: tuple[str | int, ...], s: SeedSender, ident: str | None) -> str | None:
+        """The sender's forwarding number as stored (E.164), or None; a problem if it may not."""
+        if s.forward_to is None:
+            return None
+        if not may_forward(s.type, s.country):
+            self.problems.append(
+                Problem(
+                    (*at, "forward_to"),
+                    f"only US toll-free senders can forward calls; this is a {s.country} "
+                    f"{s.type} sender",
+                )
+            )
+            return None
+        result = _check_forward_to(s.forward_to, sender=ident)
+        if result.e164 is None:
+            self.problems.append(Problem((*at, "forward_to"), result.message))
+        return result.e164
 
 
 def parse_seed(data: Any, *, origin: str = "seed") -> Seed:
@@ -333,14 +351,22 @@ def _summary(origin: str, lines: list[str]) -> str:
     return f"{origin}: {len(lines)} problems:\n  " + "\n  ".join(shown) + more
 
 
-def load_seed(source: str | Path | Mapping[str, Any]) -> Seed:
-    """Read a seed from a YAML file path, YAML text or already-parsed data."""
+def load_seed(source: str | Path | Mapping[str, Any], *, root: Path | None = None) -> Seed:
+    """Read a seed from a YAML file path, YAML text or already-parsed data.
+
+    A file is one the operator named: it may lie outside the repository ``root``
+    (default: the current directory's), but a symbolic link inside the repository
+    that leads out is refused unread (CF020).
+    """
     if isinstance(source, Mapping):
         return parse_seed(source)
     if isinstance(source, Path):
         origin = str(source)
+        where = given_file(source, root)
+        if isinstance(where, Refusal):
+            raise SeedError(where.line(origin))
         try:
-            with source.open("rb") as fh:
+            with where.open("rb") as fh:
                 data = fh.read(MAX_BYTES + 1)
         except FileNotFoundError:
             raise SeedError(f"{origin}: seed file not found") from None
@@ -350,5 +376,5 @@ def load_seed(source: str | Path | Mapping[str, Any]) -> Seed:
         origin, data = "seed", source.encode("utf-8", "surrogatepass")
     loaded = load(origin, data, subject="a seed")
     errors = [d for d in loaded.diagnostics if d.severity == "error"]
-    root = loaded.root
-    return _checked(root.value if root is not None else {}, origin, root, errors)
+    tree = loaded.root
+    return _checked(tree.value if tree is not None else {}, origin, tree, errors)

@@ -9,7 +9,7 @@ sentences that say what to write; an unknown key gets a "did you mean". A key
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
@@ -113,50 +113,111 @@ def _choices(model: type[BaseModel] | None, field: str) -> list[str]:
     return [str(a) for a in get_args(annotation)] if get_origin(annotation) is Literal else []
 
 
+@dataclass(frozen=True, slots=True)
+class _Error:
+    """One pydantic error, with what the sentences about it need."""
+
+    loc: Loc
+    ctx: Mapping[str, Any]
+    value: Any
+    name: str  # the key it is about
+    owner: type[BaseModel] | None  # the model that holds that key
+
+    @property
+    def shown(self) -> str:
+        return _value(self.value, self.loc)
+
+
+def _unknown_key(e: _Error) -> Problem:
+    fields = list(e.owner.model_fields) if e.owner else []
+    return Problem(e.loc, f"unknown key; {did_you_mean(e.name, fields)}", at_key=True)
+
+
+def _missing(e: _Error) -> Problem:
+    noun = _NOUNS.get(_shape(e.loc[:-1]), "entry")
+    fields = e.owner.model_fields.items() if e.owner else ()
+    needed = [n for n, f in fields if f.is_required()]
+    listed = ", ".join(needed[:-1]) + " and " + needed[-1] if len(needed) > 1 else "".join(needed)
+    return Problem(e.loc, f"missing; every {noun} needs {listed}")
+
+
+def _literal(e: _Error) -> Problem:
+    hint = did_you_mean(str(e.value), _choices(e.owner, e.name))
+    return Problem(e.loc, f"{e.shown} is not {_WORDS.get(e.name, 'allowed')}; {hint}")
+
+
+def _pattern(e: _Error) -> Problem:
+    return Problem(e.loc, f"{e.shown} {_PATTERNS.get(e.name, 'is not allowed here')}")
+
+
+def _not_text(e: _Error) -> Problem:
+    # JSON can write a lone surrogate; no database can hold it
+    what = "a key in it is" if not isinstance(e.value, str) else "it is"
+    return Problem(e.loc, f"{what} not text: a lone surrogate (\\ud800-\\udfff)")
+
+
+def _characters(n: object) -> str:
+    return f"{n} character{'' if n == 1 else 's'}"
+
+
+def _too_short(e: _Error) -> Problem:
+    return Problem(e.loc, f"must be at least {_characters(e.ctx.get('min_length'))}")
+
+
+def _too_long(e: _Error) -> Problem:
+    return Problem(e.loc, f"must be at most {_characters(e.ctx.get('max_length'))}")
+
+
+def _not_a_time(e: _Error) -> Problem:
+    return Problem(e.loc, f"{e.shown} is not a time; write ISO 8601, such as 2026-01-01T00:00:00Z")
+
+
+def _wrong_type(e: _Error) -> Problem:
+    loc = e.loc
+    if (isinstance(loc[-1], int) and len(loc) > 1) or _shape(loc) in _NOUNS:
+        expected = _ITEMS.get(str(loc[-2]), "a mapping")
+    else:
+        expected = _EXPECTED.get(e.name, "text")
+    return Problem(loc, f"must be {expected}, not {e.shown}")
+
+
+_BY_KIND: dict[str, Callable[[_Error], Problem]] = {
+    "extra_forbidden": _unknown_key,
+    "missing": _missing,
+    "literal_error": _literal,
+    "string_pattern_mismatch": _pattern,
+    "string_unicode": _not_text,
+    "string_too_short": _too_short,
+    "string_too_long": _too_long,
+}
+
+
+def _sentence(kind: str) -> Callable[[_Error], Problem] | None:
+    """What says an error of ``kind`` in callfwd's words (None: pydantic's own words)."""
+    if kind in _BY_KIND:
+        return _BY_KIND[kind]
+    if kind.startswith(("datetime", "date_")):
+        return _not_a_time
+    if kind.endswith("_type"):
+        return _wrong_type
+    return None
+
+
 def problem_of(prefix: Loc, err: Mapping[str, Any]) -> Problem:
     """A pydantic error of the part at ``prefix``, in callfwd's words."""
     loc: Loc = prefix + tuple(err["loc"])
-    kind: str = err["type"]
-    ctx: Mapping[str, Any] = err.get("ctx") or {}
-    value = err.get("input")
-    name = next((p for p in reversed(loc) if isinstance(p, str)), "")
-    owner = MODELS.get(_shape(loc[:-1]))
-    if kind == "extra_forbidden":
-        fields = list(owner.model_fields) if owner else []
-        return Problem(loc, f"unknown key; {did_you_mean(name, fields)}", at_key=True)
-    if kind == "missing":
-        noun = _NOUNS.get(_shape(loc[:-1]), "entry")
-        model = MODELS.get(_shape(loc[:-1]))
-        needed = [n for n, f in model.model_fields.items() if f.is_required()] if model else []
-        listed = (
-            ", ".join(needed[:-1]) + " and " + needed[-1] if len(needed) > 1 else "".join(needed)
+    sentence = _sentence(err["type"])
+    if sentence is None:
+        return Problem(loc, str(err.get("msg", "is not allowed")).removeprefix("Value error, "))
+    return sentence(
+        _Error(
+            loc=loc,
+            ctx=err.get("ctx") or {},
+            value=err.get("input"),
+            name=next((p for p in reversed(loc) if isinstance(p, str)), ""),
+            owner=MODELS.get(_shape(loc[:-1])),
         )
-        return Problem(loc, f"missing; every {noun} needs {listed}")
-    if kind == "literal_error":
-        hint = did_you_mean(str(value), _choices(owner, name))
-        return Problem(loc, f"{_value(value, loc)} is not {_WORDS.get(name, 'allowed')}; {hint}")
-    if kind == "string_pattern_mismatch":
-        what = _PATTERNS.get(name, "is not allowed here")
-        return Problem(loc, f"{_value(value, loc)} {what}")
-    if kind == "string_unicode":  # JSON can write a lone surrogate; no database can hold it
-        what = "a key in it is" if not isinstance(value, str) else "it is"
-        return Problem(loc, f"{what} not text: a lone surrogate (\\ud800-\\udfff)")
-    if kind == "string_too_short":
-        return Problem(loc, f"must be at least {ctx.get('min_length')} characters")
-    if kind == "string_too_long":
-        return Problem(loc, f"must be at most {ctx.get('max_length')} characters")
-    if kind.startswith("datetime") or kind.startswith("date_"):
-        return Problem(
-            loc,
-            f"{_value(value, loc)} is not a time; write ISO 8601, such as 2026-01-01T00:00:00Z",
-        )
-    if kind.endswith("_type") or kind == "model_attributes_type":
-        if (isinstance(loc[-1], int) and len(loc) > 1) or _shape(loc) in _NOUNS:
-            expected = _ITEMS.get(str(loc[-2]), "a mapping")
-        else:
-            expected = _EXPECTED.get(name, "text")
-        return Problem(loc, f"must be {expected}, not {_value(value, loc)}")
-    return Problem(loc, str(err.get("msg", "is not allowed")).removeprefix("Value error, "))
+    )
 
 
 def render(

@@ -186,15 +186,29 @@ def test_an_edited_plan_is_refused(three: list[Path]) -> None:
     assert "was edited after `callfwd plan --out` wrote it" in err
 
 
-def test_a_file_over_the_size_bound_is_refused_unread(
-    three: list[Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from reconciler.cli import show
-
-    monkeypatch.setattr(show, "MAX_PLAN_BYTES", 1_000)
-    code, _, err = _run("show", str(three[1]))
+def test_a_file_over_the_size_bound_is_refused_unread(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as fh:  # sparse: nothing is written, the size says it all
+        fh.truncate(planfile.MAX_BYTES + 1)
+    code, _, err = _run("show", str(huge))
     assert code == 1
-    assert "not a callfwd plan (over" in err
+    assert f"{huge}: not a callfwd plan (larger than 64 MiB, the most a plan file may be)" in err
+
+
+def test_a_plan_file_outside_the_repository_is_read_but_a_link_inside_that_leads_out_is_not(
+    three: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "plan.json").symlink_to(three[1])
+    monkeypatch.chdir(repo)  # outside any git work tree: the repository is this folder
+    code, md, err = _run("show", str(three[1]))  # as $RUNNER_TEMP/plan.json would be
+    assert code == 0, err
+    assert "`+18330000000`" in md  # the one change of globex's plan
+    code, md, err = _run("show", "plan.json")
+    assert code == 1 and md == ""
+    assert err.startswith("error: plan.json:1:1: error[CF020] plan.json is a symbolic link")
+    assert "it is not read" in err
 
 
 def test_an_account_in_two_files_is_an_error(three: list[Path], tmp_path: Path) -> None:

@@ -104,6 +104,11 @@ CASES: list[tuple[str, str, list[str]]] = [
         ["F:1:37: error[CF602] retry.max_total must be a number of seconds, not the text '60'"],
     ),
     (
+        "no-time-for-a-call",
+        "retry: {max_attempts: 3, max_total: 0}\n",
+        ["F:1:37: error[CF604] retry.max_total must be at least 1, not the integer 0"],
+    ),
+    (
         "account-without-settings",
         "accounts:\n  acme-us:\n",
         [

@@ -60,6 +60,10 @@ def test_contents_are_bounded_and_absent_files_left_out(repo: Path) -> None:
         "m/with space.yaml": gitrev.Blob(b"s: 1\n", 5),
     }
     assert gitrev.read_file(commit, "m/nope.yaml", repo, max_bytes=10) is None
+    # a line break would be a second request in git's batch protocol: never asked
+    assert (
+        gitrev.read_files(commit, ["m/nope\nm/a.yaml", "m/a.yaml\r", ""], repo, max_bytes=99) == {}
+    )
 
 
 def test_the_commit_not_the_working_tree_is_read(repo: Path) -> None:

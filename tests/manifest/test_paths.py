@@ -141,6 +141,67 @@ def test_callfwd_yaml_that_links_out_is_refused_unread(repo: Path) -> None:
     assert code == 1 and "callfwd.yaml:1:1: error[CF020]" in out and TOKEN[:6] not in out
 
 
+# Each command that reads a saved plan the operator names, with the file's place.
+PLAN_READERS = {
+    "apply --plan": ["apply", "--plan", "{}", "--auto-approve"],
+    "plan --since": ["plan", "--format", "checklist", "--since", "{}"],
+    "show": ["show", "{}"],
+}
+
+
+@pytest.mark.parametrize("command", PLAN_READERS)
+def test_a_plan_file_linked_out_of_the_repository_is_refused_unread(
+    repo: Path, command: str
+) -> None:
+    os.symlink(repo.parent / "runner" / ".env", repo / "plan.json")
+    code, out = run(*(a.format("plan.json") for a in PLAN_READERS[command]))
+    assert code == 1
+    assert out.startswith(
+        "error: plan.json:1:1: error[CF020] plan.json is a symbolic link, or goes through one, "
+        f"that leads outside the repository ({repo}); it is not read"
+    )
+    assert TOKEN[:6] not in out and "GITHUB_TOKEN" not in out
+
+
+@pytest.mark.parametrize("command", PLAN_READERS)
+def test_a_plan_file_the_operator_names_outside_the_repository_is_read(
+    repo: Path, command: str
+) -> None:
+    write(repo.parent / "runner" / "plan.json", "{not a plan")  # as under $RUNNER_TEMP
+    code, out = run(*(a.format("../runner/plan.json") for a in PLAN_READERS[command]))
+    assert code == 1
+    assert out.startswith("error: ../runner/plan.json: not a callfwd plan (invalid JSON"), out
+
+
+def _serve(repo: Path, seed: str) -> subprocess.CompletedProcess[str]:
+    """``callfwd serve --seed SEED``: a seed it refuses ends it before it listens."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", "serve", "--port", "0", "--seed", seed,
+         "--db", str(repo / ".callfwd" / "db.sqlite")],
+        cwd=repo, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_a_seed_linked_out_of_the_repository_is_refused_unread(repo: Path) -> None:
+    os.symlink(repo.parent / "runner" / ".env", repo / "seed.yaml")
+    proc = _serve(repo, "seed.yaml")
+    assert proc.returncode == 1
+    assert "listening" not in proc.stdout
+    assert proc.stderr.startswith(
+        "error: seed.yaml:1:1: error[CF020] seed.yaml is a symbolic link, or goes through one"
+    ), proc.stderr
+    assert TOKEN[:6] not in proc.stderr + proc.stdout
+
+
+def test_a_seed_the_operator_names_outside_the_repository_is_read(repo: Path) -> None:
+    write(repo.parent / "runner" / "seed.yaml", "accounts: 5\n")
+    proc = _serve(repo, "../runner/seed.yaml")
+    assert proc.returncode == 1  # read, and refused for what it says
+    assert "accounts" in proc.stderr and "CF020" not in proc.stderr, proc.stderr
+
+
 def test_manifests_in_callfwd_yaml_are_relative_to_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

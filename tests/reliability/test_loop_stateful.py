@@ -146,7 +146,7 @@ FAULT_SETS = st.sampled_from(SCENARIOS) | st.lists(
     max_size=3,
 )
 # Small retry budget: a call given up on costs at most this long.
-RETRY: dict[str, Any] = {"max_attempts": 4, "max_total": 0.5}
+RETRY: dict[str, Any] = {"max_attempts": 4, "max_total": 1.0}
 FORWARD = st.none() | st.sampled_from(POOL)
 
 

@@ -136,7 +136,7 @@ def test_the_sentinel_key_appears_in_no_output_file_exception_or_log(
     def workspace(want: dict[str, str | None], **kw: Any) -> dict[str, str]:
         return write_workspace(ws, kw.pop("url", sandbox.url), [spec], {ACCOUNT: want}, **kw)
 
-    small = {"max_attempts": 2, "max_total": 0.3}
+    small = {"max_attempts": 2, "max_total": 1}
     github = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "gh-output")}
 
     # -- happy paths: every command, every format -----------------------------------
@@ -179,7 +179,7 @@ def test_the_sentinel_key_appears_in_no_output_file_exception_or_log(
     }
     # route-call without accounts (CALLFWD_API_URL/KEY serve), retrying as little as the rest
     quick = inputs / "retry-only.yaml"
-    quick.write_text("retry: {max_attempts: 2, max_total: 0.3, max_connect_total: 0.3}\n")
+    quick.write_text("retry: {max_attempts: 2, max_total: 1, max_connect_total: 0.3}\n")
     route = ["route-call", "--config", str(quick), "--from", "+13125550100", "--to", SENDERS[1]]
     sandbox.set_faults({"kind": "error", "status": 500})
     for name, args in commands.items():

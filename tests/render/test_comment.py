@@ -210,3 +210,31 @@ def test_any_plan_fits_any_budget_balanced(plan: Plan, budget: int, unchanged: l
         warnings = [escape.markdown(n.message) for a in plan.accounts for n in a.warnings]
         if sum(len(w.encode()) + 100 for w in warnings) + 2_000 < budget:
             assert all(w in md for w in warnings)  # room for them: all shown
+
+
+def _added(name: str) -> AccountPlan:
+    """An account only the change adds: validated, not planned, nothing read (CF525)."""
+    message = "account added by this change: validated, not planned"
+    return AccountPlan(name, (), Summary(), managed=2, notices=(notice("CF525", message),))
+
+
+def test_a_plan_of_accounts_the_change_adds_says_nothing_was_read() -> None:
+    md = render_markdown(Plan((_added("newco"), _added("hooli")), "sha256:x", "0.1.0"))
+    lines = md.splitlines()
+    assert lines[3] == (
+        "**Nothing planned.** No live settings were read (validated, not planned: "
+        "2 accounts added by this change, CF525)."
+    )
+    assert "match the manifests" not in md and "No changes" not in md
+    assert "| `newco` | — | — | — | — | — |" in lines  # no counts: nothing was counted
+    assert md.count("Not planned: nothing was read.") == 2
+
+
+def test_accounts_the_change_adds_beside_planned_ones_are_counted_apart() -> None:
+    read = AccountPlan("acme-us", (), Summary(unchanged=3))
+    md = render_markdown(Plan((read, _added("newco")), "sha256:x", "0.1.0"))
+    assert md.splitlines()[3] == (
+        "**No changes.** Live settings match the manifests (3 unchanged, 0 unmanaged); "
+        "1 account added by this change, not planned (CF525)."
+    )
+    assert "| `acme-us` | 0 | 0 | 0 | 3 | 0 |" in md.splitlines()

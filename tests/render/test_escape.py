@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_check import structure
 
@@ -32,6 +32,7 @@ def test_terminal_shows_every_control_and_invisible_character(raw: str, shown: s
     assert escape.terminal(raw) == shown
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_terminal_output_never_holds_an_unprintable_character(text: str) -> None:
     out = escape.terminal(text)
@@ -79,6 +80,7 @@ def _shown(text: str) -> tuple[list[str], str]:
     return ([] if plain else [escape.visible(text) or " "]), (text if plain else "")
 
 
+@settings(deadline=None)
 @given(st.text() | st.from_regex(r"[0-9+() -]{1,20}", fullmatch=True))
 def test_markdown_reads_back_as_exactly_the_visible_text(text: str) -> None:
     s = structure(f"before {escape.markdown(text)} after\n")
@@ -88,6 +90,7 @@ def test_markdown_reads_back_as_exactly_the_visible_text(text: str) -> None:
     assert "".join(s.prose) == f"before {plain} after"
 
 
+@settings(deadline=None)
 @given(st.text() | st.from_regex(r"[0-9+() -]{1,20}", fullmatch=True))
 def test_markdown_in_a_table_cell_stays_in_its_cell(text: str) -> None:
     table = f"| a | b |\n|---|---|\n| {escape.markdown(text, cell=True)} | end |\n"
@@ -104,6 +107,7 @@ def test_annotations_escape_as_actions_core_and_show_other_controls() -> None:
     assert escape.annotation_property("a:b,c\x07") == "a%3Ab%2Cc\\x07"
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_an_annotation_is_always_one_printable_line(text: str) -> None:
     for out in (escape.annotation_message(text), escape.annotation_property(text)):
@@ -126,6 +130,7 @@ def test_sarif_text_cannot_form_an_embedded_link(raw: str, text: str) -> None:
     assert escape.sarif_text(raw) == text
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_sarif_text_has_no_unescaped_bracket(text: str) -> None:
     out = escape.sarif_text(text)

@@ -183,16 +183,28 @@ def test_the_actor_map_on_the_base_fixes_each_persons_role(repo: Path) -> None:
     assert validate("--base", "main")[0] == 1
 
 
-def test_a_broken_actor_map_on_the_base_stops_the_check(repo: Path) -> None:
-    write(
-        repo, ".github/callfwd-actors.yaml", "eve-acme:\n  email: eve@acme.example\n  roles: [x]\n"
-    )
+@pytest.mark.parametrize(
+    ("entry", "why"),
+    [
+        (
+            "eve-acme:\n  email: eve@acme.example\n  roles: [x]\n",
+            "the entry of eve-acme needs email: (text) and roles: (a mapping)",
+        ),
+        ("eve-acme: [1, 2]\n", "the entry of eve-acme must be an email or a mapping"),
+        (
+            "eve-acme: {email: eve@acme.example, roles: {acme-us: boss}}\n",
+            "eve-acme has an unknown role in account acme-us",
+        ),
+    ],
+)
+def test_a_broken_actor_map_on_the_base_stops_the_check(repo: Path, entry: str, why: str) -> None:
+    write(repo, ".github/callfwd-actors.yaml", entry)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "broken map")
     code, out = validate("--base", "main")
     assert code == 1
     assert "error[CF409] cannot check this change against the base: " in out
-    assert "the entry of eve-acme needs email: (text) and roles: (a mapping)" in out
+    assert why in out
 
 
 def test_a_base_manifest_that_cannot_be_read_refuses_the_change(repo: Path) -> None:

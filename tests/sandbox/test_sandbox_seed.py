@@ -245,6 +245,12 @@ BAD_SEEDS: list[tuple[dict[str, object], str, str]] = [
         "is not a role",
     ),
     ({"accounts": {"a": 1}}, "accounts", "must be a list of accounts, not a mapping"),
+    ({"accounts": [_account(name="")]}, "accounts[0].name", "must be at least 1 character"),
+    (
+        {"accounts": [_account(configuration={"org_prefix": "x" * 51})]},
+        "accounts[0].configuration.org_prefix",
+        "must be at most 50 characters",
+    ),
 ]
 
 
