@@ -95,32 +95,6 @@ def run_step(
     )
 
 
-def manifest_text(
-    *,
-    account: str,
-    team: str,
-    owners: list[tuple[str, str]],
-    senders: dict[str, str | None],
-) -> str:
-    """A manifest: ``owners`` as (email, role), ``senders`` as sender -> forward_to."""
-    lines = ["version: 1", f"account: {account}", f"team: {team}", "owners:"]
-    for email, role in owners:
-        lines += [f"  - email: {email}", f"    role: {role}"]
-    lines.append("forwarding:")
-    for sender, forward_to in senders.items():
-        lines.append(f'  - sender: "{sender}"')
-        lines.append(f'    forward_to: "{forward_to}"' if forward_to else "    forward_to: null")
-    return "\n".join(lines) + "\n"
-
-
-def write_manifest(
-    path: Path, *, account: str, owner: str, role: str, senders: dict[str, str | None]
-) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = manifest_text(account=account, team=path.stem, owners=[(owner, role)], senders=senders)
-    path.write_text(text, encoding="utf-8")
-
-
 def git(cwd: Path, *args: str) -> str:
     env = {
         "PATH": os.environ.get("PATH", ""),

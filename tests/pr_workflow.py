@@ -27,6 +27,7 @@ from gitops_helpers import (
     run_script_step,
     run_uses_step,
 )
+from workspace import write_files
 
 WORKFLOW = "pull-request.yml"
 RUN_URL = "https://github.com/acme/gitops/actions/runs/42"
@@ -60,28 +61,18 @@ class PullRequest:
     merge: str  # their merge commit: HEAD, and GITHUB_SHA
 
 
-def _write(ws: Path, files: Mapping[str, str | None]) -> None:
-    for name, text in files.items():
-        path = ws / name
-        if text is None:
-            path.unlink()
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-
-
 def pull_request(
     ws: Path, base: Mapping[str, str | None], change: Mapping[str, str | None]
 ) -> PullRequest:
     """``main`` holds ``base``; the PR changes ``change`` (None deletes); HEAD is the merge."""
     ws.mkdir(parents=True, exist_ok=True)
     git(ws, "init", "-q", "-b", "main")
-    _write(ws, base)
+    write_files(ws, base)
     git(ws, "add", "-A")
     git(ws, "commit", "-q", "--allow-empty", "-m", "base")
     base_sha = git(ws, "rev-parse", "HEAD").strip()
     git(ws, "checkout", "-q", "-b", "change")
-    _write(ws, change)
+    write_files(ws, change)
     git(ws, "add", "-A")
     git(ws, "commit", "-q", "--allow-empty", "-m", "the pull request")
     head = git(ws, "rev-parse", "HEAD").strip()

@@ -10,35 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from gitops_helpers import git
+from workspace import run_cli, write_manifest
 
-from reconciler.cli import cli
-
-MANIFEST = """\
-version: 1
-account: {account}
-team: {team}
-owners:
-  - email: dana@acme.example
-    role: manager
-forwarding:
-  - sender: "{sender}"
-    forward_to: null
-"""
 _SENDERS = iter(f"+1 833 555 {n:04d}" for n in range(100, 10_000))
 
 
 def _manifest(path: Path, account: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(MANIFEST.format(account=account, team=path.stem, sender=next(_SENDERS)))
-    return path
+    return write_manifest(path, account, {next(_SENDERS): None})
 
 
 def _accounts(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["accounts", *args], catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result.exit_code, result.output
+    result = run_cli("accounts", *args)
+    return result.code, result.output
 
 
 def _rows(*args: str) -> list[dict[str, Any]]:
@@ -112,8 +96,8 @@ def test_manifests_list_of_callfwd_yaml_is_the_default(repo: Path) -> None:
 
 
 def _validate(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["validate", "--format", "text", *args])
-    return result.exit_code, result.stderr + result.stdout
+    result = run_cli("validate", "--format", "text", *args)
+    return result.code, result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
@@ -123,8 +107,8 @@ def test_no_manifests_is_an_error_with_validates_diagnostic(
     """Never green on nothing: an empty list would let CI skip every job and pass."""
     (tmp_path / "manifests").mkdir()
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["accounts", "--format", fmt])
-    assert result.exit_code == 1
+    result = run_cli("accounts", "--format", fmt)
+    assert result.code == 1
     assert result.stdout == ""  # nothing a workflow could take for a matrix
     cf002 = next(line for line in result.stderr.splitlines() if "error[CF002]" in line)
     assert cf002 in _validate()[1]  # the very line validate prints

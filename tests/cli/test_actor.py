@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from gitops_helpers import git
-
-from reconciler.cli import cli
+from workspace import run_cli
 
 MAP = ".github/callfwd-actors.yaml"
 
@@ -29,9 +27,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _actor(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["actor", *args], env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    return result.exit_code, result.stdout, result.stderr
+    result = run_cli("actor", *args, env=env)
+    return result.code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from workspace import run_cli, run_process
 
 from reconciler.cli import COMMANDS, cli, hoist_global_flags
 
@@ -39,8 +36,8 @@ def test_verbosity_after_the_subcommand_takes_effect(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CALLFWD_DEBUG", raising=False)
     (tmp_path / "m.yaml").write_text("version: 2\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", "m.yaml", flag])
-    assert result.exit_code == 1  # the manifest is invalid; the flag itself is accepted
+    result = run_cli("validate", "m.yaml", flag)
+    assert result.code == 1  # the manifest is invalid; the flag itself is accepted
     assert "No such option" not in result.stderr
     assert logging.getLogger().level == level
 
@@ -51,8 +48,8 @@ def test_a_missing_config_file_is_a_usage_error(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     extra = ["--from", "+13125550100", "--to", "+18335550100"] if command == "route-call" else []
-    result = CliRunner().invoke(cli, [command, "--config", "missing.yaml", *extra])
-    assert (result.exit_code, result.stderr) == (
+    result = run_cli(command, "--config", "missing.yaml", *extra)
+    assert (result.code, result.stderr) == (
         64,
         "error: --config missing.yaml: config file not found\n",
     )
@@ -63,8 +60,8 @@ def test_config_problems_are_listed_one_a_line_then_counted(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("callfwd.yaml").write_text("acounts: {}\ndefaults:\n  prune: 'no'\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["plan"])
-    assert (result.exit_code, result.stderr) == (
+    result = run_cli("plan")
+    assert (result.code, result.stderr) == (
         1,
         "callfwd.yaml:1:1: error[CF601] unknown key 'acounts'; did you mean 'accounts'?\n"
         "callfwd.yaml:3:10: error[CF603] defaults.prune must be true or false, "
@@ -74,8 +71,8 @@ def test_config_problems_are_listed_one_a_line_then_counted(
 
 
 def test_help_shows_each_commands_whole_first_sentence() -> None:
-    result = CliRunner().invoke(cli, ["--help"])
-    assert result.exit_code == 0
+    result = run_cli("--help")
+    assert result.code == 0
     flat = " ".join(result.stdout.split())
     for name in COMMANDS:
         command = cli.get_command(None, name)  # type: ignore[arg-type]
@@ -96,16 +93,9 @@ def test_an_unreachable_api_is_retried_briefly_with_a_line_each_time(tmp_path: P
         encoding="utf-8",
     )
     route = ["route-call", "--from", "+13125550100", "--to", "+18335550100"]
-    run = subprocess.run(
-        [sys.executable, "-m", "reconciler", *route],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env={**os.environ, "ACME_US_KEY": "sk_test_unreachable_0123"},
-    )
+    run = run_process(*route, cwd=tmp_path, env={"ACME_US_KEY": "sk_test_unreachable_0123"})
     *retries, last = run.stderr.splitlines()
-    assert run.returncode == 1 and retries, run.stderr
+    assert run.code == 1 and retries, run.stderr
     for n, line in enumerate(retries, start=2):
         assert re.fullmatch(
             rf"acme-us: GET /api/accounts: connection refused; "
@@ -130,14 +120,14 @@ def test_route_call_needs_account_when_callfwd_yaml_lists_several(
         encoding="utf-8",
     )
     args = ["route-call", "--from", "+13125550100", "--to", "+18335550100"]
-    several = CliRunner().invoke(cli, args)
-    assert several.exit_code == 64
+    several = run_cli(*args)
+    assert several.code == 64
     assert several.stderr.endswith(
         "Error: callfwd.yaml lists 2 accounts (acme-us, globex): pick one with --account NAME\n"
     )
     monkeypatch.delenv("CALLFWD_API_KEY", raising=False)
-    picked = CliRunner().invoke(cli, [*args, "--account", "globex"])
-    assert (picked.exit_code, picked.stderr) == (
+    picked = run_cli(*args, "--account", "globex")
+    assert (picked.code, picked.stderr) == (
         1,
         "error: account globex: environment variable CALLFWD_API_KEY is not set "
         "(it holds the account's API key)\n",

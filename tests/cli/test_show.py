@@ -12,11 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from markdown_check import balanced, structure
 from sandbox_fixtures import ACME_MANAGER, GLOBEX_OWNER, ROOT, Sandbox
+from workspace import run_cli
 
-from reconciler.cli import cli
 from reconciler.diagnostics import Position
 from reconciler.plan import planfile
 from reconciler.plan.model import AccountPlan, Action, Change, Plan, Summary
@@ -26,10 +25,8 @@ RUN = "https://github.com/acme/gitops/actions/runs/42"
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output
-    return result.exit_code, result.stdout, result.stderr
+    result = run_cli(*args, env=env)
+    return result.code, result.stdout, result.stderr
 
 
 class _Limits:

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from workspace import run_cli
 
-from reconciler.cli import cli
 from reconciler.plan import baseline, planfile
 from reconciler.plan.model import AccountPlan, Action, Change, Plan, SenderSnapshot, Summary
 
@@ -16,10 +15,8 @@ TASK = re.compile(r"^- \[(.)\] \*\*[^*]+\*\* \((\+1\d{10})\)", re.MULTILINE)
 
 
 def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output
-    return result.exit_code, result.stdout, result.stderr
+    result = run_cli(*args)
+    return result.code, result.stdout, result.stderr
 
 
 def _save(path: Path, changes: dict[int, str | None], read: dict[int, str | None]) -> Path:

@@ -6,17 +6,30 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sandbox_fixtures import ROOT, Sandbox
+from sandbox_fixtures import ACME_MANAGER, GLOBEX_OWNER, ROOT, Sandbox
 from workspace import Workspace
+
+
+def _demo_workspace(sandbox: Sandbox, root: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """The demo manifests (not the seed) in ``root``, the working directory, with the keys
+    of acme-us's manager and globex's owner."""
+    shutil.copytree(ROOT / "manifests", root / "manifests")
+    (root / "manifests" / "sandbox-seed.yaml").unlink()
+    monkeypatch.chdir(root)
+    return Workspace(
+        root,
+        sandbox,
+        env={"ACME_US_KEY": ACME_MANAGER, "GLOBEX_KEY": GLOBEX_OWNER},
+        accounts={"acme-us": "ACME_US_KEY", "globex": "GLOBEX_KEY"},
+    )
 
 
 @pytest.fixture
 def workspace(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """The demo manifests and seed, in a temp dir, against the session's sandbox server."""
-    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
-    (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
+    ws = _demo_workspace(sandbox, tmp_path, monkeypatch)
     (tmp_path / "schemas").mkdir()
-    return Workspace(tmp_path, sandbox, monkeypatch)
+    return ws
 
 
 @pytest.fixture
@@ -25,9 +38,7 @@ def published_workspace(
 ) -> Workspace:
     """The demo manifests against the published-only server, known to be the published API
     (``api: published``): only the vendor's published reads; a person makes every change."""
-    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
-    (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
-    ws = Workspace(tmp_path, published_sandbox, monkeypatch)
+    ws = _demo_workspace(published_sandbox, tmp_path, monkeypatch)
     ws.extra_config = ["defaults: {api: published}"]
     ws.write_config()
     return ws

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from sandbox_fixtures import ACME_ANALYST, ACME_MANAGER, GLOBEX_OWNER, patch_body
-from workspace import Workspace, manifest
+from workspace import Workspace, manifest_text
 
 DEMO_WRITES = {
     ("acme-us", "+18445550111", None, "+12125550142"),
@@ -87,7 +87,7 @@ def test_mass_changes_are_refused_unless_allowed(workspace: Workspace) -> None:
     rows: dict[str, str | None] = {
         s["number"]: None for s in workspace.sandbox.senders("mass-0000")
     }
-    workspace.write("manifests/mass.yaml", manifest("mass-0000", rows, owner="u@x.example"))
+    workspace.write("manifests/mass.yaml", manifest_text("mass-0000", rows, owner="u@x.example"))
     run = workspace.run("apply", "--auto-approve")
     assert run.code == 1
     assert (
@@ -106,7 +106,7 @@ def test_thresholds_can_be_raised_per_account(workspace: Workspace) -> None:
     rows: dict[str, str | None] = {
         s["number"]: None for s in workspace.sandbox.senders("loose-0000")
     }
-    workspace.write("manifests/m.yaml", manifest("loose-0000", rows, owner="u@x.example"))
+    workspace.write("manifests/m.yaml", manifest_text("loose-0000", rows, owner="u@x.example"))
     assert workspace.run("apply", "--auto-approve").code == 0
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from test_apply import DEMO_WRITES, writes
-from workspace import Workspace, manifest
+from workspace import Workspace, manifest_text
 
 from reconciler.plan import planfile
 
@@ -46,7 +46,7 @@ def test_a_path_outside_the_configured_set_turns_prune_off_and_says_so(
         inside.stdout
     )
     outside = workspace.write(
-        "elsewhere/extra.yaml", manifest("acme-us", {"+18775550144": "+12065550100"})
+        "elsewhere/extra.yaml", manifest_text("acme-us", {"+18775550144": "+12065550100"})
     )
     plan = workspace.run("plan", str(outside), BILLING)
     assert plan.code == 0, plan.stderr
@@ -58,7 +58,9 @@ def test_a_path_outside_the_configured_set_turns_prune_off_and_says_so(
 
 
 def test_explicit_paths_still_catch_a_sender_declared_in_two_files(workspace: Workspace) -> None:
-    workspace.write("manifests/acme-us/again.yaml", manifest("acme-us", {"+18555550122": None}))
+    workspace.write(
+        "manifests/acme-us/again.yaml", manifest_text("acme-us", {"+18555550122": None})
+    )
     run = workspace.run("apply", BILLING, "--auto-approve")
     assert run.code == 1
     assert "error[CF208]" in run.stderr
@@ -162,7 +164,7 @@ def _mass_update(workspace: Workspace) -> None:
         for s in workspace.sandbox.senders("mass-0000")
         if s["country"] == "US"
     }
-    workspace.write("manifests/mass.yaml", manifest("mass-0000", rows))
+    workspace.write("manifests/mass.yaml", manifest_text("mass-0000", rows))
 
 
 def test_plan_warns_about_the_threshold_in_every_format_and_keeps_its_exit_code(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workspace import Workspace, manifest
+from workspace import Workspace, manifest_text
 
 
 def test_import_then_plan_is_empty_for_several_accounts(workspace: Workspace) -> None:
@@ -66,7 +66,7 @@ def test_senders_another_manifest_declares_are_left_out_and_the_result_plans_emp
     first = live[0]
     workspace.write(
         "manifests/dup-0000/existing.yaml",
-        manifest("dup-0000", {first["number"]: first["forward_to"]}),
+        manifest_text("dup-0000", {first["number"]: first["forward_to"]}),
     )
     run = workspace.run("import", "--account", "dup-0000", "--include-empty")
     assert run.code == 0, run.stderr
@@ -120,7 +120,7 @@ def test_a_canadian_sibling_is_not_counted_as_another_sender(workspace: Workspac
     assert sum(s["number"] == first["number"] for s in live) == 2  # a US row and a CA row
     workspace.write(
         "manifests/sib-0000/existing.yaml",
-        manifest("sib-0000", {first["number"]: first["forward_to"]}),
+        manifest_text("sib-0000", {first["number"]: first["forward_to"]}),
     )
     run = workspace.run("import", "--account", "sib-0000")
     assert run.code == 0, run.stderr

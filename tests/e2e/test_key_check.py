@@ -5,22 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sandbox_fixtures import ACME_MANAGER, Sandbox
-from workspace import manifest
-
-from reconciler.cli import cli
+from workspace import manifest_text, run_cli
 
 SENDERS = {"+18335550100": "+12125550199"}
 
 
 def plan(tmp_path: Path, config: str, env: dict[str, str], account: str = "acme-us") -> str:
     (tmp_path / "manifests").mkdir(exist_ok=True)
-    (tmp_path / "manifests" / "m.yaml").write_text(manifest(account, SENDERS))
+    (tmp_path / "manifests" / "m.yaml").write_text(manifest_text(account, SENDERS))
     (tmp_path / "callfwd.yaml").write_text(config)
-    result = CliRunner().invoke(cli, ["plan"], env=env)
-    assert result.exit_code == 1, result.stdout + result.stderr
-    return result.stderr
+    run = run_cli("plan", env=env)
+    assert run.code == 1, run.output
+    return run.stderr
 
 
 @pytest.fixture(autouse=True)

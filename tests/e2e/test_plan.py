@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sandbox_fixtures import ACME_ANALYST, ACME_MANAGER, GLOBEX_OWNER
-from workspace import Workspace, manifest
+from workspace import Workspace, manifest_text
 
 GOLDEN = Path(__file__).parent / "golden"
 KEYS = (ACME_MANAGER, ACME_ANALYST, GLOBEX_OWNER)
@@ -74,7 +74,7 @@ def test_format_only_differences_are_not_changes(workspace: Workspace) -> None:
     for s, f in zip(workspace.sandbox.senders("fmt-0000"), formats, strict=True):
         n, to = s["number"][2:], s["forward_to"][2:]
         rows[f.format(n[:3], n[3:6], n[6:])] = f"+1 {to[:3]} {to[3:6]} {to[6:]}"
-    workspace.write("manifests/fmt.yaml", manifest("fmt-0000", rows))
+    workspace.write("manifests/fmt.yaml", manifest_text("fmt-0000", rows))
     run = workspace.run("plan", "--detailed-exitcode")
     assert run.code == 0, run.stdout + run.stderr
     assert "3 unchanged" in run.stdout
@@ -104,7 +104,7 @@ def test_unmanaged_senders_are_counted_and_untouched_unless_pruned(workspace: Wo
 def test_a_sender_the_account_does_not_have_is_an_error_at_its_line(workspace: Workspace) -> None:
     workspace.write(
         "manifests/acme-us/extra.yaml",
-        manifest("acme-us", {"+1 800 555 0199": "+1 212 555 0100"}),
+        manifest_text("acme-us", {"+1 800 555 0199": "+1 212 555 0100"}),
     )
     run = workspace.run("plan")
     assert run.code == 1
@@ -133,7 +133,7 @@ def test_a_key_that_could_not_apply_gives_a_warning(workspace: Workspace) -> Non
 def test_pagination_reads_every_page_with_the_minimum_calls(workspace: Workspace) -> None:
     workspace.use_generated("page", 1, 95, forwarding=0)
     rows = {s["number"]: "+1 212 555 0100" for s in workspace.sandbox.senders("page-0000")}
-    workspace.write("manifests/page.yaml", manifest("page-0000", rows))
+    workspace.write("manifests/page.yaml", manifest_text("page-0000", rows))
     workspace.sandbox.reset_metrics()
     run = workspace.run("plan", "--format", "json")
     assert run.code == 0, run.stderr
@@ -218,7 +218,7 @@ def test_an_account_without_changes_costs_exactly_two_calls(workspace: Workspace
             for s in workspace.sandbox.senders(account)
             if s["country"] == "US"
         }
-        workspace.write(f"manifests/{account}.yaml", manifest(account, rows))
+        workspace.write(f"manifests/{account}.yaml", manifest_text(account, rows))
     workspace.sandbox.reset_metrics()
     run = workspace.run("plan", "--detailed-exitcode")
     assert run.code == 0, run.stdout + run.stderr
@@ -246,7 +246,8 @@ def test_a_wrong_key_is_reported_for_its_account_only(workspace: Workspace) -> N
     for account in workspace.accounts:
         first = workspace.sandbox.senders(account)[0]
         workspace.write(
-            f"manifests/{account}.yaml", manifest(account, {first["number"]: first["forward_to"]})
+            f"manifests/{account}.yaml",
+            manifest_text(account, {first["number"]: first["forward_to"]}),
         )
     workspace.env[workspace.accounts["shk-0002"]] = workspace.env[workspace.accounts["shk-0001"]]
     run = workspace.run("plan")
@@ -267,7 +268,7 @@ def test_a_wrong_key_is_reported_for_its_account_only(workspace: Workspace) -> N
 def test_a_key_without_accounts_read_gets_an_error_naming_the_scope(workspace: Workspace) -> None:
     workspace.use_generated("nos", 1, 2, scopes=["sender-config:read", "sender-config:write"])
     first = workspace.sandbox.senders("nos-0000")[0]
-    workspace.write("manifests/nos.yaml", manifest("nos-0000", {first["number"]: None}))
+    workspace.write("manifests/nos.yaml", manifest_text("nos-0000", {first["number"]: None}))
     workspace.sandbox.reset_metrics()
     run = workspace.run("plan")
     assert run.code == 1

@@ -17,8 +17,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sandbox_fixtures import ACME_MANAGER, ROOT, Sandbox
-from workspace import Workspace, manifest
+from sandbox_fixtures import ACME_MANAGER, GLOBEX_OWNER, ROOT, Sandbox
+from workspace import Workspace, manifest_text
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_cf511_is_not_repeated_for_a_sender_whose_manifest_says_no_forwarding(
     )
     shutil.rmtree(vendor.root / "manifests")
     vendor.accounts = {"acme-us": "ACME_US_KEY"}
-    vendor.write("manifests/acme.yaml", manifest("acme-us", {"+18445550111": None}))
+    vendor.write("manifests/acme.yaml", manifest_text("acme-us", {"+18445550111": None}))
     run = vendor.run("plan")
     assert run.code == 0, run.stderr
     # the declared one was decided on; the undeclared one still gets the vendor's advice
@@ -188,7 +188,8 @@ def test_a_mixed_plan_applies_what_the_api_can_and_lists_the_rest_for_a_person(
 ) -> None:
     shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
     (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
-    ws = Mixed(tmp_path, sandbox, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    ws = Mixed(tmp_path, sandbox, env={"ACME_US_KEY": ACME_MANAGER, "GLOBEX_KEY": GLOBEX_OWNER})
     ws.published_url = published_sandbox.url
     run = ws.run("apply", "--auto-approve")
     assert run.code == 3, run.stdout + run.stderr

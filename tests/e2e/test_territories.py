@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sandbox_fixtures import ACME_MANAGER, DEFAULT_SEED, ServerFactory, patch_body
-from workspace import Workspace, manifest
+from workspace import Workspace, manifest_text
 
 PUERTO_RICO = "+17875550100"
 
@@ -12,7 +12,7 @@ PUERTO_RICO = "+17875550100"
 def test_the_validator_refuses_a_territory_by_default_and_says_how_to_allow_it(
     workspace: Workspace,
 ) -> None:
-    workspace.write("manifests/pr.yaml", manifest("acme-us", {"+18775550144": PUERTO_RICO}))
+    workspace.write("manifests/pr.yaml", manifest_text("acme-us", {"+18775550144": PUERTO_RICO}))
     run = workspace.run("validate")
     assert run.code == 1
     assert "error[CF310] forward_to +17875550100 is a number in Puerto Rico (PR), a US " in (
@@ -22,7 +22,7 @@ def test_the_validator_refuses_a_territory_by_default_and_says_how_to_allow_it(
 
 
 def test_allowed_in_callfwd_yaml_a_territory_validates_and_plans(workspace: Workspace) -> None:
-    workspace.write("manifests/pr.yaml", manifest("acme-us", {"+18775550144": PUERTO_RICO}))
+    workspace.write("manifests/pr.yaml", manifest_text("acme-us", {"+18775550144": PUERTO_RICO}))
     workspace.extra_config.append("numbers: {us_territories: allow}")
     assert workspace.run("validate").code == 0
     saved = workspace.run("plan", "manifests/pr.yaml", "--out", "plan.json")

@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 from listener import Listener
 from sandbox_fixtures import ACME_ANALYST
-from workspace import Workspace, manifest
+from workspace import Workspace, manifest_text
 
 from reconciler.plan import planfile
 from reconciler.plan.model import AccountPlan, Action, Change, Summary
@@ -38,7 +38,7 @@ def change(workspace: Workspace) -> Iterator[Listener]:
         evil += f"  newco:\n    api_url: {listener.url}\n    api_key_env: NEWCO_KEY\n"
         workspace.write("callfwd.yaml", evil)
         workspace.write_config = lambda: None  # type: ignore[method-assign]
-        workspace.write(NEWCO, manifest("newco", {"+1 888 555 0199": "+1 212 555 0100"}))
+        workspace.write(NEWCO, manifest_text("newco", {"+1 888 555 0199": "+1 212 555 0100"}))
         workspace.env["NEWCO_KEY"] = ACME_ANALYST  # a real key: it would show, were it sent
         yield listener
     assert listener.received == []  # after every test, whatever it ran

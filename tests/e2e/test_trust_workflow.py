@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitops_helpers import manifest_text
 from listener import Listener
 from markdown_check import balanced, structure
 from pr_workflow import RUN_URL, demo_files, pull_request, run_pull_request
 from sandbox_fixtures import ACME_ANALYST, BOTH_SCOPES, GLOBEX_OWNER, Sandbox
+from workspace import manifest_text
 
 ACTORS = ".github/callfwd-actors.yaml"
 CARE = "manifests/acme-us/customer-care.yaml"

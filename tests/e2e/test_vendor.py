@@ -13,11 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from sandbox_fixtures import ServerFactory
-from workspace import Run, manifest
-
-from reconciler.cli import cli
+from workspace import Run, manifest_text, run_cli
 
 KEY = "sandbox-initech-manager"
 SEED: dict[str, Any] = {
@@ -56,10 +53,7 @@ class Vendorish:
         self.root, self.url, self.state = root, url, state
 
     def run(self, *args: str) -> Run:
-        result = CliRunner().invoke(cli, list(args), env={"INITECH_KEY": KEY})
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return run_cli(*args, env={"INITECH_KEY": KEY})
 
 
 @pytest.fixture
@@ -80,7 +74,7 @@ def vendor(
     )
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "initech.yaml").write_text(
-        manifest("initech", {"+18335550170": "+13125550199"})
+        manifest_text("initech", {"+18335550170": "+13125550199"})
     )
 
     def state() -> dict[str, str | None]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from sandbox_fixtures import Sandbox, ServerFactory, key_for, make_seed
-from workspace import Workspace, manifest
+from workspace import Workspace, manifest_text
 
 ACCOUNTS, SENDERS, CHANGES = 3, 30, 6  # 18 writes across 3 accounts; 2 list pages each
 
@@ -30,15 +30,15 @@ def paced(
     server = server_factory("--admin", "--seed", str(tmp_path / "seed.yaml"))  # vendor limits
     box = Sandbox(server)
     (tmp_path / "repo").mkdir()
-    ws = Workspace(tmp_path / "repo", box, monkeypatch)
-    ws.accounts, ws.env = {}, {}
+    monkeypatch.chdir(tmp_path / "repo")
+    ws = Workspace(tmp_path / "repo", box)
     for i, acct in enumerate(seed["accounts"]):
         name = acct["id"]
         ws.accounts[name] = f"KEY_{i}"
         ws.env[f"KEY_{i}"] = key_for("paced", i)
         senders = acct["senders"][:CHANGES]
         wanted = {s["number"]: f"+131255501{i}{j}" for j, s in enumerate(senders)}
-        ws.write(f"manifests/{name}.yaml", manifest(name, wanted))
+        ws.write(f"manifests/{name}.yaml", manifest_text(name, wanted))
     ws.extra_config = ["defaults: {api: extended}"]
     try:
         yield ws

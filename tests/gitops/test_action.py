@@ -25,8 +25,8 @@ from gitops_helpers import (
     load_action,
     path_without,
     run_action,
-    write_manifest,
 )
+from workspace import write_manifest
 
 DANA = "dana@acme.example"
 INPUT = re.compile(r"^\$\{\{ inputs\.(?P<name>[\w-]+) \}\}$")

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from gitops_helpers import ROOT, VENV_BIN, WORKFLOWS, git
 from sandbox_fixtures import ACME_MANAGER, Sandbox
+from workspace import run_cli
 
 from reconciler import __version__
-from reconciler.cli import cli
 from reconciler.engine.workflows import SELF, render
 from reconciler.engine.workflows import WORKFLOWS as NAMES
 
@@ -212,16 +211,14 @@ def test_with_a_key_init_imports_the_live_forwarding_and_plans_empty(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     env = {"ACME_US_KEY": ACME_MANAGER}
-    result = CliRunner().invoke(
-        cli, ["init", "--yes", "--account", "acme-us", "--api-url", sandbox.url], env=env
-    )
-    assert result.exit_code == 0, result.stdout + result.stderr
+    result = run_cli("init", "--yes", "--account", "acme-us", "--api-url", sandbox.url, env=env)
+    assert result.code == 0, result.stdout + result.stderr
     text = (tmp_path / "manifests" / "acme-us" / "main.yaml").read_text()
     assert "by `callfwd init`" in text
     assert text.count("  - sender:") >= 2  # the live forwarding, not an empty list
     assert '- email: "dana@acme.example"' in text  # the key's own user (/api/me)
-    plan = CliRunner().invoke(cli, ["plan", "--detailed-exitcode", "--account", "acme-us"], env=env)
-    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    plan = run_cli("plan", "--detailed-exitcode", "--account", "acme-us", env=env)
+    assert plan.code == 0, plan.stdout + plan.stderr
     assert sandbox.writes() == []
 
 

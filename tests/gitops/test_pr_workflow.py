@@ -21,7 +21,6 @@ from gitops_helpers import (
     find_step,
     git,
     load_workflow,
-    manifest_text,
     run_action,
     run_script_step,
     run_uses_step,
@@ -38,6 +37,7 @@ from pr_workflow import (
     validate_job,
 )
 from sandbox_fixtures import ACME_ANALYST, GLOBEX_OWNER, Sandbox
+from workspace import manifest_text
 
 DANA, EVE = "dana@acme.example", "eve@acme.example"
 ACTORS = "dana-acme: dana@acme.example\neve-acme: eve@acme.example\n"

@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 import yaml
-from gitops_helpers import ROOT, VENV_BIN, git, write_manifest
+from gitops_helpers import ROOT, VENV_BIN, git
 from pre_commit.clientlib import load_manifest
+from workspace import write_manifest
 
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
 DANA = "dana@acme.example"

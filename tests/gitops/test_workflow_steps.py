@@ -23,9 +23,9 @@ from gitops_helpers import (
     run_action,
     run_step,
     run_uses_step,
-    write_manifest,
 )
 from sandbox_fixtures import ACME_ANALYST, ACME_MANAGER, Sandbox, patch_body
+from workspace import write_manifest
 
 DANA = "dana@acme.example"
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import get_args
 
 import jsonschema
 import pytest
 import yaml
+from workspace import run_process
 
 from reconciler.domain import roles
 from reconciler.manifest.model import Role, json_schema
@@ -21,13 +20,8 @@ EXAMPLES = sorted(p for p in (REPO / "manifests").rglob("*.y*ml") if p.name != "
 
 
 def test_schema_file_is_the_output_of_callfwd_schema() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "reconciler", "schema"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
+    proc = run_process("schema", cwd=REPO)
+    assert proc.code == 0, proc.stderr
     assert proc.stdout == SCHEMA_FILE.read_text(encoding="utf-8"), (
         "schemas/manifest.v1.schema.json is stale: run `callfwd schema > "
         "schemas/manifest.v1.schema.json`"

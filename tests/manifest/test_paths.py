@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from workspace import run_cli
 
-from reconciler.cli import cli
 from reconciler.config import ConfigFileError, load_config
 from reconciler.manifest.paths import Refusal, confine, repository_root
 
@@ -48,9 +47,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result.exit_code, result.output
+    result = run_cli(*args)
+    return result.code, result.output
 
 
 def test_a_manifest_linked_to_a_dotenv_file_outside_is_refused_unread(repo: Path) -> None:

@@ -24,9 +24,10 @@ from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import POOL, AccountSpec, cli_subprocess, key_id, output_of, run_cli
-from reliability_helpers import write_workspace as write
+from reliability_helpers import POOL, key_id
 from sandbox_fixtures import Sandbox, api_headers, patch_body
+from workspace import AccountSpec, output_of, run_cli, start_process
+from workspace import write_workspace as write
 
 ACCOUNT = "race"
 SENDERS = [f"+1833400{i:04d}" for i in range(12)]
@@ -55,7 +56,7 @@ def test_two_applies_at_once_never_lose_an_update(sandbox: Sandbox, tmp_path: Pa
         spec = AccountSpec(ACCOUNT, f"RACE_KEY_{name.upper()}", key)
         env = write(root, sandbox.url, [spec], {ACCOUNT: dict.fromkeys(SENDERS, WANT[name])})
         args = ["plan", "--config", str(root / "callfwd.yaml"), "--out", str(root / "plan.json")]
-        saved = run_cli(args, env)
+        saved = run_cli(*args, env=env)
         assert saved.code == 0, saved.stderr
         runs[name] = (root, env)
 
@@ -64,7 +65,7 @@ def test_two_applies_at_once_never_lose_an_update(sandbox: Sandbox, tmp_path: Pa
     for name, (root, env) in runs.items():
         args = ["apply", "--config", str(root / "callfwd.yaml"), "--plan", "plan.json"]
         args += ["--auto-approve", "--allow-mass-changes", "--format", "json"]
-        procs[name] = cli_subprocess(args, env, root)
+        procs[name] = start_process(args, env, root)
     for proc in procs.values():
         proc.wait(timeout=60)
 

@@ -26,15 +26,9 @@ import time
 from pathlib import Path
 
 import pytest
-from reliability_helpers import (
-    POOL,
-    AccountSpec,
-    cli_subprocess,
-    json_lines,
-    run_cli,
-    write_workspace,
-)
+from reliability_helpers import POOL, json_lines
 from sandbox_fixtures import Sandbox, key_for, make_seed
+from workspace import AccountSpec, run_cli, start_process, write_workspace
 
 from reconciler.errors import PlanFileError
 from reconciler.plan import planfile
@@ -111,7 +105,7 @@ def test_apply_killed_at_chosen_points_converges_on_the_next_run(
         events_before = len(sandbox.audit_events(ACCOUNT))
         args = ["apply", "--config", str(cfg), "--auto-approve", "--allow-mass-changes"]
         args += ["--audit-log", str(log)]
-        proc = cli_subprocess(args, env, tmp_path)
+        proc = start_process(args, env, tmp_path)
         try:
             if lines:
                 wait_for_lines(log, start, lines, proc)
@@ -132,10 +126,10 @@ def test_apply_killed_at_chosen_points_converges_on_the_next_run(
             json_lines(log)  # whole lines only
 
         sandbox.clear_faults()
-        again = run_cli(args, env)
+        again = run_cli(*args, env=env)
         assert again.code == 0, again.stdout + again.stderr
         assert live(sandbox) == want
-        check = run_cli(["plan", "--config", str(cfg), "--detailed-exitcode"], env)
+        check = run_cli("plan", "--config", str(cfg), "--detailed-exitcode", env=env)
         assert check.code == 0, check.stdout + check.stderr
 
         accepted = [e for e in sandbox.audit_events(ACCOUNT)[events_before:] if e["status"] == 200]
@@ -157,7 +151,7 @@ def test_plan_killed_leaves_the_old_plan_file_or_a_whole_new_one(
     sandbox.reset(make_seed(1, 600, forwarding=0, prefix="crash"))  # a plan of ~130 KB
     cfg, out = tmp_path / "callfwd.yaml", tmp_path / "plan.json"
     env = write_workspace(tmp_path, sandbox.url, [SPEC], {ACCOUNT: desired(sandbox, 0)})
-    assert run_cli(["plan", "--config", str(cfg), "--out", str(out)], env).code == 0
+    assert run_cli("plan", "--config", str(cfg), "--out", str(out), env=env).code == 0
     for round_, when in enumerate(["while-writing", "while-reading", "while-writing"], start=1):
         old_text, old_stat = out.read_text(), out.stat()
         env = write_workspace(tmp_path, sandbox.url, [SPEC], {ACCOUNT: desired(sandbox, round_)})
@@ -165,7 +159,7 @@ def test_plan_killed_leaves_the_old_plan_file_or_a_whole_new_one(
         if reading:  # slow pages, so that the kill comes with reads on the server
             sandbox.set_faults({"kind": "latency", "latency_ms": 100, "method": "GET"})
         sandbox.reset_metrics()
-        proc = cli_subprocess(["plan", "--config", str(cfg), "--out", str(out)], env, tmp_path)
+        proc = start_process(["plan", "--config", str(cfg), "--out", str(out)], env, tmp_path)
         try:
             if reading:  # three pages read, the next one on the server
 

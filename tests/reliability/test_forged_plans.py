@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_helpers import POOL, AccountSpec, Run, run_cli, write_workspace
+from reliability_helpers import POOL
 from sandbox_fixtures import Sandbox, key_for, make_seed
+from workspace import AccountSpec, Run, run_cli, write_workspace
 
 from reconciler.plan import planfile
 
@@ -43,7 +44,7 @@ def _planned(sandbox: Sandbox, tmp: Path, url: str | None = None) -> tuple[dict[
     """A plan saved against ``url`` (default: the sandbox), as JSON; and the run's env."""
     env = write_workspace(tmp, url or sandbox.url, [SPEC], _desired(sandbox))
     cfg, out = str(tmp / "callfwd.yaml"), str(tmp / "plan.json")
-    run = run_cli(["plan", "--config", cfg, "--out", out], env)
+    run = run_cli("plan", "--config", cfg, "--out", out, env=env)
     assert run.code == 0, run.stderr
     doc = json.loads(Path(out).read_text())
     (acct,) = doc["accounts"]
@@ -57,7 +58,7 @@ def _apply(tmp: Path, doc: dict[str, Any], env: dict[str, str], *extra: str) -> 
     doc["plan_digest"] = planfile._bind(doc)  # recomputed: the checksum proves nothing
     (tmp / "plan.json").write_text(json.dumps(doc))
     cfg = str(tmp / "callfwd.yaml")
-    return run_cli(["apply", "--config", cfg, "--plan", str(tmp / "plan.json"), *extra], env)
+    return run_cli("apply", "--config", cfg, "--plan", str(tmp / "plan.json"), *extra, env=env)
 
 
 def _account(doc: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +138,7 @@ def test_the_threshold_counts_what_is_live_at_apply_not_what_the_file_recorded(
     spec = AccountSpec(ACCOUNT, SPEC.env, SPEC.key)  # default thresholds: min_existing 10
     env = write_workspace(tmp_path, sandbox.url, [spec], _desired(sandbox))
     cfg, out = str(tmp_path / "callfwd.yaml"), str(tmp_path / "plan.json")
-    assert run_cli(["plan", "--config", cfg, "--out", out], env).code == 0
+    assert run_cli("plan", "--config", cfg, "--out", out, env=env).code == 0
     write_workspace(tmp_path, sandbox.url, [SPEC], _desired(sandbox))  # now 10%, min 1
     doc = json.loads(Path(out).read_text())
     doc["accounts"][0]["managed_forwardings"] = 0  # below min_existing: "no verdict"

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_helpers import POOL, AccountSpec, Run, json_lines, run_cli, write_workspace
+from reliability_helpers import POOL, json_lines
 from sandbox_fixtures import ROOT, Sandbox, key_for, make_seed
+from workspace import AccountSpec, Run, run_cli, write_workspace
 
 ACCOUNT, EMPTY = "hostile-0000", "hostile-0001"
 SPEC = AccountSpec(ACCOUNT, "HOSTILE_KEY", key_for("hostile", 0))
@@ -165,13 +166,13 @@ def _run(sandbox: Sandbox, tmp_path: Path, case: Case, log: Path) -> Run:
     applying = ["--auto-approve", "--format", "text", "--audit-log", str(log)]
     if case.command == "apply-saved":
         out = str(tmp_path / "plan.json")
-        assert run_cli(["plan", "--config", cfg, "--out", out], env).code == 0
+        assert run_cli("plan", "--config", cfg, "--out", out, env=env).code == 0
         sandbox.set_faults(*case.faults)
-        return run_cli(["apply", "--config", cfg, "--plan", out, *applying], env)
+        return run_cli("apply", "--config", cfg, "--plan", out, *applying, env=env)
     sandbox.set_faults(*case.faults)
     if case.command == "apply":
-        return run_cli(["apply", "--config", cfg, *applying], env)
-    return run_cli(["plan", "--config", cfg], env)
+        return run_cli("apply", "--config", cfg, *applying, env=env)
+    return run_cli("plan", "--config", cfg, env=env)
 
 
 def assert_clear(run: Run, code: int = 1) -> None:
@@ -205,7 +206,7 @@ def test_every_hostile_mode_ends_with_a_clear_error(
         sandbox.clear_faults()
         cfg = str(tmp_path / "callfwd.yaml")
         env = {SPEC.env: SPEC.key}
-        again = run_cli(["plan", "--config", cfg, "--detailed-exitcode"], env)
+        again = run_cli("plan", "--config", cfg, "--detailed-exitcode", env=env)
         assert again.code == 0, again.stdout + again.stderr  # the truth: nothing left to do
 
 
@@ -219,7 +220,7 @@ def test_a_sender_id_that_is_no_path_segment_is_never_sent(
         tmp_path, sandbox.url, [SPEC], {ACCOUNT: wanted(sandbox)}, max_total=BUDGET
     )
     cfg = str(tmp_path / "callfwd.yaml")
-    run = run_cli(["apply", "--config", cfg, "--auto-approve"], env)
+    run = run_cli("apply", "--config", cfg, "--auto-approve", env=env)
     assert_clear(run)
     assert "is not a plain path segment" in run.stderr + run.stdout
     # The bad id is the plan's first change: the write probe asks about another sender,
@@ -237,7 +238,7 @@ def test_a_bad_id_fails_its_own_change_and_the_others_apply(
     env = write_workspace(
         tmp_path, sandbox.url, [SPEC], {ACCOUNT: wanted(sandbox)}, max_total=BUDGET
     )
-    run = run_cli(["apply", "--config", str(tmp_path / "callfwd.yaml"), "--auto-approve"], env)
+    run = run_cli("apply", "--config", str(tmp_path / "callfwd.yaml"), "--auto-approve", env=env)
     assert_clear(run)
     assert "failed" in run.stdout and "is not a plain path segment" in run.stdout
     assert len(sandbox.writes()) == CHANGES - 1
@@ -300,7 +301,7 @@ def test_files_and_the_environment_never_crash_the_cli(
         (tmp_path / "callfwd.yaml").write_text("manifests: [manifests/]\n")
         (tmp_path / "manifests" / f"{ACCOUNT}.yaml").rename(tmp_path / "manifests" / "only.yaml")
     monkeypatch.chdir(tmp_path)
-    run = run_cli(case.make(tmp_path), {**env, **case.env})
+    run = run_cli(*case.make(tmp_path), env={**env, **case.env})
     assert_clear(run, case.code)
     assert case.message in run.stderr, run.stderr
     assert sandbox.writes() == []

@@ -18,16 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from reliability_helpers import (
-    POOL,
-    AccountSpec,
-    cli_subprocess,
-    json_lines,
-    output_of,
-    run_cli,
-    write_workspace,
-)
+from reliability_helpers import POOL, json_lines
 from sandbox_fixtures import TLS, key_for, make_seed
+from workspace import AccountSpec, output_of, run_cli, start_process, write_workspace
 
 ACCOUNT = "sigint-0000"
 SPEC = AccountSpec(ACCOUNT, "SIGINT_KEY", key_for("sigint", 0))
@@ -58,7 +51,7 @@ def test_ctrl_c_during_a_paced_apply_says_what_was_done_and_the_next_run_converg
         env = write_workspace(tmp_path, server.url, [SPEC], want, max_attempts=8, max_total=60)
         cfg, log = str(tmp_path / "callfwd.yaml"), tmp_path / "audit.jsonl"
         args = ["apply", "--config", cfg, "--auto-approve", "--audit-log", str(log)]
-        proc = cli_subprocess(args, env, tmp_path)
+        proc = start_process(args, env, tmp_path)
         try:
             deadline = time.monotonic() + 60
             while not _writes(admin):
@@ -92,7 +85,7 @@ def test_ctrl_c_during_a_paced_apply_says_what_was_done_and_the_next_run_converg
         logged = {x["sender"] for x in json_lines(log) if x["result"] == "applied"}
         assert applied <= logged  # each write it reports applied is in the audit log
 
-        again = run_cli(args, env)
+        again = run_cli(*args, env=env)
         assert again.code == 0, again.stdout + again.stderr
-        plan = run_cli(["plan", "--config", cfg, "--detailed-exitcode"], env)
+        plan = run_cli("plan", "--config", cfg, "--detailed-exitcode", env=env)
         assert plan.code == 0, plan.stdout

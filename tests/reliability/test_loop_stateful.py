@@ -52,17 +52,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from reliability_helpers import (
-    POOL,
-    TOLL_FREE,
-    AccountSpec,
-    json_lines,
-    key_id,
-    run_cli,
-    target,
-    write_workspace,
-)
+from reliability_helpers import POOL, TOLL_FREE, json_lines, key_id, target
 from sandbox_fixtures import Sandbox, ServerProcess, patch_body
+from workspace import AccountSpec, run_cli, write_workspace
 
 from reconciler.diagnostics import Position
 from reconciler.domain.state import Forwarding
@@ -382,7 +374,9 @@ class LoopMachine(RuleBasedStateMachine):
         if not any(self.desired.values()):
             return  # no manifest at all: nothing to plan
         before = self.live()
-        run = run_cli(["plan", "--config", str(cfg), "--out", str(saved), "--format", "json"], env)
+        run = run_cli(
+            "plan", "--config", str(cfg), "--out", str(saved), "--format", "json", env=env
+        )
         self._no_crash(run.code, run.stderr)
         if run.code != 0:
             assert not saved.exists(), "a failed plan left a plan file"
@@ -392,7 +386,7 @@ class LoopMachine(RuleBasedStateMachine):
         args = ["apply", "--config", str(cfg), "--plan", str(saved), "--auto-approve"]
         args += ["--allow-mass-changes", "--format", "json", "--audit-log", str(log)]
         args += ["--fail-fast"] if self.fail_fast else []
-        run = run_cli(args, env)
+        run = run_cli(*args, env=env)
         self._no_crash(run.code, run.stderr)
         after = self.live()
         if not run.stdout.startswith("{"):  # refused before any write (preflight under faults)

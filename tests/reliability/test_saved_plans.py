@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_helpers import AccountSpec, run_cli, write_workspace
 from sandbox_fixtures import Sandbox, key_for, make_seed
+from workspace import AccountSpec, run_cli, write_workspace
 
 ACCOUNT = "saved-0000"
 
@@ -34,14 +34,14 @@ def test_a_prune_flag_changed_since_the_plan_refuses_it(
     spec = AccountSpec(ACCOUNT, "SAVED_KEY", key_for("saved", 0), prune=at_plan)
     env = write_workspace(tmp_path, sandbox.url, [spec], want)
     cfg, out = str(tmp_path / "callfwd.yaml"), str(tmp_path / "plan.json")
-    assert run_cli(["plan", "--config", cfg, "--out", out], env).code == 0
+    assert run_cli("plan", "--config", cfg, "--out", out, env=env).code == 0
     changes = json.loads(Path(out).read_text())["accounts"][0]["changes"]
     assert len(changes) == (5 if at_plan else 0)  # prune deletes the 5 undeclared ones
 
     spec.prune = at_apply
     write_workspace(tmp_path, sandbox.url, [spec], want)
     args = ["apply", "--config", cfg, "--plan", out, "--auto-approve", "--allow-mass-changes"]
-    r = run_cli(args, env)
+    r = run_cli(*args, env=env)
     assert r.code == 1, r.stdout + r.stderr
     assert "changed since this plan was made" in r.stderr
     assert sandbox.writes() == []

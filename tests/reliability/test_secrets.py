@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 import yaml
-from reliability_helpers import AccountSpec, manifest_text, run_cli, write_workspace
 from sandbox_fixtures import Sandbox, ServerFactory
+from workspace import AccountSpec, manifest_text, run_cli, write_workspace
 
 from reconciler.api.client import SettingsClient
 from reconciler.api.retry import RetryPolicy
@@ -127,7 +127,7 @@ def test_the_sentinel_key_appears_in_no_output_file_exception_or_log(
     def run(label: str, args: list[str], env: dict[str, str]) -> int:
         nonlocal debug
         debug = ["-vv"] if debug == ["--debug"] else ["--debug"]  # both ways, in turn
-        r = run_cli([*debug, *args], env)
+        r = run_cli(*debug, *args, env=env)
         seen.add(f"{label} stdout", r.stdout)
         seen.add(f"{label} stderr", r.stderr)
         assert r.code in (0, 1, 2), (label, r.code, r.stderr)
@@ -299,7 +299,7 @@ def test_a_mangled_key_is_a_clear_error_that_never_shows_it(
         (["route-call", "--config", cfg, "--from", "+13125550100", "--to", SENDERS[1]], env),
     ]:
         for debug in ([], ["--debug"]):
-            r = run_cli([*debug, *args], run_env)
+            r = run_cli(*debug, *args, env=run_env)
             out = r.stdout + r.stderr
             assert r.code == 1, (args[0], debug, r.code, out)
             assert "internal error" not in out, out

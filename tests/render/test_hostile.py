@@ -20,11 +20,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 from markdown_check import OUR_HTML, balanced, structure
 from sandbox_fixtures import GLOBEX_OWNER, Sandbox
+from workspace import run_cli
 
-from reconciler.cli import cli
 from reconciler.diagnostics import Diagnostic, Position, Severity, Summary
 from reconciler.errors import AccountFailure
 from reconciler.plan import planfile
@@ -334,9 +333,8 @@ def test_accounts_text_and_json() -> None:
 
 
 def _show(plan_file: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["show", str(plan_file), *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    return result.exit_code, result.stdout, result.stderr
+    result = run_cli("show", str(plan_file), *args)
+    return result.code, result.stdout, result.stderr
 
 
 def test_a_hostile_saved_plan_through_callfwd_show(tmp_path: Path) -> None:
@@ -394,9 +392,8 @@ def repo(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 
 def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.stdout, result.stderr
+    result = run_cli(*args)
+    return result.code, result.stdout, result.stderr
 
 
 def test_a_hostile_manifest_file_name_through_plan_against_the_server(repo: Path) -> None:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 from markdown_check import structure
+from workspace import run_cli, run_process
 
 import reconciler
 from reconciler import __version__
-from reconciler.cli import cli
 from reconciler.diagnostics import Diagnostic, Position, Severity, Summary
 from reconciler.diagnostics.codes import CODES
 from reconciler.render.sarif import MAX_RESULTS, anchor, artifact_uri, render_sarif
@@ -57,9 +54,8 @@ forwarding:
 
 
 def _sarif(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["validate", "--format", "sarif", *args])
-    assert "Traceback" not in result.output
-    return result.exit_code, result.output
+    result = run_cli("validate", "--format", "sarif", *args)
+    return result.code, result.output
 
 
 @pytest.fixture(autouse=True)
@@ -195,15 +191,9 @@ def test_artifact_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_sarif_end_to_end_as_a_subprocess(broken: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "reconciler", "validate", "--format", "sarif"],
-        cwd=broken,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "GITHUB_ACTIONS": "true"},  # an explicit format wins
-    )
-    assert proc.returncode == 1
+    # an explicit format wins over GitHub Actions' default
+    proc = run_process("validate", "--format", "sarif", cwd=broken, env={"GITHUB_ACTIONS": "true"})
+    assert proc.code == 1
     assert json.loads(proc.stdout)["version"] == "2.1.0"
 
 

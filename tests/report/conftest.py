@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_seed import SEED
-from report_workspace import ReportWorkspace
+from report_seed import ACME_KEY, CARE, CARE_PATH, GLOBEX_KEY, SEED
 from sandbox_fixtures import Sandbox, SeedLike
+from workspace import Workspace
 
 
 @pytest.fixture
@@ -21,5 +21,16 @@ def sandbox_seed() -> SeedLike:
 
 
 @pytest.fixture
-def ws(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReportWorkspace:
-    return ReportWorkspace(tmp_path, sandbox, monkeypatch)
+def ws(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace(
+        tmp_path,
+        sandbox,
+        env={"ACME_KEY": ACME_KEY, "GLOBEX_KEY": GLOBEX_KEY},
+        accounts={"acme-us": "ACME_KEY", "globex": "GLOBEX_KEY"},
+        prune={"globex": True},
+        account_extra={"globex": ("account_id: Gx7Lm2",)},
+        max_attempts=2,
+    )
+    workspace.write(CARE_PATH, CARE)
+    return workspace

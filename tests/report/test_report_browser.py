@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from report_hostile import EVIL, hostile_report
 from report_seed import ACME_BY_STATUS
-from report_workspace import ReportWorkspace
 from sandbox_fixtures import ROOT
+from workspace import Workspace
 
 from reconciler.render.report_chart import RING
 from reconciler.render.report_html import render_html
@@ -107,7 +107,7 @@ def open_file(browser: Any, path: Path, **context: Any) -> Opened:
 
 
 @pytest.fixture
-def page_file(ws: ReportWorkspace, tmp_path: Path) -> Path:
+def page_file(ws: Workspace, tmp_path: Path) -> Path:
     out = tmp_path / "report.html"
     # a process of its own: Playwright's sync API runs an event loop in this one
     run = ws.run_process("report", "--format", "html", "--out", str(out))
@@ -124,7 +124,7 @@ def _shot(page: Any, name: str) -> None:
 
 
 def test_page_renders_accounts_senders_and_charts_and_loads_nothing(
-    browser: Any, page_file: Path, ws: ReportWorkspace
+    browser: Any, page_file: Path, ws: Workspace
 ) -> None:
     opened = open_file(browser, page_file, viewport={"width": 1200, "height": 1500})
     page = opened.page

@@ -16,10 +16,10 @@ from report_seed import (
     GLOBEX_COVERAGE,
     LINES,
 )
-from report_workspace import ReportWorkspace
+from workspace import Workspace
 
 
-def _report(ws: ReportWorkspace, *args: str) -> dict:
+def _report(ws: Workspace, *args: str) -> dict:
     run = ws.run("report", "--format", "json", *args)
     assert run.code == 0, run.stderr
     return json.loads(run.stdout)
@@ -30,7 +30,7 @@ def _senders(account: dict) -> dict[tuple[str | None, str, str], dict]:
 
 
 def test_report_covers_every_configured_account_with_hand_computed_coverage(
-    ws: ReportWorkspace,
+    ws: Workspace,
 ) -> None:
     doc = _report(ws)
     assert doc["format_version"] == 1
@@ -52,7 +52,7 @@ def test_report_covers_every_configured_account_with_hand_computed_coverage(
 
 
 def test_report_lists_every_sender_with_why_it_does_or_does_not_forward(
-    ws: ReportWorkspace,
+    ws: Workspace,
 ) -> None:
     acme = _report(ws)["accounts"][0]
     rows = _senders(acme)
@@ -86,7 +86,7 @@ def test_report_lists_every_sender_with_why_it_does_or_does_not_forward(
     assert {n["code"] for n in acme["notices"]} >= {"CF510", "CF511", "CF512"}
 
 
-def test_an_account_in_no_manifest_is_read_and_never_pruned(ws: ReportWorkspace) -> None:
+def test_an_account_in_no_manifest_is_read_and_never_pruned(ws: Workspace) -> None:
     """globex prunes, but no manifest names it: plan never plans it, so no deletion shows."""
     globex = _report(ws)["accounts"][1]
     assert globex["prune"] is False
@@ -97,7 +97,7 @@ def test_an_account_in_no_manifest_is_read_and_never_pruned(ws: ReportWorkspace)
     assert ws.sandbox.sender("Gx7Lm2", "+18005550161")["forward_to"] == "+14155550100"
 
 
-def test_report_costs_per_account_exactly_what_plan_costs(ws: ReportWorkspace) -> None:
+def test_report_costs_per_account_exactly_what_plan_costs(ws: Workspace) -> None:
     ws.sandbox.reset_metrics()
     assert ws.run("plan").code == 0
     plan = {a: ws.sandbox.count(account=a) for a in ("acme-us", "Gx7Lm2")}
@@ -111,7 +111,7 @@ def test_report_costs_per_account_exactly_what_plan_costs(ws: ReportWorkspace) -
     assert ws.sandbox.writes() == []
 
 
-def test_account_option_narrows_and_rejects_unknown_names(ws: ReportWorkspace) -> None:
+def test_account_option_narrows_and_rejects_unknown_names(ws: Workspace) -> None:
     doc = _report(ws, "--account", "globex")
     assert [a["account"] for a in doc["accounts"]] == ["globex"]
     run = ws.run("report", "--account", "nope")
@@ -119,7 +119,7 @@ def test_account_option_narrows_and_rejects_unknown_names(ws: ReportWorkspace) -
     assert "not a configured account" in run.stderr and "acme-us, globex" in run.stderr
 
 
-def test_out_writes_the_whole_file_and_nothing_on_stdout(ws: ReportWorkspace) -> None:
+def test_out_writes_the_whole_file_and_nothing_on_stdout(ws: Workspace) -> None:
     run = ws.run("report", "--format", "markdown", "--out", "out/summary.md")
     assert run.code == 0, run.stderr
     assert run.stdout == ""
@@ -129,7 +129,7 @@ def test_out_writes_the_whole_file_and_nothing_on_stdout(ws: ReportWorkspace) ->
     assert [p.name for p in Path("out").iterdir()] == ["summary.md"]  # no temp file left
 
 
-def test_a_failed_read_writes_no_file(ws: ReportWorkspace) -> None:
+def test_a_failed_read_writes_no_file(ws: Workspace) -> None:
     ws.env["GLOBEX_KEY"] = "sandbox-not-a-key-at-all"
     run = ws.run("report", "--format", "html", "--out", "r.html")
     assert run.code == 1
@@ -138,7 +138,7 @@ def test_a_failed_read_writes_no_file(ws: ReportWorkspace) -> None:
     assert list(Path(".").glob(".r.html*")) == []
 
 
-def test_text_lists_unmanaged_senders_with_the_import_command(ws: ReportWorkspace) -> None:
+def test_text_lists_unmanaged_senders_with_the_import_command(ws: Workspace) -> None:
     run = ws.run("report")
     assert run.code == 0, run.stderr
     out = run.stdout
@@ -149,7 +149,7 @@ def test_text_lists_unmanaged_senders_with_the_import_command(ws: ReportWorkspac
     assert f"{CARE_PATH}:{LINES['+18445550111']}" in out
 
 
-def test_several_outs_from_one_read_each_in_the_format_its_name_says(ws: ReportWorkspace) -> None:
+def test_several_outs_from_one_read_each_in_the_format_its_name_says(ws: Workspace) -> None:
     ws.sandbox.reset_metrics()
     run = ws.run("report", "--out", "r.html", "--out", "s.md", "--out", "d.json", "--out", "t")
     assert run.code == 0, run.stderr
@@ -161,23 +161,25 @@ def test_several_outs_from_one_read_each_in_the_format_its_name_says(ws: ReportW
     assert Path("t").read_text(encoding="utf-8").startswith("callfwd report:")
 
 
-def _calls_of_one_plan(ws: ReportWorkspace) -> int:
+def _calls_of_one_plan(ws: Workspace) -> int:
     ws.sandbox.reset_metrics()
     assert ws.run("plan").code == 0
     return ws.sandbox.count(account="acme-us")
 
 
-def test_a_format_that_contradicts_the_file_name_is_a_usage_error(ws: ReportWorkspace) -> None:
+def test_a_format_that_contradicts_the_file_name_is_a_usage_error(ws: Workspace) -> None:
     run = ws.run("report", "--format", "json", "--out", "r.html")
     assert run.code == 64
     assert "--out r.html names a html file, but --format is json" in run.stderr
     assert not Path("r.html").exists()
 
 
-def test_markup_in_a_configured_account_name_stays_text(ws: ReportWorkspace) -> None:
+def test_markup_in_a_configured_account_name_stays_text(ws: Workspace) -> None:
     """callfwd.yaml is input too: an account named with markup, end to end."""
     evil = "<img src=x onerror=alert(1)>|`x`"
-    ws.config = ws.config.replace("  globex:", f"  {json.dumps(evil)}:")
+    name = json.dumps(evil)  # a YAML key, quoted
+    ws.accounts = {"acme-us": "ACME_KEY", name: "GLOBEX_KEY"}
+    ws.prune, ws.account_extra = {name: True}, {name: ("account_id: Gx7Lm2",)}
     run = ws.run("report", "--out", "r.html", "--out", "r.md")
     assert run.code == 0, run.stderr
     html = Path("r.html").read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ import pytest
 from budgets import budget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from workspace import manifest_text, write_file
 
 from reconciler.config import Config
 from reconciler.diagnostics import Position
@@ -21,27 +22,13 @@ REPO = Path(__file__).parent.parent.parent
 
 
 def _write(tmp: Path, name: str, body: str) -> str:
-    path = tmp / name
-    path.write_text(body)
-    return path.as_posix()
+    return write_file(tmp, name, body).as_posix()
 
 
 def _manifest(
     account: str, team: str, entries: list[tuple[str, str | None]], role: str = "manager"
 ) -> str:
-    lines = [
-        "version: 1",
-        f"account: {account}",
-        f"team: {team}",
-        "owners:",
-        "  - email: dana@acme.example",
-        f"    role: {role}",
-        "forwarding:",
-    ]
-    for sender, target in entries:
-        lines.append(f'  - sender: "{sender}"')
-        lines.append(f"    forward_to: {'null' if target is None else repr(target)}")
-    return "\n".join(lines) + "\n"
+    return manifest_text(account, entries, team=team, role=role)
 
 
 def test_examples_give_one_forwarding_per_sender_in_e164(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sandbox_fixtures import (
     ACME_ANALYST,
     ACME_MANAGER,
@@ -18,31 +17,17 @@ from sandbox_fixtures import (
     Sandbox,
     ServerFactory,
 )
-
-from reconciler.cli import cli
+from workspace import Run, run_cli, run_process
 
 CANADA = (
     "calls from Canadian area codes are not forwarded; the line rings until the caller hangs up"
 )
 
 
-def callfwd(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
-
-
-def route_call(sandbox: Sandbox, caller: str, to: str, key: str = ACME_ANALYST) -> Result:
+def route_call(sandbox: Sandbox, caller: str, to: str, key: str = ACME_ANALYST) -> Run:
     """In process, through the same click group as the console script."""
     env = {"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": key}
-    return CliRunner().invoke(cli, [*ROUTE, "--from", caller, "--to", to], env=env)
+    return run_cli(*ROUTE, "--from", caller, "--to", to, env=env)
 
 
 # An empty callfwd.yaml (the repository's names other ports): the environment serves.
@@ -51,12 +36,12 @@ ROUTE = ["route-call", "--config", os.devnull]
 
 def test_route_call_prints_one_line_for_each_outcome(sandbox: Sandbox) -> None:
     us = route_call(sandbox, "+1 312 555 0100", "+1 (833) 555-0100")
-    assert (us.exit_code, us.stdout) == (
+    assert (us.code, us.stdout) == (
         0,
         "call from +13125550100 to +18335550100: forwarded to +12125550199\n",
     )
     ca = route_call(sandbox, "+1 416 555 0100", "+1 (833) 555-0100")
-    assert (ca.exit_code, ca.stdout) == (
+    assert (ca.code, ca.stdout) == (
         0,
         f"call from +14165550100 to +18335550100: rings: {CANADA}\n",
     )
@@ -70,7 +55,7 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     # the real console script once: exit code 1, one line on stderr, no traceback, no key
-    wrong = callfwd(
+    wrong = run_process(
         "route-call",
         "--from",
         "+13125550100",
@@ -79,7 +64,7 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
         env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": "sandbox-wrong-key-123"},
         cwd=tmp_path,
     )
-    assert wrong.returncode == 1
+    assert wrong.code == 1
     assert wrong.stderr == (
         "error: account default: GET /api/accounts: HTTP 401 authentication_failed: Incorrect "
         "authentication credentials; the API refused the key in CALLFWD_API_KEY: check that "
@@ -88,15 +73,14 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
     assert "sandbox-wrong-key-123" not in wrong.stderr + wrong.stdout
     # the rest in process, through the same group and its one error handler
     unknown = route_call(sandbox, "+13125550100", "+18005550000")
-    assert (unknown.exit_code, unknown.stderr) == (
+    assert (unknown.code, unknown.stderr) == (
         1,
         "error: account default: no sender of this account has the number +18005550000\n",
     )
-    runner = CliRunner()
     args = [*ROUTE, "--from", "+13125550100", "--to", "+18335550100"]
-    no_url = runner.invoke(cli, args, env={"CALLFWD_API_URL": "", "CALLFWD_API_KEY": "x" * 10})
-    no_key = runner.invoke(cli, args, env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": ""})
-    assert no_url.exit_code == 1 and "CALLFWD_API_URL is not set" in no_url.stderr
+    no_url = run_cli(*args, env={"CALLFWD_API_URL": "", "CALLFWD_API_KEY": "x" * 10})
+    no_key = run_cli(*args, env={"CALLFWD_API_URL": sandbox.url, "CALLFWD_API_KEY": ""})
+    assert no_url.code == 1 and "CALLFWD_API_URL is not set" in no_url.stderr
     assert no_key.stderr == (
         "error: account default: environment variable CALLFWD_API_KEY is empty "
         "(it holds the account's API key)\n"
@@ -108,8 +92,8 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
     config = tmp_path / "no-retry.yaml"
     config.write_text("retry: {max_connect_total: 0}\n", encoding="utf-8")
     args = ["route-call", "--config", str(config), *args[3:]]
-    down = runner.invoke(cli, args, env=env)
-    assert (down.exit_code, down.stderr) == (
+    down = run_cli(*args, env=env)
+    assert (down.code, down.stderr) == (
         1,
         f"error: account default: GET /api/accounts: could not connect to "
         f"http://127.0.0.1:{closed_port}: connection refused\n",
@@ -118,8 +102,8 @@ def test_route_call_errors_are_one_clear_line_without_the_key(
 
 
 def test_serve_help_and_usage_errors(tmp_path: Path) -> None:
-    help_ = callfwd("serve", "--help")
-    assert help_.returncode == 0
+    help_ = run_process("serve", "--help")
+    assert help_.code == 0
     for flag in (
         "--host",
         "--port",
@@ -132,10 +116,10 @@ def test_serve_help_and_usage_errors(tmp_path: Path) -> None:
     ):
         assert flag in help_.stdout
     assert "not the service itself" in " ".join(help_.stdout.split())
-    bad = callfwd(
+    bad = run_process(
         "serve", "--rate-limit", "fast", "--db", str(tmp_path / "db.sqlite"), cwd=tmp_path
     )
-    assert bad.returncode == 64 and "BURST/STEADY" in bad.stderr
+    assert bad.code == 64 and "BURST/STEADY" in bad.stderr
 
 
 def test_serve_on_a_port_in_use_fails_clearly(tmp_path: Path) -> None:
@@ -143,10 +127,10 @@ def test_serve_on_a_port_in_use_fails_clearly(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        run = callfwd(
+        run = run_process(
             "serve", "--port", str(port), "--db", str(tmp_path / "db.sqlite"), cwd=tmp_path
         )
-    assert run.returncode == 1
+    assert run.code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in run.stderr and "Traceback" not in run.stderr
 
 

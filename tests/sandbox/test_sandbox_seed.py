@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 from sandbox_fixtures import DEFAULT_SEED, Sandbox, key_for, make_seed
+from workspace import Run, run_process
 
 from reconciler.sandbox.seed import SeedError, load_seed
 
@@ -291,15 +290,9 @@ def test_every_problem_is_reported_at_once_and_keys_are_never_echoed() -> None:
     )
 
 
-def _serve(tmp_path: Path, seed: Path) -> subprocess.CompletedProcess[str]:
+def _serve(tmp_path: Path, seed: Path) -> Run:
     args = ["serve", "--port", "0", "--db", str(tmp_path / "db.sqlite"), "--seed", str(seed)]
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    return run_process(*args, cwd=tmp_path)
 
 
 def test_serve_with_a_bad_seed_exits_1_with_every_problem_where_it_is(tmp_path: Path) -> None:
@@ -310,20 +303,20 @@ def test_serve_with_a_bad_seed_exits_1_with_every_problem_where_it_is(tmp_path: 
         "    users: [{email: a@a.example, role: owner, api_key: sandbox-secret-key, scope: []}]\n"
     )
     run = _serve(tmp_path, bad)
-    assert run.returncode == 1, run.stderr
+    assert run.code == 1, run.stderr
     assert f"error: {bad}: 2 problems:\n" in run.stderr
     assert f"  {bad}:4:24: number: not a toll-free number: +12125550100" in run.stderr
     assert f"  {bad}:5:76: scope: unknown key; did you mean 'scopes'?" in run.stderr
     assert "sandbox-secret-key" not in run.stderr
-    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert run.stdout == ""
 
 
 def test_serve_with_a_missing_seed_is_a_usage_error(tmp_path: Path) -> None:
     for seed, why in [(tmp_path / "missing.yaml", "seed file not found"), (tmp_path, "directory")]:
         run = _serve(tmp_path, seed)
-        assert run.returncode == 64, run.stderr
+        assert run.code == 64, run.stderr
         assert "--seed" in run.stderr and why in run.stderr
-        assert "Traceback" not in run.stderr and run.stdout == ""
+        assert run.stdout == ""
         assert not (tmp_path / "db.sqlite").exists()  # refused before anything was opened
 
 
