@@ -69,9 +69,8 @@ def _pretty(number: str) -> str:
     return f"+1 ({number[2:5]}) {number[5:8]}-{number[8:]}" if number.startswith("+1") else number
 
 
-def write_file(root: Path, rel: str | Path, text: str) -> Path:
-    """``text`` at ``root/rel``, parent folders made."""
-    path = root / rel
+def write_file(path: Path, text: str) -> Path:
+    """``text`` at ``path``, parent folders made."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -83,14 +82,14 @@ def write_files(root: Path, files: Mapping[str, str | None]) -> None:
         if text is None:
             (root / rel).unlink()
         else:
-            write_file(root, rel, text)
+            write_file(root / rel, text)
 
 
 def write_manifest(path: Path, account: str, senders: Senders, **kw: Any) -> Path:
     """``manifest_text(account, senders, **kw)`` at ``path``; the team is the file's stem
     unless given."""
     kw.setdefault("team", path.stem)
-    return write_file(path.parent, path.name, manifest_text(account, senders, **kw))
+    return write_file(path, manifest_text(account, senders, **kw))
 
 
 # --- callfwd.yaml ----------------------------------------------------------------------
@@ -160,7 +159,7 @@ def write_workspace(
     config = config_text(
         url, accounts, manifests=str(manifests), max_attempts=max_attempts, max_total=max_total
     )
-    write_file(root, "callfwd.yaml", config)
+    write_file(root / "callfwd.yaml", config)
     return {a.env: a.key for a in accounts}
 
 
@@ -273,10 +272,10 @@ class Workspace:
         text = config_text(
             self.sandbox.url, specs, max_attempts=self.max_attempts, extra=self.extra_config
         )
-        write_file(self.root, "callfwd.yaml", text)
+        write_file(self.root / "callfwd.yaml", text)
 
     def write(self, rel: str, text: str) -> Path:
-        return write_file(self.root, rel, text)
+        return write_file(self.root / rel, text)
 
     def use_generated(self, prefix: str, accounts: int, senders: int, **kw: Any) -> None:
         """Reset the sandbox to ``make_seed(...)``; callfwd.yaml and env follow; no manifests."""

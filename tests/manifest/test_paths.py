@@ -8,29 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from workspace import run_cli
+from workspace import manifest_text, run_cli, write_file
 
 from reconciler.config import ConfigFileError, load_config
 from reconciler.manifest.paths import Refusal, confine, repository_root
 
 TOKEN = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
-GOOD = """\
-version: 1
-account: acme-us
-team: care
-owners:
-  - email: dana@acme.example
-    role: manager
-forwarding:
-  - sender: "+1 833 555 0100"
-    forward_to: "+1 212 555 0199"
-"""
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+GOOD = manifest_text("acme-us", {"+1 833 555 0100": "+1 212 555 0199"}, team="care")
 
 
 @pytest.fixture
@@ -39,9 +23,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    write(root / "callfwd.yaml", "manifests: [manifests/]\n")
-    write(root / "manifests" / "acme-us" / "care.yaml", GOOD)
-    write(tmp_path / "runner" / ".env", f"GITHUB_TOKEN={TOKEN}\n")
+    write_file(root / "callfwd.yaml", "manifests: [manifests/]\n")
+    write_file(root / "manifests" / "acme-us" / "care.yaml", GOOD)
+    write_file(tmp_path / "runner" / ".env", f"GITHUB_TOKEN={TOKEN}\n")
     monkeypatch.chdir(root)
     return root
 
@@ -87,7 +71,7 @@ def test_the_link_is_refused_even_when_the_operator_names_it(repo: Path) -> None
 def test_a_secrets_file_inside_the_repository_is_reported_without_quoting_it(
     repo: Path, text: str
 ) -> None:
-    write(repo / "manifests" / "zz.yaml", text)
+    write_file(repo / "manifests" / "zz.yaml", text)
     for fmt in ("text", "json", "github", "sarif"):
         code, out = run("validate", "--format", fmt)
         assert code == 1
@@ -97,8 +81,8 @@ def test_a_secrets_file_inside_the_repository_is_reported_without_quoting_it(
 
 
 def test_a_manifests_path_in_callfwd_yaml_may_not_leave_the_repository(repo: Path) -> None:
-    write(repo.parent / "elsewhere" / "team.yaml", GOOD)
-    write(repo / "callfwd.yaml", "manifests: [manifests/, ../elsewhere/]\n")
+    write_file(repo.parent / "elsewhere" / "team.yaml", GOOD)
+    write_file(repo / "callfwd.yaml", "manifests: [manifests/, ../elsewhere/]\n")
     code, out = run("validate")
     assert code == 1
     assert out.splitlines()[0] == (
@@ -109,13 +93,13 @@ def test_a_manifests_path_in_callfwd_yaml_may_not_leave_the_repository(repo: Pat
 
 
 def test_a_file_outside_the_repository_named_on_the_command_line_is_read(repo: Path) -> None:
-    outside = write(repo.parent / "elsewhere" / "team.yaml", GOOD)
+    outside = write_file(repo.parent / "elsewhere" / "team.yaml", GOOD)
     assert run("validate", str(outside)) == (0, "ok: 1 file, 1 sender, no problems\n")
     assert run("validate", "../elsewhere/team.yaml")[0] == 0
 
 
 def test_a_linked_folder_that_leads_out_is_reported_and_not_walked(repo: Path) -> None:
-    write(repo.parent / "elsewhere" / "team.yaml", GOOD.replace("0100", "0101"))
+    write_file(repo.parent / "elsewhere" / "team.yaml", GOOD.replace("0100", "0101"))
     os.symlink(repo.parent / "elsewhere", repo / "manifests" / "more")
     code, out = run("validate")
     assert code == 1
@@ -165,7 +149,7 @@ def test_a_plan_file_linked_out_of_the_repository_is_refused_unread(
 def test_a_plan_file_the_operator_names_outside_the_repository_is_read(
     repo: Path, command: str
 ) -> None:
-    write(repo.parent / "runner" / "plan.json", "{not a plan")  # as under $RUNNER_TEMP
+    write_file(repo.parent / "runner" / "plan.json", "{not a plan")  # as under $RUNNER_TEMP
     code, out = run(*(a.format("../runner/plan.json") for a in PLAN_READERS[command]))
     assert code == 1
     assert out.startswith("error: ../runner/plan.json: not a callfwd plan (invalid JSON"), out
@@ -194,7 +178,7 @@ def test_a_seed_linked_out_of_the_repository_is_refused_unread(repo: Path) -> No
 
 
 def test_a_seed_the_operator_names_outside_the_repository_is_read(repo: Path) -> None:
-    write(repo.parent / "runner" / "seed.yaml", "accounts: 5\n")
+    write_file(repo.parent / "runner" / "seed.yaml", "accounts: 5\n")
     proc = _serve(repo, "../runner/seed.yaml")
     assert proc.returncode == 1  # read, and refused for what it says
     assert "accounts" in proc.stderr and "CF020" not in proc.stderr, proc.stderr
@@ -203,15 +187,15 @@ def test_a_seed_the_operator_names_outside_the_repository_is_read(repo: Path) ->
 def test_manifests_in_callfwd_yaml_are_relative_to_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path / "infra" / "callfwd.yaml", "manifests: [manifests/]\n")
-    write(tmp_path / "infra" / "manifests" / "care.yaml", GOOD)
-    write(tmp_path / "manifests" / "broken.yaml", "nonsense: [\n")  # must not be read
+    write_file(tmp_path / "infra" / "callfwd.yaml", "manifests: [manifests/]\n")
+    write_file(tmp_path / "infra" / "manifests" / "care.yaml", GOOD)
+    write_file(tmp_path / "manifests" / "broken.yaml", "nonsense: [\n")  # must not be read
     monkeypatch.chdir(tmp_path)
     assert run("validate", "--config", "infra/callfwd.yaml") == (
         0,
         "ok: 1 file, 1 sender, no problems\n",
     )
-    write(tmp_path / "infra" / "manifests" / "care.yaml", GOOD.replace("manager", "analyst"))
+    write_file(tmp_path / "infra" / "manifests" / "care.yaml", GOOD.replace("manager", "analyst"))
     code, out = run("validate", "--config", "infra/callfwd.yaml")
     assert code == 1 and "infra/manifests/care.yaml:6:11: error[CF402]" in out
 
@@ -221,8 +205,8 @@ def test_manifests_in_callfwd_yaml_are_relative_to_its_folder(
 
 def test_confine_table(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    write(root / "a.yaml", "")
-    write(tmp_path / "out" / "b.yaml", "")
+    write_file(root / "a.yaml", "")
+    write_file(tmp_path / "out" / "b.yaml", "")
     os.symlink(tmp_path / "out" / "b.yaml", root / "link-out.yaml")
     os.symlink("a.yaml", root / "link-in.yaml")
     os.symlink(tmp_path / "out", root / "dir-out")
@@ -247,12 +231,12 @@ def test_confine_table(tmp_path: Path) -> None:
 
 
 def test_the_root_is_the_git_top_of_callfwd_yaml_else_its_folder(tmp_path: Path) -> None:
-    write(tmp_path / "plain" / "sub" / "callfwd.yaml", "")
+    write_file(tmp_path / "plain" / "sub" / "callfwd.yaml", "")
     assert repository_root(tmp_path / "plain" / "sub" / "callfwd.yaml") == Path(
         os.path.realpath(tmp_path / "plain" / "sub")
     )
     subprocess.run(["git", "init", "-q", str(tmp_path / "git")], check=True)
-    write(tmp_path / "git" / "infra" / "callfwd.yaml", "")
+    write_file(tmp_path / "git" / "infra" / "callfwd.yaml", "")
     assert repository_root(tmp_path / "git" / "infra" / "callfwd.yaml") == Path(
         os.path.realpath(tmp_path / "git")
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from workspace import manifest_text
+
 ACME_KEY = "sandbox-report-acme"
 GLOBEX_KEY = "sandbox-report-globex"
 SCOPES = ["sender-config:read", "sender-config:write", "accounts:read"]
@@ -66,23 +68,16 @@ SEED: dict[str, Any] = {
     ]
 }
 
-CARE = """\
-version: 1
-account: acme-us
-team: care
-owners:
-  - email: dana@acme.example
-    role: manager
-forwarding:
-  - sender: "+1 833 555 0100"
-    forward_to: "+1 212 555 0199"
-  - sender: "+1 844 555 0111"
-    forward_to: "+1 212 555 0142"
-  - sender: "+1 855 555 0122"
-    forward_to: null
-  - sender: "+1 800 555 0166"
-    forward_to: "+1 312 555 0100"
-"""
+CARE = manifest_text(
+    "acme-us",
+    {
+        "+1 833 555 0100": "+1 212 555 0199",
+        "+1 844 555 0111": "+1 212 555 0142",
+        "+1 855 555 0122": None,
+        "+1 800 555 0166": "+1 312 555 0100",
+    },
+    team="care",
+)
 CARE_PATH = "manifests/acme-us/care.yaml"
 LINES = {"+18335550100": 8, "+18445550111": 10, "+18555550122": 12, "+18005550166": 14}
 

@@ -8,22 +8,12 @@ EMAIL --base main`` as the PR workflow does.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from workspace import run_cli
+from gitops_helpers import git
+from workspace import manifest_text, run_cli, write_file
 
-MANIFEST = """\
-version: 1
-account: {account}
-team: {team}
-owners:
-{owners}
-forwarding:
-  - sender: "{sender}"
-    forward_to: "+1 212 555 0199"
-"""
 DANA = ("dana@acme.example", "manager")
 EVE = ("eve@acme.example", "owner")
 
@@ -34,29 +24,11 @@ def manifest(
     owners: tuple[tuple[str, str], ...] = (DANA,),
     sender: str = "+1 833 555 0100",
 ) -> str:
-    lines = "\n".join(f"  - email: {e}\n    role: {r}" for e, r in owners)
-    return MANIFEST.format(account=account, team=team, owners=lines, sender=sender)
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
-    )
-    return proc.stdout
+    return manifest_text(account, {sender: "+1 212 555 0199"}, team=team, owners=owners)
 
 
 def write(repo: Path, rel: str, text: str) -> None:
-    path = repo / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_file(repo / rel, text)
 
 
 @pytest.fixture

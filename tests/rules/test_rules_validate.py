@@ -22,7 +22,7 @@ REPO = Path(__file__).parent.parent.parent
 
 
 def _write(tmp: Path, name: str, body: str) -> str:
-    return write_file(tmp, name, body).as_posix()
+    return write_file(tmp / name, body).as_posix()
 
 
 def _manifest(
