@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from reconciler.diagnostics import Diagnostic, codes, error
 from reconciler.domain.senders import BEING_VERIFIED, NOT_SENDING
@@ -41,6 +42,21 @@ def _decide(before: str | None, after: str | None) -> Action | None:
     return Action.CREATE if before is None else Action.UPDATE
 
 
+@dataclass
+class _Tally:
+    """What the diff of one account has found so far."""
+
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    advice: list[Notice] = field(default_factory=list)
+    declared: set[str] = field(default_factory=set)
+    final: dict[str, str | None] = field(default_factory=dict)  # sender id -> after the plan
+    unchanged: int = 0
+    unmanaged: int = 0
+    pending: int = 0
+    with_forwarding: int = 0
+
+
 def diff_account(
     account: str,
     desired: Sequence[Forwarding],
@@ -50,34 +66,58 @@ def diff_account(
     declared_elsewhere: Collection[str] = (),
     notices: Sequence[Notice] = (),
 ) -> tuple[AccountPlan, list[Diagnostic]]:
+    tally = _Tally()
+    _declared(tally, account, desired, live)
+    _undeclared(tally, account, live, prune=prune, declared_elsewhere=declared_elsewhere)
+    _advise(tally, live, declared_elsewhere)
+
+    changes = sorted(tally.changes, key=lambda c: (c.sender, c.sender_id))
+    counts = {a: sum(1 for c in changes if c.action is a) for a in Action}
+    summary = Summary(
+        create=counts[Action.CREATE],
+        update=counts[Action.UPDATE],
+        delete=counts[Action.DELETE],
+        unchanged=tally.unchanged,
+        unmanaged=tally.unmanaged,
+        pending=tally.pending,
+    )
+    plan = AccountPlan(
+        account=account,
+        changes=tuple(changes),
+        summary=summary,
+        prune=prune,
+        managed=len(tally.declared),
+        managed_forwardings=tally.with_forwarding,
+        senders=snapshot(live),
+        notices=(*notices, *sorted(tally.advice, key=lambda n: (n.code, n.sender or ""))),
+    )
+    return plan, tally.problems
+
+
+def _declared(
+    tally: _Tally, account: str, desired: Sequence[Forwarding], live: Sequence[LiveSender]
+) -> None:
+    """Each declared sender, matched to the account's sender that may forward: its change."""
     by_number: dict[str, list[LiveSender]] = {}
     for s in live:
         if s.number is not None:
             by_number.setdefault(s.number, []).append(s)
-
-    changes: list[Change] = []
-    problems: list[Diagnostic] = []
-    advice: list[Notice] = []
-    unchanged = 0
-    with_forwarding = 0
-    declared: set[str] = set()
-    final: dict[str, str | None] = {}  # sender id -> forwarding after this plan
     for f in desired:
-        declared.add(f.sender)
+        tally.declared.add(f.sender)
         candidates = by_number.get(f.sender, [])
         target = next((s for s in candidates if s.can_forward), None)
         if target is None:
-            problems.append(_unmatched(account, f, candidates))
+            tally.problems.append(_unmatched(account, f, candidates))
             continue
-        final[target.id] = f.forward_to
-        with_forwarding += target.forwarding_number is not None
+        tally.final[target.id] = f.forward_to
+        tally.with_forwarding += target.forwarding_number is not None
         if f.forward_to is not None and target.status in NOT_SENDING:
-            advice.append(_not_sending(target))
+            tally.advice.append(_not_sending(target))
         action = _decide(target.forwarding_number, f.forward_to)
         if action is None:
-            unchanged += 1
+            tally.unchanged += 1
             continue
-        changes.append(
+        tally.changes.append(
             Change(
                 action=action,
                 account=account,
@@ -90,65 +130,54 @@ def diff_account(
             )
         )
 
-    unmanaged = 0
-    pending = 0
+
+def _undeclared(
+    tally: _Tally,
+    account: str,
+    live: Sequence[LiveSender],
+    *,
+    prune: bool,
+    declared_elsewhere: Collection[str],
+) -> None:
+    """Senders no manifest of this run declares: counted as pending or unmanaged, or, when
+    the account prunes, their forwarding planned for delete."""
     for s in live:
         if s.number is None:
-            pending += 1
+            tally.pending += 1
             continue
-        if not s.can_forward or s.number in declared:
+        if not s.can_forward or s.number in tally.declared:
             continue
         if s.number in declared_elsewhere:
             continue  # managed by a manifest this run does not plan: neither pruned nor counted
-        if prune and s.forwarding_number is not None:
-            with_forwarding += 1
-            final[s.id] = None
-            changes.append(
-                Change(
-                    action=Action.DELETE,
-                    account=account,
-                    sender=s.number,
-                    sender_id=s.id,
-                    before=s.forwarding_number,
-                    after=None,
-                    source=None,
-                    etag=s.etag,
-                )
+        if not (prune and s.forwarding_number is not None):
+            tally.unmanaged += 1
+            continue
+        tally.with_forwarding += 1
+        tally.final[s.id] = None
+        tally.changes.append(
+            Change(
+                action=Action.DELETE,
+                account=account,
+                sender=s.number,
+                sender_id=s.id,
+                before=s.forwarding_number,
+                after=None,
+                source=None,
+                etag=s.etag,
             )
-        else:
-            unmanaged += 1
+        )
 
+
+def _advise(tally: _Tally, live: Sequence[LiveSender], declared_elsewhere: Collection[str]) -> None:
+    """The vendor's advice where no manifest decides (a declared ``forward_to: null`` is a
+    choice, not something to recommend against on every plan), and pending senders."""
     for s in live:
-        # Only where no manifest decides: a declared ``forward_to: null`` is a choice,
-        # not something to recommend against on every plan.
-        decided = s.number in declared or s.number in declared_elsewhere
-        after = final.get(s.id, s.forwarding_number)
+        decided = s.number in tally.declared or s.number in declared_elsewhere
+        after = tally.final.get(s.id, s.forwarding_number)
         if s.can_forward and s.status in BEING_VERIFIED and after is None and not decided:
-            advice.append(_unverified_without_forwarding(s))
-    if pending:
-        advice.append(_pending(live))
-
-    changes.sort(key=lambda c: (c.sender, c.sender_id))
-    counts = {a: sum(1 for c in changes if c.action is a) for a in Action}
-    summary = Summary(
-        create=counts[Action.CREATE],
-        update=counts[Action.UPDATE],
-        delete=counts[Action.DELETE],
-        unchanged=unchanged,
-        unmanaged=unmanaged,
-        pending=pending,
-    )
-    plan = AccountPlan(
-        account=account,
-        changes=tuple(changes),
-        summary=summary,
-        prune=prune,
-        managed=len(declared),
-        managed_forwardings=with_forwarding,
-        senders=snapshot(live),
-        notices=(*notices, *sorted(advice, key=lambda n: (n.code, n.sender or ""))),
-    )
-    return plan, problems
+            tally.advice.append(_unverified_without_forwarding(s))
+    if tally.pending:
+        tally.advice.append(_pending(live))
 
 
 def snapshot(live: Iterable[LiveSender]) -> tuple[SenderSnapshot, ...]:
