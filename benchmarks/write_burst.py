@@ -1,12 +1,13 @@
-"""Five concurrent writes to one account at the vendor's limits: what the write pacer learns.
+"""Five concurrent writes to one account at the vendor's limits, with the API unknown (auto).
 
     python -m benchmarks.write_burst
 
 One ``SettingsClient`` (the account's ``EndpointPacers``) lists the account's 5
 senders, then sets all 5 forwardings at once against ``callfwd serve`` at its
-default ``--rate-limit vendor`` (writes 1/s, 15/min: floor 4 s). Prints each
-endpoint pacer's learned burst and stats, the wall time of the writes and the
-server's count of writes and 429s. Not part of ``make bench``.
+default ``--rate-limit vendor`` (writes 1/s, 15/min: floor 4 s). The list's answer
+says the server limits, so the write pacer starts at the published limits. Prints
+each endpoint pacer's burst and stats, the wall time of the writes and the server's
+count of writes and 429s. Not part of ``make bench``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ async def writes(url: str) -> None:
         )
         wall = time.perf_counter() - started
     for endpoint, pacer in pacers._pacers.items():
-        print(f"{endpoint}: burst learned {pacer.burst}, {pacer.stats}")
+        print(f"{endpoint}: burst {pacer.burst}, {pacer.stats}")
     print(f"{len(ids)} writes: {wall:.2f} s (floor 4 s)")
 
 

@@ -22,7 +22,9 @@ five rules before letting a request go:
    known API (``published`` or ``extended`` in callfwd.yaml) it is the
    published figure of the endpoint (``reconciler.api.limits``), given from the
    first request, and so is the steady limit, and both are kept by rule 5.
-   For an unknown server the burst limit is learned. It is taken from a
+   An unknown server that says it limits (``RateLimit-*`` headers on any answer
+   of the account) gets the same from then on, endpoint by endpoint
+   (``EndpointPacers``). Otherwise the burst limit is learned. It is taken from a
    ``w=1`` policy in ``RateLimit-Limit`` or ``RateLimit-Policy`` when a
    server gives one (IETF draft syntax, ``10;w=1, 150;w=60``), else after the
    first 429 that looks like a burst-window refusal (``0 < Retry-After ≤
@@ -122,6 +124,7 @@ class Pacer:
         "burst",
         "concurrency",
         "margin",
+        "said_limits",
         "stats",
         "steady",
     )
@@ -158,6 +161,7 @@ class Pacer:
         self._reset_at = 0.0
         self._info_seq = 0
         self._expired_reset_at = float("-inf")
+        self.said_limits = False  # an answer carried RateLimit-* headers: the server limits
 
     # -- the two calls a client makes ------------------------------------------------
 
@@ -300,6 +304,8 @@ class Pacer:
             self.burst = max(1, self.burst - 1)
 
     def _read_headers(self, ticket: Ticket, now: float, headers: Mapping[str, str]) -> None:
+        if "RateLimit-Limit" in headers or "RateLimit-Remaining" in headers:
+            self.said_limits = True
         for name in ("RateLimit-Policy", "RateLimit-Limit"):
             for count, window in _POLICY.findall(headers.get(name, "")):
                 if float(window) == BURST_WINDOW and (
@@ -365,7 +371,12 @@ class EndpointPacers:
 
     With ``known`` (an API whose limits are published: ``published`` or
     ``extended`` in callfwd.yaml), each endpoint's pacer starts at its published
-    burst and steady limits (``known_limits``); else they are learned.
+    burst and steady limits (``known_limits``). An unknown server (``auto``) is
+    taken at its word: once any answer of the account has carried ``RateLimit-*``
+    headers (the server says it limits), each endpoint first used after that starts
+    at its published limits too, so the writes that follow the reads meet no 429
+    of our making; endpoints used before that, and a server that sends no such
+    header (a local API with its limits off), are learned.
     """
 
     def __init__(self, *, concurrency: int = DEFAULT_CONCURRENCY, known: bool = False) -> None:
@@ -376,13 +387,18 @@ class EndpointPacers:
     def for_endpoint(self, key: str) -> Pacer:
         pacer = self._pacers.get(key)
         if pacer is None:
-            limits = known_limits(key) if self.known else None
+            limits = known_limits(key) if self.known or self.said_limits else None
             pacer = self._pacers[key] = Pacer(
                 concurrency=self.concurrency,
                 burst=None if limits is None else limits.burst,
                 steady=None if limits is None else limits.steady,
             )
         return pacer
+
+    @property
+    def said_limits(self) -> bool:
+        """Whether an answer of this account has carried rate-limit headers."""
+        return any(p.said_limits for p in self._pacers.values())
 
     @property
     def stats(self) -> PacerStats:

@@ -321,6 +321,26 @@ def test_a_known_api_paces_each_endpoint_to_its_published_limits(
     assert (learned.burst, learned.steady) == (None, None)
 
 
+@pytest.mark.parametrize(
+    ("headers", "given"),
+    [
+        ({"RateLimit-Limit": "15", "RateLimit-Remaining": "14", "RateLimit-Reset": "59"}, True),
+        ({}, False),  # a server with its limits off says nothing: learned, as before
+    ],
+)
+def test_an_unknown_server_that_says_it_limits_gets_the_published_limits_next(
+    headers: dict[str, str], given: bool
+) -> None:
+    pacers = EndpointPacers()  # auto: not known
+    first = pacers.for_endpoint("/api/accounts")
+    first.observe(first.record_send(time.monotonic()), status=200, headers=headers)
+    assert (first.burst, first.steady) == (None, None)  # made before it knew: still learned
+    write = pacers.for_endpoint("write")
+    expected = (WRITE_LIMITS.burst, WRITE_LIMITS.steady) if given else (None, None)
+    assert (write.burst, write.steady) == expected
+    assert pacers.said_limits is given
+
+
 def test_a_given_limit_holds_a_slot_from_the_send_until_a_window_after_the_answer() -> None:
     clock = Clock()
     pacer = Pacer(burst=3, steady=15, clock=clock)

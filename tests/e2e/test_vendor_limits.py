@@ -2,9 +2,11 @@
 
 ``callfwd serve`` at its default limits (the vendor's, per account and endpoint:
 3/s and 60/min for the reads, 1/s and 15/min for ``GET /api/accounts`` and the
-writes). The server counts every answer it gave, 429s included; callfwd is told
-the API is the local one with its extensions (``api: extended``), so its pacers
-start at the published limits instead of learning them from refusals.
+writes). The server counts every answer it gave, 429s included. Told the API is
+the local one with its extensions (``api: extended``), callfwd's pacers start at
+the published limits instead of learning them from refusals; not told (``auto``,
+the default for an origin other than the vendor's, as ``callfwd init`` writes it),
+they start there once the server's first answer says it limits.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from workspace import Workspace, manifest_text
 ACCOUNTS, SENDERS, CHANGES = 3, 30, 6  # 18 writes across 3 accounts; 2 list pages each
 
 
-@pytest.fixture
+@pytest.fixture(params=["extended", "auto"])
 def paced(
-    server_factory: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    server_factory: ServerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Workspace]:
     seed = make_seed(ACCOUNTS, SENDERS, forwarding=0, prefix="paced")
     (tmp_path / "seed.yaml").write_text(yaml.safe_dump(seed))
@@ -39,7 +44,7 @@ def paced(
         senders = acct["senders"][:CHANGES]
         wanted = {s["number"]: f"+131255501{i}{j}" for j, s in enumerate(senders)}
         ws.write(f"manifests/{name}.yaml", manifest_text(name, wanted))
-    ws.extra_config = ["defaults: {api: extended}"]
+    ws.extra_config = [f"defaults: {{api: {request.param}}}"]
     try:
         yield ws
     finally:
@@ -69,4 +74,5 @@ def test_a_plan_and_an_apply_across_accounts_meet_no_429_at_the_vendor_limits(
     assert refusals(box) == [], refusals(box)
     assert "HTTP 429" not in apply.stderr
     calls = {(r["method"], r["route"]) for r in box.metrics()["requests"]}
-    assert ("OPTIONS", "/api/text-messaging-senders/{sender_id}") not in calls  # known: no probe
+    probed = ("OPTIONS", "/api/text-messaging-senders/{sender_id}") in calls
+    assert probed == (paced.extra_config == ["defaults: {api: auto}"])  # known: no probe
