@@ -25,7 +25,7 @@ import httpx
 import orjson
 
 from reconciler import __version__
-from reconciler.api import protocol
+from reconciler.api import answers, protocol
 from reconciler.api.errors import (
     echo,
 )
@@ -146,7 +146,7 @@ class SettingsClient:
             "revision": revision,
             "Accept": MEDIA_TYPE,
             "User-Agent": user_agent,
-            "Accept-Encoding": "gzip, deflate",
+            "Accept-Encoding": answers.ACCEPT_ENCODING,
         }
         self._extensions = {"timeout": request_timeout(timeout).as_dict()}
         # The origin's AsyncClient, shared with the run's other accounts on it; without

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from reconciler.api.answers import Unbounded, read
+from reconciler.api.answers import Unbounded, Undecodable, read
 from reconciler.api.pacing import Pacer, Ticket
 from reconciler.api.retry import parse_retry_after
 from reconciler.errors import RateLimited, TransportError
@@ -99,6 +99,7 @@ class Step:
     retry_after: float | None = None
     accepted: bool = False  # a write the server accepted (2xx), reported before its body
     unbounded: Unbounded | None = None  # the body was over a bound: not read
+    undecodable: Undecodable | None = None  # its compressed body was broken or cut short
 
 
 class Attempts:
@@ -183,6 +184,8 @@ class Attempts:
             step.failure = exc  # cut short while reading
         except Unbounded as exc:
             step.unbounded = exc
+        except Undecodable as exc:
+            step.undecodable = exc
         finally:
             await resp.aclose()
 

@@ -135,10 +135,13 @@ class Requests:
         self, where: str, resp: httpx.Response, step: Step, call: _Call
     ) -> tuple[httpx.Response, Any] | _Failed:
         try:
+            if step.undecodable is not None:
+                raise step.undecodable
             return resp, self._document(where, resp, step.body)
-        except Undecodable:
+        except Undecodable as exc:
+            what = "is not JSON" if exc is not step.undecodable else str(exc)
             error = TransportError(
-                f"{where}: the answer from {self.origin} is not JSON", account=self.label
+                f"{where}: the answer from {self.origin} {what}", account=self.label
             )
             if step.accepted:
                 raise error from None

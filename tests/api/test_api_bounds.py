@@ -9,8 +9,12 @@ server accepted is reported before its answer is read and never sent twice.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import logging
 import random
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -168,6 +172,78 @@ async def test_an_answer_that_says_it_is_too_long_is_not_read() -> None:
         with pytest.raises(ApiError, match=r"is 83,886,080 bytes long \(Content-Length\)"):
             await client.get_account()
     assert not read
+
+
+ACCOUNT_DOC = {"data": [{"type": "account", "id": "acme-us", "attributes": {"name": "Acme US"}}]}
+
+
+def _streamed(body: bytes, encoding: str) -> Callable[[httpx.Request], httpx.Response]:
+    """A handler answering ``body`` in 64 KiB chunks as it would arrive, ``encoding`` said."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 65536):
+            yield body[i : i + 65536]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Accept-Encoding"] == "gzip, deflate"  # what the client asks
+        return httpx.Response(200, content=chunks(), headers={"Content-Encoding": encoding})
+
+    return handler
+
+
+async def test_a_gzip_bomb_is_refused_at_the_limit_of_what_it_inflates_to() -> None:
+    bomb = gzip.compress(b" " * (64 * 1024 * 1024))  # 64 MiB of spaces in about 64 KB
+    tracemalloc.start()
+    try:
+        async with real_client(_streamed(bomb, "gzip"), max_total=10.0) as client:
+            with pytest.raises(ApiError) as info:
+                await client.get_account()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "is longer than the 4 MiB a client of this API reads; not read" in str(info.value)
+    assert peak < 3 * answers.MAX_BYTES  # never the 64 MiB it would inflate to
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "said"),
+    [
+        (
+            gzip.compress(json.dumps(ACCOUNT_DOC).encode(), mtime=0)[:-12],
+            "gzip",
+            "gzip stream that is cut",
+        ),
+        (b"\x1f\x8b\x08\x00 not gzip", "gzip", "gzip stream that is cut short"),
+        (b"not deflate at all", "deflate", "has a broken compressed body"),
+    ],
+    ids=["gzip cut short", "no gzip after its magic", "no deflate"],
+)
+async def test_a_broken_compressed_answer_is_a_clear_error(
+    body: bytes, encoding: str, said: str
+) -> None:
+    async with real_client(_streamed(body, encoding), max_total=10.0) as client:
+        with pytest.raises(TransportError, match=said):
+            await client.get_account()
+
+
+async def test_an_encoding_the_client_did_not_ask_for_is_not_read() -> None:
+    async with real_client(_streamed(b"\x00" * 100, "br"), max_total=10.0) as client:
+        with pytest.raises(ApiError) as info:
+            await client.get_account()
+    assert str(info.value) == (
+        "GET /api/accounts: the answer from http://127.0.0.1:8765 is encoded as 'br', "
+        "which callfwd does not ask for; not read"
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "pack"), [("gzip", gzip.compress), ("deflate", zlib.compress)]
+)
+async def test_a_compressed_answer_is_read(encoding: str, pack: Callable[[bytes], bytes]) -> None:
+    body = pack(json.dumps(ACCOUNT_DOC).encode())
+    async with real_client(_streamed(body, encoding), max_total=10.0) as client:
+        account = await client.get_account()
+    assert account.id == ACCOUNT_DOC["data"][0]["id"]
 
 
 @pytest.mark.parametrize("depth", [1025, 100_000])

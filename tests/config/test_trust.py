@@ -28,7 +28,7 @@ from reconciler.config import (
 from reconciler.diagnostics import codes
 from reconciler.errors import ConfigError
 
-KEY = "sk_test_trust_5ecret_Qz4nW8"
+KEY = "sk_test_trust_5ecret_Vb93Tk"  # no account id inside: keys are scrubbed by parts
 TRUSTED = """\
 defaults: {api_url: "https://a.klaviyo.com"}
 accounts:
