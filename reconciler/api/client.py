@@ -233,6 +233,7 @@ class SettingsClient:
         number: str | None,
         *,
         if_match: str | None = None,
+        on_sent: Callable[[], None] | None = None,
         on_accepted: Callable[[], None] | None = None,
     ) -> LiveSender:
         """Set (or, with None, remove) a sender's forwarding number; the sender as confirmed.
@@ -241,7 +242,8 @@ class SettingsClient:
         ``after_retry`` is True when an earlier attempt of this call may have
         been applied (the 412 may then be our own write: re-read to know).
 
-        ``on_accepted`` is called the moment the server accepts the write (a 2xx),
+        ``on_sent`` is called as the write goes on the wire (from then on it may be
+        applied), ``on_accepted`` the moment the server accepts the write (a 2xx),
         before its answer is read. An accepted write is never sent again; if its
         answer then cannot be read or is not about this sender, ``UnverifiedWrite``.
         """
@@ -264,7 +266,12 @@ class SettingsClient:
 
         try:
             resp, doc = await self._send(
-                "PATCH", self._url(path), body=body, headers=headers, on_accepted=accept
+                "PATCH",
+                self._url(path),
+                body=body,
+                headers=headers,
+                on_accepted=accept,
+                on_sent=on_sent,
             )
             return self._sender_from(resp, doc, where, sender_id)
         except CallfwdError as exc:
@@ -345,6 +352,7 @@ class SettingsClient:
         ok: frozenset[int] = frozenset(),
         where: str | None = None,
         on_accepted: Callable[[int], None] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> tuple[httpx.Response, Any]:
         """One logical request: paced, retried, its answer read and decoded or its error raised.
 
@@ -364,5 +372,5 @@ class SettingsClient:
             req_headers["Content-Type"] = MEDIA_TYPE
         pacer = self._pacer_for(method, url.path)
         return await self._requests.send(
-            Outgoing(pacer, method, url, content, req_headers, where, ok, on_accepted)
+            Outgoing(pacer, method, url, content, req_headers, where, ok, on_accepted, on_sent)
         )

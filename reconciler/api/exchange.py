@@ -76,7 +76,8 @@ class Outgoing:
     """One logical request as each of its attempts sends it.
 
     ``where`` names it in messages; ``ok``: error statuses that are answers, not
-    failures; ``on_accepted`` (a write) hears of a 2xx before its body is read.
+    failures; ``on_sent`` (a write) hears that an attempt is going on the wire (it may
+    reach the server from then on); ``on_accepted`` of a 2xx before its body is read.
     """
 
     pacer: Pacer
@@ -87,6 +88,7 @@ class Outgoing:
     where: str
     ok: frozenset[int] = frozenset()
     on_accepted: Callable[[int], None] | None = None
+    on_sent: Callable[[], None] | None = None
 
 
 @dataclass(slots=True)
@@ -168,6 +170,8 @@ class Attempts:
         return ticket
 
     async def _exchange(self, out: Outgoing, step: Step) -> None:
+        if out.on_sent is not None:
+            out.on_sent()
         try:
             resp = await self._send(out.method, out.url, out.content, out.headers)
         except httpx.TransportError as exc:

@@ -109,7 +109,12 @@ def threshold_refusals(plan: Plan, targets: Mapping[str, AccountTarget]) -> list
 
 
 async def _write_one(
-    client: SettingsClient, change: Change, *, reread: bool, on_accepted: Callable[[], None]
+    client: SettingsClient,
+    change: Change,
+    *,
+    reread: bool,
+    on_sent: Callable[[], None],
+    on_accepted: Callable[[], None],
 ) -> ChangeResult:
     etag = change.etag
     if etag is None or reread:
@@ -121,7 +126,7 @@ async def _write_one(
         etag = live.etag
     try:
         confirmed = await client.set_forwarding(
-            change.sender_id, change.after, if_match=etag, on_accepted=on_accepted
+            change.sender_id, change.after, if_match=etag, on_sent=on_sent, on_accepted=on_accepted
         )
     except UnverifiedWrite as exc:
         return ChangeResult(change, Outcome.UNVERIFIED, exc.message)
@@ -189,14 +194,16 @@ async def _apply_account(
             report.accepted.append(change)
             on_accepted(change)
 
+        def sent() -> None:
+            report.sent.append(change)  # each attempt: a set of them is what is shown
+
         async with sem:
             if stop.is_set():
                 result = ChangeResult(change, Outcome.SKIPPED, "skipped after an earlier failure")
             else:
-                report.attempted.append(change)
                 try:
                     result = await _write_one(
-                        client, change, reread=options.reread, on_accepted=accepted
+                        client, change, reread=options.reread, on_sent=sent, on_accepted=accepted
                     )
                 except NoWriteError as exc:
                     stop.set()  # no account can write through this API: stop them all

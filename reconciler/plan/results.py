@@ -34,7 +34,7 @@ class ApplyReport:
 
     results: list[ChangeResult] = field(default_factory=list)
     mismatches: list[AccountFailure] = field(default_factory=list)  # from verify
-    attempted: list[Change] = field(default_factory=list)  # changes whose work began
+    sent: list[Change] = field(default_factory=list)  # a write's attempts, as they go out
     accepted: list[Change] = field(default_factory=list)  # writes the server accepted (2xx)
 
     def count(self, outcome: Outcome) -> int:

@@ -66,12 +66,14 @@ def render_summary(report: ApplyReport) -> str:
 
 
 def render_interrupted(plan: Plan, report: ApplyReport) -> str:
-    """What a stopped apply (Ctrl-C) did: applied, ended otherwise, in flight, not attempted."""
+    """What a stopped apply (Ctrl-C) did: applied, ended otherwise, in flight (its write
+    sent, no answer heard), not attempted (no write sent: waiting for the rate limits, or
+    not begun)."""
     t = escape.terminal
     ended = {r.change.key: r for r in report.results}
     applied = {c.key for c in report.accepted}
     applied |= {k for k, r in ended.items() if r.outcome is Outcome.APPLIED}
-    started = {c.key for c in report.attempted}
+    sent = {c.key for c in report.sent}
     changes = plan.changes
 
     def listed(keys: set[tuple[str, str]]) -> str:
@@ -80,8 +82,8 @@ def render_interrupted(plan: Plan, report: ApplyReport) -> str:
         return f"{len(shown)}" + (f" ({', '.join(shown[:10])}{more})" if shown else "")
 
     other = {k for k, r in ended.items() if k not in applied}
-    in_flight = started - applied - set(ended)
-    untouched = {c.key for c in changes} - started - set(ended)
+    in_flight = sent - applied - set(ended)
+    untouched = {c.key for c in changes} - sent - applied - set(ended)
     counts = ", ".join(
         f"{sum(1 for k in other if ended[k].outcome is o)} {o.value}"
         for o in Outcome

@@ -81,6 +81,13 @@ def test_ctrl_c_during_a_paced_apply_says_what_was_done_and_the_next_run_converg
         print(err)
         assert applied, err
         assert accepted <= applied | in_flight, (accepted, err)  # nothing done unsaid
+        patches = sum(
+            r["count"]
+            for r in admin.get("/_sandbox/metrics").json()["requests"]
+            if r["method"] == "PATCH"
+        )
+        # "in flight" only for a write that went out: one held by the rate limits is not
+        assert len(applied | in_flight) <= patches, (patches, err)
         assert not (applied & untouched)
         logged = {x["sender"] for x in json_lines(log) if x["result"] == "applied"}
         assert applied <= logged  # each write it reports applied is in the audit log
