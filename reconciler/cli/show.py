@@ -114,13 +114,17 @@ def command(
 
 
 def _checklist(plan: Plan, since: Plan | None) -> str:
-    """Headed by each account's id at the vendor, as the plan recorded it (no name: that
-    takes a read); ``since`` only where the plans read its senders."""
+    """Headed by each account's name and id at the vendor, as the plan recorded them;
+    ``since`` only where the plans read its senders."""
     from reconciler.plan.baseline import restrict
     from reconciler.render.plan import render_checklist
     from reconciler.report.model import Vendor
 
-    vendors = {a.account: Vendor(id=a.account_id) for a in plan.accounts if a.account_id}
+    vendors = {
+        a.account: Vendor(id=a.account_id, name=a.account_name or None)
+        for a in plan.accounts
+        if a.account_id
+    }
     since = restrict(since, plan) if since is not None else None
     return render_checklist(plan, vendors=vendors, since=since)
 

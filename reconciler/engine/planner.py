@@ -112,7 +112,10 @@ async def _plan_account(
         if not check.offers_write:
             extra.append(notice(codes.NO_WRITE_API, NO_WRITE.format(url=target.api_url)))
     # What the plan read from: a saved plan is applied only to the same API and account.
-    acct = replace(acct, api_url=target.api_url, account_id=target.account_id)
+    vendor_name = session.preflight(name).vendor_name or ""
+    acct = replace(
+        acct, api_url=target.api_url, account_id=target.account_id, account_name=vendor_name
+    )
     if extra:
         acct = replace(acct, notices=(*acct.notices, *extra))
     return acct, problems

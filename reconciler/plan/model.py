@@ -120,6 +120,8 @@ class AccountPlan:
 
     ``api_url`` and ``account_id`` (the vendor's id of the account) say which API and
     account the plan read; a saved plan is applied only against the same.
+    ``account_name`` is the account's name at the vendor as the key check read it: shown
+    in checklist headings (the account to open in the UI), never used to decide.
     """
 
     account: str
@@ -132,6 +134,7 @@ class AccountPlan:
     notices: tuple[Notice, ...] = ()
     api_url: str = ""
     account_id: str = ""
+    account_name: str = ""
 
     @property
     def warnings(self) -> tuple[Notice, ...]:

@@ -6,6 +6,7 @@ A plan file is one JSON document::
      "manifest_digest": "sha256:…",
      "accounts": [{"account": "acme-us", "prune": false, "managed": 4,
                    "api_url": "https://a.klaviyo.com", "account_id": "Lm3Rt9",
+                   "account_name": "Acme US",
                    "summary": {"create": 1, …},
                    "warnings": [],
                    "changes": [{"action": "update", "account": "acme-us",
@@ -20,7 +21,8 @@ A plan file is one JSON document::
 country, status, forwarding number, ETag), so apply can tell a change that went
 stale since review and re-derive every change (``plan.rederive``).
 ``api_url`` and ``account_id`` record the API and the vendor's account the plan
-read: apply refuses the file against any other. ``sources`` holds one digest
+read: apply refuses the file against any other; ``account_name`` is the account's
+name there, for headings only. ``sources`` holds one digest
 per manifest file, to name the file that changed since. ``plan_digest`` binds
 the file to its own content: an edit is refused at load, before anything else.
 It is a checksum, not a signature (anyone can recompute it): it catches a

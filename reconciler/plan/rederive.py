@@ -40,7 +40,8 @@ def rederive(
 
     The accounts returned are computed, never copied from the file: their counts and
     notices come from the diff; only ``api_url`` and ``account_id`` are the file's
-    (what the plan was made against: the caller checks them).
+    (what the plan was made against: the caller checks them), and ``account_name``
+    (shown, never used to decide).
     """
     by_account: dict[str, list[Forwarding]] = {}
     for f in forwardings:
@@ -59,7 +60,14 @@ def rederive(
             prune=prune[name],
             declared_elsewhere=declared.get(name, frozenset()),
         )
-        derived.append(replace(expected, api_url=acct.api_url, account_id=acct.account_id))
+        derived.append(
+            replace(
+                expected,
+                api_url=acct.api_url,
+                account_id=acct.account_id,
+                account_name=acct.account_name,
+            )
+        )
         if diags:
             problems.append(
                 f"account {name}: the senders the file recorded do not match the manifests "

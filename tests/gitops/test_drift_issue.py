@@ -81,8 +81,8 @@ def test_the_issue_is_opened_ticked_as_changes_are_made_and_closed_when_none_is_
         (" ", "+18665550133"),
         (" ", "+18885550160"),
     ]
-    # each account headed by its id at the vendor: the account to open in the UI
-    assert "## Account id `acme-us`, `acme-us` in callfwd.yaml" in body
+    # each account headed by its name and id at the vendor: the account to open in the UI
+    assert "## Account `Acme US` (id `acme-us`), `acme-us` in callfwd.yaml" in body
     assert "Settings → SMS → Sender preferences → Call forwarding" in body
     assert body.rstrip().endswith("-->")  # the baseline, hidden
     assert structure(body).html[0] == MARKER
