@@ -37,6 +37,9 @@ class Limits:
 READ_LIMITS = Limits(3, 60)  # every GET of the text-messaging API
 ACCOUNT_LIMITS = Limits(1, 15)  # GET /api/accounts[/{id}]
 WRITE_LIMITS = Limits(1, 15)  # the vendor's writes; the local API's PATCH counts as one
+# One key check (GET /api/accounts) per account in this many seconds, margin included:
+# a command started right after another that checked the same keys waits this out.
+KEY_CHECK_GAP = BURST_SECONDS / ACCOUNT_LIMITS.burst + 0.05
 # POST /api/call-routes (a local-API extension) only reads: it is not a write.
 WRITE_METHODS = frozenset({"PATCH", "PUT", "DELETE"})
 

@@ -169,11 +169,11 @@ class Config(BaseModel):
         return self.source or DEFAULT_CONFIG
 
     def where(self, *loc: str | int) -> str:
-        """``file:line`` of the key of a setting (or of its closest written ancestor)."""
+        """``file:line:col`` of the key of a setting (or of its closest written ancestor)."""
         if self._root is None or not loc:
             return self.name
         node, key, reached = find(self._root, loc)
         if reached == 0:
             return self.name
-        line = key.line if key is not None else node.line
-        return f"{self.name}:{line}"
+        at = key if key is not None else node
+        return f"{self.name}:{at.line}:{at.column}"

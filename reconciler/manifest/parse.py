@@ -309,7 +309,7 @@ def _diagnose(path: str, root: MappingNode, err: Any) -> Diagnostic:
         return error(
             at,
             codes.UNKNOWN_ROLE,
-            f"unknown role {node.raw!r}; {did_you_mean(node.raw, ROLES)}",
+            f"unknown role {shown(node.raw)}; {did_you_mean(node.raw, ROLES)}",
         )
     if name == "account" and kind == "string_pattern_mismatch" and isinstance(node, ScalarNode):
         return error(at, codes.BAD_ACCOUNT, _account_message(node.raw))

@@ -73,6 +73,15 @@ def _too_large(path: str, limit: int) -> PlanFileError:
     )
 
 
+def key_check_wait(written_at: float, *, now: float, window: float) -> float:
+    """Seconds to wait before checking the keys of a saved plan's accounts again: the rest
+    of the ``window`` that the plan's own key checks used, the plan file being written
+    (``written_at``, its modification time) after them (``apply --plan`` run right after
+    ``plan --out``, as a deploy job does); 0 once it has passed, or for a time to come."""
+    left = written_at + window - now
+    return left if 0 < left <= window else 0.0
+
+
 def check_saved_plan(
     plan: Plan,
     *,

@@ -63,7 +63,7 @@ def render_text(report: Report, *, colour: bool = False) -> str:
     return lines + summary_line(report.summary, colour=colour) + "\n"
 
 
-def render_json(report: Report, *, colour: bool = False) -> str:
+def render_json(report: Report) -> str:
     """``{"diagnostics": [...], "summary": {files, senders, errors, warnings}}``."""
     doc = {
         "diagnostics": [d.as_dict() for d in report.diagnostics],
@@ -86,7 +86,7 @@ def annotation(d: Diagnostic) -> str:
     return f"::{d.severity.value} {props}::{escape_data(d.message)}"
 
 
-def render_github(report: Report, *, colour: bool = False) -> str:
+def render_github(report: Report) -> str:
     """One annotation per diagnostic, then the full text list.
 
     GitHub shows at most 10 annotations of each kind per step, so the text
@@ -96,13 +96,14 @@ def render_github(report: Report, *, colour: bool = False) -> str:
     return head + render_text(report)
 
 
-FORMATS: dict[str, Callable[..., str]] = {
-    "text": render_text,
+FORMATS: dict[str, Callable[[Report], str]] = {
     "json": render_json,
     "github": render_github,
 }
 
 
 def render(fmt: str, report: Report, *, colour: bool = False) -> str:
-    """Render ``report`` in ``fmt`` (a key of ``FORMATS``); colour applies to text only."""
-    return FORMATS[fmt](report, colour=colour and fmt == "text")
+    """Render ``report`` in ``fmt`` (text, or a key of ``FORMATS``); colour is for text."""
+    if fmt == "text":
+        return render_text(report, colour=colour)
+    return FORMATS[fmt](report)

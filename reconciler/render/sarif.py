@@ -182,8 +182,8 @@ def _results(diagnostics: Sequence[Diagnostic], budget: int) -> list[dict[str, A
     return out
 
 
-def render_sarif(report: Report, *, colour: bool = False) -> str:
-    """The SARIF log as indented JSON ending in a newline (``colour`` is ignored)."""
+def render_sarif(report: Report) -> str:
+    """The SARIF log as indented JSON ending in a newline."""
     driver: dict[str, Any] = {
         "name": "callfwd",
         "version": __version__,

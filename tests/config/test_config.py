@@ -85,7 +85,7 @@ def test_unknown_accounts_name_the_file_and_the_known_accounts(
     with pytest.raises(ConfigError) as info:
         resolve_accounts(trust(load_config(path)), ["acme-us", "initech", "hooli"])
     assert str(info.value) == (
-        f"unknown account hooli, initech ({path}:6: accounts: lists acme-us, globex)"
+        f"unknown account hooli, initech ({path}:6:1: accounts: lists acme-us, globex)"
     )
 
 
@@ -98,7 +98,7 @@ def test_missing_key_variable_is_named_never_a_value(
         resolve_accounts(trust(load_config(path)), ["acme-us", "globex"])
     assert str(info.value) == (
         "account acme-us: environment variable ACME_US_KEY is not set "
-        f"(it holds the account's API key; named at {path}:8)"  # the api_key_env line
+        f"(it holds the account's API key; named at {path}:8:5)"  # the api_key_env key
     )
 
 
@@ -161,7 +161,7 @@ def test_account_without_url_falls_back_to_the_environment(
         resolve_accounts(trust(load_config(path)), ["acme-us"])
     assert str(info.value) == (
         f"account acme-us: CALLFWD_API_URL is not set and {path} gives no api_url "
-        f"(set one in {path}:2)"
+        f"(set one in {path}:2:3)"
     )
     monkeypatch.setenv("CALLFWD_API_URL", "http://127.0.0.1:9")
     target = resolve_accounts(trust(load_config(path)), ["acme-us"])["acme-us"]
@@ -230,4 +230,4 @@ def test_exclude_patterns_match_paths_and_names(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, FULL))
     assert config.is_excluded("manifests/sandbox-seed.yaml")
     assert not config.is_excluded("manifests/acme-us/billing.yaml")
-    assert config.where("accounts", "globex", "api_url").endswith("callfwd.yaml:12")
+    assert config.where("accounts", "globex", "api_url").endswith("callfwd.yaml:12:5")

@@ -62,7 +62,7 @@ def test_defaults_api_key_env_names_the_variable_without_accounts(
         resolve_accounts(trust(load_config(path)), ["acme-us"])
     assert str(info.value) == (
         "account acme-us: environment variable SHARED_KEY is not set "
-        f"(it holds the account's API key; named at {path}:2)"
+        f"(it holds the account's API key; named at {path}:2:3)"
     )
 
 

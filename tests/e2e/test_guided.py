@@ -112,6 +112,23 @@ def test_a_person_makes_every_change_in_the_ui_and_callfwd_ticks_each(
     assert box.unpublished_requests() == []  # plan, apply, the guide's reads: published only
 
 
+def test_enter_checks_at_once_without_waiting_for_the_next_read(
+    vendor: Workspace, terminals: list[Terminal]
+) -> None:
+    """With a minute between the guide's reads, only Enter can tick the step in time."""
+    t = Terminal(["apply", "--poll-interval", "60"], cwd=vendor.root, env=vendor.env)
+    terminals.append(t)
+    t.send("y\n")
+    t.expect(r"Step 1 of 4")
+    t.expect(r"Enter: check now, s: skip, q: quit")
+    vendor.sandbox.ui_set_forwarding("acme-us", "+18445550111", "+12125550142")
+    t.send("\n")  # Enter: check now
+    t.expect(r"\[x\] done by hand: \(844\) 555-0111", timeout=10)
+    t.expect(r"Step 2 of 4")
+    t.send("q")
+    assert t.wait() == 3, t.text
+
+
 def test_s_skips_a_step_and_q_leaves_the_rest_pending_exit_3(
     vendor: Workspace, terminals: list[Terminal]
 ) -> None:

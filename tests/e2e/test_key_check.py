@@ -35,7 +35,7 @@ def test_https_at_a_plain_http_server_says_which_line_to_change(
     assert stderr == (
         f"error: account acme-us: GET /api/accounts: could not connect to {https}: TLS "
         "failed: the server does not speak TLS (https) there (wrong version number); "
-        f"api_url probably should be {sandbox.url} (set at callfwd.yaml:4)\n"
+        f"api_url probably should be {sandbox.url} (set at callfwd.yaml:4:5)\n"
     )
 
 
@@ -70,5 +70,5 @@ def test_a_configured_account_id_that_does_not_match_points_at_it(
         "error: account acme-us: the API key in CALLFWD_API_KEY belongs to account acme-us, "
         "not Xy7pQ2 (acme-us); refusing to plan or apply acme-us with another account's key: "
         "check that CALLFWD_API_KEY holds acme-us's key, or correct its account_id "
-        "(callfwd.yaml:5)\n"
+        "(callfwd.yaml:5:5)\n"
     )

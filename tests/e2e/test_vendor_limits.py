@@ -76,3 +76,16 @@ def test_a_plan_and_an_apply_across_accounts_meet_no_429_at_the_vendor_limits(
     calls = {(r["method"], r["route"]) for r in box.metrics()["requests"]}
     probed = ("OPTIONS", "/api/text-messaging-senders/{sender_id}") in calls
     assert probed == (paced.extra_config == ["defaults: {api: auto}"])  # known: no probe
+
+
+def test_plan_out_then_apply_plan_back_to_back_as_the_apply_workflow_runs_them(
+    paced: Workspace,
+) -> None:
+    """apply.yml runs ``plan --out`` and ``apply --plan`` one after the other in one job."""
+    box = paced.sandbox
+    plan = paced.run("plan", "--out", "plan.json")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    apply = paced.run("apply", "--plan", "plan.json", "--auto-approve")
+    assert apply.code == 0, apply.stdout + apply.stderr
+    assert refusals(box) == [], refusals(box)
+    assert "HTTP 429" not in plan.stderr + apply.stderr

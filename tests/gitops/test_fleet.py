@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gitops_helpers import find_step, run_action, run_uses_step
 from sandbox_fixtures import Sandbox, key_for, make_seed
+from workspace import write_manifest
 
 ACCOUNTS = 1_000
 PREFIX = "flt"
@@ -28,13 +29,12 @@ def _fleet(ws: Path, url: str) -> dict[str, str]:
         env = f"KEY_{i:04d}"
         keys[env] = key_for(PREFIX, i)
         config += [f"  {name}: {{api_url: '{url}', api_key_env: {env}}}"]
-        folder = ws / "manifests" / name
-        folder.mkdir(parents=True)
-        (folder / "ops.yaml").write_text(
-            f"version: 1\naccount: {name}\nteam: ops\nowners:\n"
-            f"  - email: user@{name}.example\n    role: owner\nforwarding:\n"
-            f'  - sender: "{sender["number"]}"\n    forward_to: "{sender["forward_to"]}"\n',
-            encoding="utf-8",
+        write_manifest(
+            ws / "manifests" / name / "ops.yaml",
+            name,
+            {sender["number"]: sender["forward_to"]},
+            owner=f"user@{name}.example",
+            role="owner",
         )
     (ws / "callfwd.yaml").write_text("\n".join(config) + "\n", encoding="utf-8")
     return keys

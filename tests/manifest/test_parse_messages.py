@@ -64,6 +64,7 @@ def test_no_message_quotes_more_than_an_excerpt_of_a_value() -> None:
         BODY.replace("team: care", f"team: {secret}"),
         BODY.replace("forward_to: null", f'forward_to: "{secret}"'),
         BODY.replace("version: 1", f"version: {secret}"),
+        BODY.replace("role: manager", f"role: manager{secret}"),
         BODY + f"{secret}: 1\n",
         BODY + f"team: {secret}\n" + f"{secret}: 1\n{secret}: 2\n",
     ):

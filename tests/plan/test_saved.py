@@ -14,7 +14,7 @@ from reconciler.errors import PlanFileError
 from reconciler.plan import planfile
 from reconciler.plan.diff import diff_account, manifest_digest
 from reconciler.plan.model import Plan
-from reconciler.plan.saved import check_saved_plan, read_saved_plan, with_live
+from reconciler.plan.saved import check_saved_plan, key_check_wait, read_saved_plan, with_live
 
 API = ("https://a.klaviyo.com", "Lm3Rt9")
 HERE = Position("m.yaml", 8, 13)
@@ -133,3 +133,17 @@ def test_dev_zero_is_read_no_further_than_the_limit() -> None:
 def test_a_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(PlanFileError, match="cannot read the plan"):
         read_saved_plan(str(tmp_path / "nowhere.json"))
+
+
+@pytest.mark.parametrize(
+    ("written_at", "now", "wait"),
+    [
+        (1_000.0, 1_000.4, 0.65),  # apply --plan right after plan --out: the rest of it
+        (1_000.0, 1_002.0, 0.0),  # long past
+        (5_000.0, 1_000.0, 0.0),  # in the future: not believable, no wait
+    ],
+)
+def test_apply_after_a_fresh_plan_waits_out_its_key_check_window(
+    written_at: float, now: float, wait: float
+) -> None:
+    assert key_check_wait(written_at, now=now, window=1.05) == pytest.approx(wait)

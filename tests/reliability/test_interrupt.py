@@ -78,7 +78,6 @@ def test_ctrl_c_during_a_paced_apply_says_what_was_done_and_the_next_run_converg
         state = admin.get("/_sandbox/state").json()["accounts"][0]["senders"]
         number = {s["id"]: s["number"] for s in state}
         accepted = {number[e["sender_id"]] for e in _writes(admin)}
-        print(err)
         assert applied, err
         assert accepted <= applied | in_flight, (accepted, err)  # nothing done unsaid
         patches = sum(

@@ -37,8 +37,9 @@ def test_report_covers_every_configured_account_with_hand_computed_coverage(
     assert doc["api_urls"] == [ws.sandbox.url]
     acme, globex = doc["accounts"]
     assert (acme["account"], globex["account"]) == ("acme-us", "globex")
-    assert acme["vendor"]["id"] == "acme-us"
-    assert globex["vendor"]["id"] == "Gx7Lm2"  # the configured account_id, proved by the key check
+    assert acme["vendor"] == {"id": "acme-us", "name": "Acme US"}  # from the key check
+    # the configured account_id, proved by the key check
+    assert globex["vendor"] == {"id": "Gx7Lm2", "name": "Globex Corp"}
     assert acme["coverage"] == ACME_COVERAGE
     assert acme["coverage_after_changes"] == ACME_AFTER
     assert globex["coverage"] == globex["coverage_after_changes"] == GLOBEX_COVERAGE
