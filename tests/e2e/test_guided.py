@@ -15,10 +15,14 @@ The demo seed's plan, in the order the guide takes it:
 from __future__ import annotations
 
 import json
+import shutil
 import signal
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sandbox_fixtures import ACME_MANAGER, GLOBEX_OWNER, ROOT, Sandbox, ServerFactory
 from terminal import Terminal
 from workspace import Workspace
 
@@ -127,6 +131,45 @@ def test_enter_checks_at_once_without_waiting_for_the_next_read(
     t.expect(r"Step 2 of 4")
     t.send("q")
     assert t.wait() == 3, t.text
+
+
+def test_the_guide_keeps_to_the_vendors_read_limits(
+    server_factory: ServerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    terminals: list[Terminal],
+) -> None:
+    """At the vendor's limits (the server's default), however quickly the guide is told to
+    read, its reads are paced: no 429 while a person makes every change."""
+    box = Sandbox(server_factory("--published-only", "--admin"))
+    try:
+        box.reset(None)  # the demo seed
+        shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
+        (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
+        monkeypatch.chdir(tmp_path)
+        ws = Workspace(
+            tmp_path,
+            box,
+            env={"ACME_US_KEY": ACME_MANAGER, "GLOBEX_KEY": GLOBEX_OWNER},
+            accounts={"acme-us": "ACME_US_KEY", "globex": "GLOBEX_KEY"},
+            extra_config=["defaults: {api: published}"],
+        )
+        ws.write_config()
+        t = Terminal(["apply", "--poll-interval", "0.1"], cwd=tmp_path, env=ws.env)
+        terminals.append(t)
+        t.send("y\n")
+        for n, (account, sender, after) in enumerate(STEPS, start=1):
+            t.expect(rf"Step {n} of 4")
+            t.expect(r"Enter: check now, s: skip, q: quit")
+            time.sleep(1.0)  # a second of reads at the pace asked for: 10 a second
+            box.ui_set_forwarding(account, sender, after)
+            t.expect(r"\[x\] done by hand")
+        t.expect(r"Guided apply: 4 done by hand\.")
+        assert t.wait() == 0, t.text
+        refused = [r for r in box.metrics()["requests"] if r["status"] == 429]
+        assert refused == [], refused
+    finally:
+        box.close()
 
 
 def test_s_skips_a_step_and_q_leaves_the_rest_pending_exit_3(
