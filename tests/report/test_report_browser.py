@@ -185,19 +185,25 @@ def test_the_table_filters_and_sorts(browser: Any, page_file: Path) -> None:
     page = opened.page
     assert page.locator("#filters").is_visible()
     assert page.locator("#f-count").inner_text() == "Showing 16 of 16 senders"
-    page.select_option("#f-standing", "not_forwarding")
+    # every control found by its label, as a screen reader names it
+    page.get_by_label("Forwarding", exact=True).select_option("not_forwarding")
     assert opened.visible_rows() == 6  # five in acme-us, one in globex
     assert page.locator("#f-count").inner_text() == "Showing 6 of 16 senders"
-    page.select_option("#f-account", "globex")
+    page.get_by_label("Account", exact=True).select_option("globex")
     assert opened.visible_rows() == 1
-    page.select_option("#f-standing", "")
+    page.get_by_label("Forwarding", exact=True).select_option("")
     assert opened.visible_rows() == 4
-    page.select_option("#f-account", "")
-    page.fill("#f-text", "+18775550144")  # E.164 or as the UI shows it: both match
+    page.get_by_label("Account", exact=True).select_option("")
+    search = page.get_by_label("Search senders")
+    search.fill("+18775550144")  # E.164 or as the UI shows it: both match
     assert opened.visible_rows() == 1
-    page.fill("#f-text", "(877) 555-0144")
+    search.fill("(877) 555-0144")
     assert opened.visible_rows() == 1
-    page.fill("#f-text", "")
+    search.fill("")
+    # each column's header says it is one; each row is headed by its sender
+    columns = page.locator("#senders thead th[scope=col]").count()
+    assert columns == page.locator("#senders thead th").count() > 0
+    assert page.locator("#senders tbody th[scope=row]").count() == 16
     page.select_option("#f-management", "unmanaged")
     assert opened.visible_rows() == 6  # four in acme-us, two in globex
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from report_seed import (
     FLEET_COVERAGE,
     GLOBEX_COVERAGE,
     LINES,
+    SEED,
 )
 from workspace import Workspace
 
@@ -189,3 +191,20 @@ def test_markup_in_a_configured_account_name_stays_text(ws: Workspace) -> None:
     md = Path("r.md").read_text(encoding="utf-8")
     assert "| `` <img src=x onerror=alert(1)>\\|`x` `` |" in md
     assert "callfwd import --account '<img src=x onerror=alert(1)>|`x`'" in md
+
+
+def test_markup_in_the_vendors_account_name_stays_text(ws: Workspace) -> None:
+    """The server is input too: the account name the key check reads, end to end."""
+    evil = "<img src=x onerror=alert(1)>|`x`"
+    seed = copy.deepcopy(SEED)
+    seed["accounts"][0]["name"] = evil
+    ws.sandbox.reset(seed)
+    run = ws.run("report", "--out", "r.html", "--out", "r.md", "--out", "r.json")
+    assert run.code == 0, run.stderr
+    html = Path("r.html").read_text(encoding="utf-8")
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    md = Path("r.md").read_text(encoding="utf-8")
+    assert "<img" not in md.replace("`` <img", "")  # only ever inside a code span
+    doc = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert doc["accounts"][0]["vendor"]["name"] == evil  # data as it is
