@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from pathlib import Path
 
 import pytest
@@ -71,4 +74,29 @@ def test_a_configured_account_id_that_does_not_match_points_at_it(
         "not Xy7pQ2 (acme-us); refusing to plan or apply acme-us with another account's key: "
         "check that CALLFWD_API_KEY holds acme-us's key, or correct its account_id "
         "(callfwd.yaml:5:5)\n"
+    )
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the request log would go to the stderr the test reads
+
+
+def test_a_url_of_another_web_server_says_which_line_names_it(tmp_path: Path) -> None:
+    """A real web server on loopback (Python's own), not a settings API."""
+    (tmp_path / "www").mkdir()
+    handler = functools.partial(_QuietFiles, directory=tmp_path / "www")
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as www:
+        threading.Thread(target=www.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{www.server_address[1]}"
+        config = f"manifests: [manifests/]\naccounts:\n  acme-us:\n    api_url: {url}\n"
+        try:
+            stderr = plan(tmp_path, config, {"CALLFWD_API_KEY": ACME_MANAGER})
+        finally:
+            www.shutdown()
+    assert "retrying" not in stderr  # another web server's 404 is no reason to try again
+    assert stderr == (
+        "error: account acme-us: GET /api/accounts: HTTP 404: File not found (an answer in "
+        "text/html, not from a settings API); api_url probably points at another web "
+        f"server, not a settings API ({url}, set at callfwd.yaml:4:5)\n"
     )

@@ -18,6 +18,7 @@ from report_seed import (
     LINES,
     SEED,
 )
+from sandbox_fixtures import ROOT
 from workspace import Workspace
 
 
@@ -208,3 +209,20 @@ def test_markup_in_the_vendors_account_name_stays_text(ws: Workspace) -> None:
     assert "<img" not in md.replace("`` <img", "")  # only ever inside a code span
     doc = json.loads(Path("r.json").read_text(encoding="utf-8"))
     assert doc["accounts"][0]["vendor"]["name"] == evil  # data as it is
+
+
+def _keys(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_every_field_of_the_json_is_documented(ws: Workspace) -> None:
+    """docs/report.md shows each field in its example or names it in its table."""
+    docs = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    keys = _keys(_report(ws)) - {"active", "registering", "verified", "suspended"}
+    keys -= {"registration_failed", "pending_registration"}  # statuses: data, not fields
+    missing = sorted(k for k in keys if f'"{k}"' not in docs and f"`{k}`" not in docs)
+    assert missing == [], f"fields of report --format json not in docs/report.md: {missing}"
