@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from gitops_helpers import ROOT, VENV_BIN, WORKFLOWS, git
+from pr_workflow import pull_request, run_pull_request
 from sandbox_fixtures import ACME_MANAGER, Sandbox
 from workspace import run_cli
 
@@ -220,6 +222,36 @@ def test_with_a_key_init_imports_the_live_forwarding_and_plans_empty(
     plan = run_cli("plan", "--detailed-exitcode", "--account", "acme-us", env=env)
     assert plan.code == 0, plan.stdout + plan.stderr
     assert sandbox.writes() == []
+
+
+def test_from_an_empty_repository_to_a_pull_request_comment_in_one_sitting(
+    tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `init` writes, on main; a PR that changes one forwarding; the PR workflow's
+    validate, plan and comment jobs run on it as a runner runs them."""
+    start = tmp_path / "start"
+    start.mkdir()
+    monkeypatch.chdir(start)
+    env = {"ACME_US_KEY": ACME_MANAGER}
+    made = run_cli("init", "--yes", "--account", "acme-us", "--api-url", sandbox.url, env=env)
+    assert made.code == 0, made.output
+    base: dict[str, str | None] = {
+        p.relative_to(start).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(start.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
+    manifest = "manifests/acme-us/main.yaml"
+    first = re.search(r'forward_to: "(\+1\d{10})"', base[manifest] or "")
+    assert first is not None, base[manifest]
+    change = {manifest: (base[manifest] or "").replace(first.group(1), "+13125550177", 1)}
+    pr = pull_request(tmp_path / "ws", base, change)
+    run = run_pull_request(pr, tmp_path, login="dana-acme", keys=env)
+    assert run.validate.ok, {k: r.output for k, r in run.validate.runs.items()}
+    assert [p.ok for p in run.plans] == [True], [p.runs for p in run.plans]
+    comment = run.comment
+    assert "#### `acme-us`" in comment and "+13125550177" in comment
+    assert "1 to update" in comment or "1 to create" in comment, comment
+    assert sandbox.writes() == []  # a pull request only reads
 
 
 def test_this_repositorys_workflows_are_the_templates() -> None:
