@@ -1,4 +1,5 @@
-"""No import circles in ``reconciler/`` or ``benchmarks/``, counting imports inside functions.
+"""No import circles in ``reconciler/``, ``benchmarks/`` or ``tests/``, counting imports inside
+functions.
 
 The graph has one node per module (a package is its ``__init__``) and an edge
 for every import statement written in a module, wherever it stands: at the
@@ -129,6 +130,16 @@ def test_no_import_circles() -> None:
         for c in found
     ]
     assert shown == []
+
+
+def test_no_import_circles_among_the_tests_helpers() -> None:
+    """tests/ puts each of its folders on ``sys.path``: a helper is imported by its file's
+    name (``from workspace import run_cli``), so that is its node here."""
+    modules = {p.stem: p for p in sorted((ROOT / "tests").rglob("*.py")) if p.name != "conftest.py"}
+    assert len(modules) == len([p for p in (ROOT / "tests").rglob("*.py")]) - len(
+        list((ROOT / "tests").rglob("conftest.py"))
+    ), "two helpers of one name: an import would find either"
+    assert cycles(import_graph(modules)) == []
 
 
 def _graph_of(tmp_path: Path, files: dict[str, str]) -> dict[str, set[str]]:
