@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from sandbox_fixtures import ROOT, Sandbox, key_for, make_seed
+from sandbox_fixtures import ACME_MANAGER, GLOBEX_OWNER, ROOT, Sandbox, key_for, make_seed
 
 from reconciler.cli import cli
 
@@ -296,3 +296,16 @@ class Workspace:
         """``callfwd ARGS`` as its own process (where this one runs an event loop)."""
         self.write_config()
         return run_process(*args, cwd=self.root, env=self.env)
+
+
+def demo_workspace(sandbox: Sandbox, root: Path) -> Workspace:
+    """The demo's manifests (not its seed) in ``root``, against ``sandbox``, with the keys of
+    acme-us's manager and globex's owner; the caller makes ``root`` the working directory."""
+    shutil.copytree(ROOT / "manifests", root / "manifests")
+    (root / "manifests" / "sandbox-seed.yaml").unlink()
+    return Workspace(
+        root,
+        sandbox,
+        env={"ACME_US_KEY": ACME_MANAGER, "GLOBEX_KEY": GLOBEX_OWNER},
+        accounts={"acme-us": "ACME_US_KEY", "globex": "GLOBEX_KEY"},
+    )

@@ -15,16 +15,15 @@ The demo seed's plan, in the order the guide takes it:
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_fixtures import ACME_MANAGER, GLOBEX_OWNER, ROOT, Sandbox, ServerFactory
+from sandbox_fixtures import Sandbox, ServerFactory
 from terminal import Terminal
-from workspace import Workspace
+from workspace import Workspace, demo_workspace
 
 POLL = "0.2"  # seconds between the guide's reads: quick tests (the default is 2)
 STEPS = [
@@ -144,16 +143,9 @@ def test_the_guide_keeps_to_the_vendors_read_limits(
     box = Sandbox(server_factory("--published-only", "--admin"))
     try:
         box.reset(None)  # the demo seed
-        shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
-        (tmp_path / "manifests" / "sandbox-seed.yaml").unlink()
+        ws = demo_workspace(box, tmp_path)
         monkeypatch.chdir(tmp_path)
-        ws = Workspace(
-            tmp_path,
-            box,
-            env={"ACME_US_KEY": ACME_MANAGER, "GLOBEX_KEY": GLOBEX_OWNER},
-            accounts={"acme-us": "ACME_US_KEY", "globex": "GLOBEX_KEY"},
-            extra_config=["defaults: {api: published}"],
-        )
+        ws.extra_config = ["defaults: {api: published}"]
         ws.write_config()
         t = Terminal(["apply", "--poll-interval", "0.1"], cwd=tmp_path, env=ws.env)
         terminals.append(t)
