@@ -134,19 +134,18 @@ class Requests:
     def _success(
         self, where: str, resp: httpx.Response, step: Step, call: _Call
     ) -> tuple[httpx.Response, Any] | _Failed:
-        try:
-            if step.undecodable is not None:
-                raise step.undecodable
-            return resp, self._document(where, resp, step.body)
-        except Undecodable as exc:
-            what = "is not JSON" if exc is not step.undecodable else str(exc)
-            error = TransportError(
-                f"{where}: the answer from {self.origin} {what}", account=self.label
-            )
-            if step.accepted:
-                raise error from None
-            call.maybe_applied = True
-            return _Failed(error, "an unreadable answer")
+        # its compressed body broken or cut short (found while reading), or not JSON
+        what = None if step.undecodable is None else str(step.undecodable)
+        if what is None:
+            try:
+                return resp, self._document(where, resp, step.body)
+            except Undecodable:
+                what = "is not JSON"
+        error = TransportError(f"{where}: the answer from {self.origin} {what}", account=self.label)
+        if step.accepted:
+            raise error from None
+        call.maybe_applied = True
+        return _Failed(error, "an unreadable answer")
 
     def _delay(self, where: str, step: Step, call: _Call, failed: _Failed) -> float:
         """Seconds to wait before the next attempt; the error, once no retry is left."""
