@@ -20,6 +20,9 @@ SENDER_TYPE = protocol.SENDER
 # The vendor's sender ids are opaque strings (ULIDs, 26 characters); one goes into a URL
 # path only as a plain path segment of at most this many characters (``id_problem``).
 MAX_ID_LENGTH = 200
+# An account's name at the vendor is shown (checklist headings, the guide, the report);
+# a longer one is cut to this many characters.
+MAX_NAME_LENGTH = 200
 _NOT_IN_A_SEGMENT = frozenset("/\\%?#")
 
 
@@ -100,7 +103,10 @@ def parse_account(doc: object, where: str) -> Account:
     if not isinstance(name, str):
         contact = attrs.get("contact_information")
         name = contact.get("organization_name") if isinstance(contact, Mapping) else None
-    return Account(id=ident, name=name if isinstance(name, str) else None)
+    if not isinstance(name, str):
+        return Account(id=ident, name=None)
+    cut = name if len(name) <= MAX_NAME_LENGTH else name[: MAX_NAME_LENGTH - 1] + "…"
+    return Account(id=ident, name=cut)
 
 
 def parse_me(doc: object, where: str) -> Me:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from test_api_client import ACCOUNT, BASE, KEY, FakeTime, doc, error, make_client, script, sender
 
-from reconciler.api import RetryPolicy, SettingsClient, answers, exchange
+from reconciler.api import RetryPolicy, SettingsClient, answers, exchange, models
 from reconciler.errors import (
     ApiError,
     AuthError,
@@ -244,6 +244,16 @@ async def test_a_compressed_answer_is_read(encoding: str, pack: Callable[[bytes]
     async with real_client(_streamed(body, encoding), max_total=10.0) as client:
         account = await client.get_account()
     assert account.id == ACCOUNT_DOC["data"][0]["id"]
+
+
+async def test_the_accounts_name_is_cut_before_anything_shows_it(fake_time: FakeTime) -> None:
+    """The key check's name is shown (headings, the guide, the report): bounded first. (Its
+    id is bounded where a message shows it: tests/engine/test_preflight.py.)"""
+    long_name = doc([{"type": "account", "id": "Qz4nW8", "attributes": {"name": "N" * 5000}}])
+    handler, _ = script(long_name)
+    async with make_client(handler, fake_time) as client:
+        account = await client.get_account()
+    assert account.name == "N" * (models.MAX_NAME_LENGTH - 1) + "…"
 
 
 @pytest.mark.parametrize("depth", [1025, 100_000])
