@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
+
+from reconciler.notice import NOTICE
 
 pytest_plugins = ["sandbox_fixtures"]
 
@@ -61,3 +64,17 @@ def _no_home_writes(
     monkeypatch.setenv("HOME", str(home))
     for var in ("CALLFWD_API_URL", "CALLFWD_API_KEY", "GITHUB_ACTIONS", "GITHUB_OUTPUT"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _notice_logger_as_it_was() -> Iterator[None]:
+    """A CLI run in this process gives the notice logger a handler of its own and stops it
+    propagating (lines for a terminal). Each test starts from the notice logger it found,
+    so one test's CLI run cannot double or swallow another test's captured notices. (The
+    root logger needs no such care: pytest sets its handlers for every phase.)"""
+    notice = logging.getLogger(NOTICE)
+    handlers, propagate, level = list(notice.handlers), notice.propagate, notice.level
+    yield
+    notice.handlers[:] = handlers
+    notice.propagate = propagate
+    notice.setLevel(level)

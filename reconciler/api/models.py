@@ -103,10 +103,12 @@ def parse_account(doc: object, where: str) -> Account:
     if not isinstance(name, str):
         contact = attrs.get("contact_information")
         name = contact.get("organization_name") if isinstance(contact, Mapping) else None
-    if not isinstance(name, str):
-        return Account(id=ident, name=None)
-    cut = name if len(name) <= MAX_NAME_LENGTH else name[: MAX_NAME_LENGTH - 1] + "…"
-    return Account(id=ident, name=cut)
+    return Account(id=ident, name=account_name(name) if isinstance(name, str) else None)
+
+
+def account_name(name: str) -> str:
+    """An account's name at the vendor as callfwd shows it: at most ``MAX_NAME_LENGTH``."""
+    return name if len(name) <= MAX_NAME_LENGTH else name[: MAX_NAME_LENGTH - 1] + "…"
 
 
 def parse_me(doc: object, where: str) -> Me:

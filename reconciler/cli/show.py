@@ -116,12 +116,13 @@ def command(
 def _checklist(plan: Plan, since: Plan | None) -> str:
     """Headed by each account's name and id at the vendor, as the plan recorded them;
     ``since`` only where the plans read its senders."""
+    from reconciler.api.models import account_name
     from reconciler.plan.baseline import restrict
     from reconciler.render.plan import render_checklist
     from reconciler.report.model import Vendor
 
     vendors = {
-        a.account: Vendor(id=a.account_id, name=a.account_name or None)
+        a.account: Vendor(id=a.account_id, name=account_name(a.account_name) or None)
         for a in plan.accounts
         if a.account_id
     }
